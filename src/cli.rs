@@ -1,0 +1,161 @@
+//! The command line (clap derive). `///` comments here are the `--help` text.
+//! Parsing only: values are checked and turned into work in `config` and `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn PagerDuty incident exports into SOC 2 CC7.3 incident-response evidence.
+///
+/// auditpack reads the exports in a folder, checks response and resolution times against
+/// your policy, and writes the statistics, the incident register, the exceptions and the
+/// reconciliation of every input row. It never uses the network.
+#[derive(Debug, Parser)]
+#[command(name = "auditpack", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  auditpack build                                  # sample-data/ -> evidence/
+  auditpack build --input exports/ --from 2026-01-01 --to 2026-06-30 --out evidence/
+  auditpack stats --input sample-data --format csv
+  auditpack init my-policy/";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute the evidence and write it to the output folder
+    Build(BuildArgs),
+    /// Print the SLA table for the inputs; writes nothing
+    Stats(StatsArgs),
+    /// Write a commented policy.toml with the default severity matrix
+    Init(InitArgs),
+    /// Write realistic synthetic PagerDuty exports (the generator behind sample-data/)
+    Generate(GenerateArgs),
+}
+
+/// What to read and how to judge it; shared by `build` and `stats`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Folder with the exports (or a single export file)
+    #[arg(long, value_name = "DIR", default_value = "sample-data")]
+    pub input: PathBuf,
+
+    /// Policy file [default: <input>/policy.toml if present, else the built-in policy]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// First day of the audit period, local date in the policy's time zone [default: first
+    /// day of the earliest month in the data]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+
+    /// Last day of the audit period, inclusive [default: last day of the latest month in
+    /// the data]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<String>,
+
+    /// Judge open incidents at this time: RFC 3339, or a date meaning the end of that day
+    /// [default: the latest timestamp in the inputs]
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+}
+
+/// `auditpack build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output folder; `derived/` is replaced in it
+    #[arg(long, value_name = "DIR", default_value = "evidence")]
+    pub out: PathBuf,
+
+    /// Print only errors
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Output formats of `stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// `auditpack stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// How to print the table
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+}
+
+/// `auditpack init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to write policy.toml into
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Overwrite an existing policy.toml
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Formats `generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// Analytics raw incidents CSV (one file)
+    AnalyticsCsv,
+    /// Analytics raw incidents JSON response pages of 1,000 incidents
+    AnalyticsJson,
+    /// The classic Reports incidents.csv (no priority column)
+    ClassicCsv,
+    /// The first half of the months as Analytics CSV, the rest as JSON pages
+    Mixed,
+}
+
+/// `auditpack generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of incidents
+    #[arg(long, default_value_t = 1500)]
+    pub incidents: u64,
+
+    /// Random seed; the same seed gives the same bytes
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+
+    /// Output folder (created; existing export files in it are overwritten)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Export format
+    #[arg(long, value_enum, default_value_t = GenerateFormat::AnalyticsCsv)]
+    pub format: GenerateFormat,
+
+    /// First month of the data
+    #[arg(long, value_name = "YYYY-MM", default_value = "2025-01")]
+    pub start: String,
+
+    /// Number of months
+    #[arg(long, default_value_t = 12)]
+    pub months: u32,
+
+    /// The account's time zone (timestamps are written in it, without an offset)
+    #[arg(long, value_name = "TZ", default_value = "America/New_York")]
+    pub timezone: String,
+
+    /// Leave out the deliberately broken rows (bad timestamps, duplicates, unknown
+    /// priorities)
+    #[arg(long)]
+    pub clean: bool,
+}

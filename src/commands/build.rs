@@ -1,0 +1,187 @@
+//! `auditpack build`: compute the evidence and write `<out>/derived/*.csv`, then print a
+//! summary. Everything is written into a staging folder beside `<out>` and moved into
+//! place only when all of it was written, so a failed run leaves no partial output.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{Loaded, load, stats::sla_table};
+use crate::cli::BuildArgs;
+use crate::derived;
+use crate::error::{Error, ExitStatus};
+use crate::metrics::rfc3339;
+
+/// A folder that collects the outputs and then replaces them in `<out>` in one step each.
+pub struct Staging {
+    dir: tempfile::TempDir,
+    out: PathBuf,
+}
+
+impl Staging {
+    /// A staging folder next to `out` (same filesystem, so the final renames are atomic).
+    pub fn new(out: &Path) -> Result<Self, Error> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::io("create folder", &parent, e))?;
+        let dir = tempfile::Builder::new()
+            .prefix(".auditpack-staging-")
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io("create a staging folder in", &parent, e))?;
+        Ok(Self {
+            dir,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Path of `rel` inside the staging folder, with its parent folders created.
+    pub fn path(&self, rel: &str) -> Result<PathBuf, Error> {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+        }
+        Ok(p)
+    }
+
+    /// Writes one staged file through `write`.
+    pub fn write(
+        &self,
+        rel: &str,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        let path = self.path(rel)?;
+        let file = fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?;
+        let mut buf = std::io::BufWriter::new(file);
+        write(&mut buf)
+            .and_then(|()| buf.flush())
+            .map_err(|e| Error::io("write", &path, e))?;
+        buf.into_inner()
+            .map_err(|e| Error::io("write", &path, e.into_error()))?
+            .sync_all()
+            .map_err(|e| Error::io("write", &path, e))
+    }
+
+    /// Moves each top-level staged entry into `<out>`, replacing what was there.
+    pub fn commit(self) -> Result<(), Error> {
+        fs::create_dir_all(&self.out).map_err(|e| Error::io("create folder", &self.out, e))?;
+        let mut entries: Vec<_> = fs::read_dir(self.dir.path())
+            .map_err(|e| Error::io("read folder", self.dir.path(), e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| Error::io("read folder", self.dir.path(), e))?;
+        entries.sort_by_key(|e| e.file_name());
+        let old = self.dir.path().join(".replaced");
+        fs::create_dir(&old).map_err(|e| Error::io("create folder", &old, e))?;
+        for entry in entries {
+            let target = self.out.join(entry.file_name());
+            if fs::symlink_metadata(&target).is_ok() {
+                let aside = old.join(entry.file_name());
+                fs::rename(&target, &aside).map_err(|e| Error::io("replace", &target, e))?;
+            }
+            fs::rename(entry.path(), &target).map_err(|e| Error::io("write", &target, e))?;
+        }
+        // Dropping the TempDir removes the replaced outputs.
+        Ok(())
+    }
+}
+
+/// Runs the build.
+pub fn run(args: &BuildArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let loaded = load(&args.input)?;
+    let staging = Staging::new(&args.out)?;
+    write_derived(&staging, &loaded)?;
+    staging.commit()?;
+    if !args.quiet {
+        out.write_all(summary(&loaded, &args.out).as_bytes())
+            .map_err(|e| Error::io("write", "standard output", e))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn write_derived(staging: &Staging, loaded: &Loaded) -> Result<(), Error> {
+    let (m, i) = (&loaded.metrics, &loaded.ingested);
+    for name in derived::FILES {
+        let rel = format!("derived/{name}");
+        staging.write(&rel, |w| match name {
+            "sla_summary.csv" => derived::write_sla_summary(m, w),
+            "monthly_trends.csv" => derived::write_monthly_trends(m, w),
+            "incident_register.csv" => derived::write_register(m, i, w),
+            "exceptions.csv" => derived::write_exceptions(m, w),
+            "rejected_rows.csv" => derived::write_rejected(i, w),
+            "inputs.csv" => derived::write_inputs(m, i, w),
+            other => unreachable!("{other} is listed in derived::FILES but not written"),
+        })?;
+    }
+    Ok(())
+}
+
+/// The terminal summary: period, SLA table, reconciliation, exceptions, outputs.
+fn summary(loaded: &Loaded, out_dir: &Path) -> String {
+    let (m, ingested, p) = (&loaded.metrics, &loaded.ingested, &loaded.policy);
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{}: incident response evidence (SOC 2 CC7.3)\nperiod {} to {} ({}), as of {}\npolicy: {}\n\n",
+        p.policy.organization,
+        m.period.from,
+        m.period.to,
+        p.policy.timezone.name(),
+        rfc3339(m.as_of),
+        p.path
+            .as_ref()
+            .map_or_else(|| "built-in default".to_string(), |p| p.display().to_string()),
+    ));
+    s.push_str(&sla_table(m));
+    s.push_str("\ninputs (rows read = used + rejected + outside the period):\n");
+    let width = ingested
+        .files
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut not_used = Vec::new();
+    for (f, c) in ingested.files.iter().zip(&m.files) {
+        match f.format {
+            Some(format) => s.push_str(&format!(
+                "  {:<width$}  {:<14}  {} = {} + {} + {}\n",
+                f.name,
+                format.name(),
+                f.rows_read,
+                c.rows_used,
+                c.rows_rejected,
+                c.rows_outside_period
+            )),
+            None => not_used.push(f),
+        }
+    }
+    for f in not_used {
+        s.push_str(&format!(
+            "  {:<width$}  not used: {}\n",
+            f.name,
+            f.not_used_reason
+                .as_deref()
+                .unwrap_or("not an incidents export")
+        ));
+    }
+    let counts = m.exception_counts();
+    let listed: Vec<String> = counts
+        .iter()
+        .map(|(k, n)| format!("{} {n}", k.name()))
+        .collect();
+    s.push_str(&format!(
+        "\nexceptions: {}{}\n",
+        m.exceptions.len(),
+        if listed.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", listed.join(", "))
+        }
+    ));
+    s.push_str(&format!(
+        "rejected rows: {}\nwrote {}/derived/: {}\n",
+        ingested.rejected.len(),
+        out_dir.display(),
+        derived::FILES.join(", ")
+    ));
+    s
+}

@@ -1,0 +1,30 @@
+//! `auditpack init [DIR]`: writes the commented default `policy.toml`.
+
+use std::fs;
+use std::io::Write;
+
+use crate::cli::InitArgs;
+use crate::error::{Error, ExitStatus};
+use crate::policy::DEFAULT_POLICY;
+
+/// Writes `<dir>/policy.toml`; refuses to overwrite one unless `--force`.
+pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let path = args.dir.join("policy.toml");
+    if path.exists() && !args.force {
+        return Err(Error::Exists { path });
+    }
+    fs::create_dir_all(&args.dir).map_err(|e| Error::io("create folder", &args.dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&args.dir)
+        .map_err(|e| Error::io("write into", &args.dir, e))?;
+    tmp.write_all(DEFAULT_POLICY.as_bytes())
+        .map_err(|e| Error::io("write", &path, e))?;
+    tmp.persist(&path)
+        .map_err(|e| Error::io("write", &path, e.error))?;
+    writeln!(
+        out,
+        "wrote {}: edit the severity matrix, time zone and business hours to match your incident response policy",
+        path.display()
+    )
+    .map_err(|e| Error::io("write", "standard output", e))?;
+    Ok(ExitStatus::Success)
+}

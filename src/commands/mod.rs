@@ -1,0 +1,178 @@
+//! The subcommands. The only code that touches the filesystem and chains the stages:
+//! read files → ingest → metrics → derived CSVs.
+
+pub mod build;
+pub mod generate;
+pub mod init;
+pub mod stats;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cli::InputArgs;
+use crate::config;
+use crate::error::Error;
+use crate::ingest::{self, Ingested};
+use crate::metrics::{self, Metrics};
+use crate::model::InputFile;
+use crate::policy::Policy;
+
+/// The policy in force and where it came from.
+pub struct PolicySource {
+    /// The validated policy.
+    pub policy: Policy,
+    /// The file, or `None` for the built-in default.
+    pub path: Option<PathBuf>,
+}
+
+/// Inputs read and metrics computed: what `build` and `stats` share.
+pub struct Loaded {
+    pub policy: PolicySource,
+    pub ingested: Ingested,
+    pub metrics: Metrics,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    fs::read(path).map_err(|e| Error::io("read", path, e))
+}
+
+/// The policy named by `--policy`, else `<input>/policy.toml`, else the built-in default.
+pub fn load_policy(args: &InputArgs) -> Result<PolicySource, Error> {
+    let candidate = args.input.join("policy.toml");
+    let path = match &args.policy {
+        Some(p) => Some(p.clone()),
+        None if args.input.is_dir() && candidate.is_file() => Some(candidate),
+        None => None,
+    };
+    let policy = match &path {
+        None => Policy::default_policy(),
+        Some(p) => {
+            let bytes = read(p)?;
+            let text = String::from_utf8(bytes).map_err(|e| Error::PolicyInvalid {
+                location: crate::error::Location::file(p),
+                reason: format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            })?;
+            Policy::parse(p, &text)?
+        }
+    };
+    Ok(PolicySource { policy, path })
+}
+
+/// Every regular file under `dir`, as paths relative to it, sorted; symbolic links are
+/// returned too (and reported as not used by the caller).
+fn list_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let full = dir.join(&rel);
+        let entries = fs::read_dir(&full).map_err(|e| Error::io("read folder", &full, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("read folder", &full, e))?;
+            let kind = entry
+                .file_type()
+                .map_err(|e| Error::io("read", entry.path(), e))?;
+            let rel = rel.join(entry.file_name());
+            if kind.is_dir() {
+                stack.push(rel);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The input files: the folder's files (except the policy in use), or the one file given.
+fn input_files(args: &InputArgs, policy: Option<&Path>) -> Result<Vec<(String, PathBuf)>, Error> {
+    let input = &args.input;
+    let meta = fs::metadata(input).map_err(|e| Error::io("read", input, e))?;
+    if meta.is_file() {
+        let name = input.file_name().map_or_else(
+            || input.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        return Ok(vec![(name, input.clone())]);
+    }
+    let policy = policy.and_then(|p| fs::canonicalize(p).ok());
+    let mut files = Vec::new();
+    for rel in list_files(input)? {
+        let full = input.join(&rel);
+        if policy.is_some() && fs::canonicalize(&full).ok() == policy {
+            continue;
+        }
+        let name = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        files.push((name, full));
+    }
+    Ok(files)
+}
+
+/// Reads the inputs and computes the metrics.
+pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
+    let policy = load_policy(args)?;
+    let files = input_files(args, policy.path.as_deref())?;
+    let mut contents = Vec::with_capacity(files.len());
+    for (name, full) in &files {
+        let is_link = fs::symlink_metadata(full)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false);
+        contents.push((
+            name,
+            full,
+            is_link,
+            if is_link { Vec::new() } else { read(full)? },
+        ));
+    }
+    let mut reads = Vec::with_capacity(contents.len());
+    for (name, full, is_link, bytes) in &contents {
+        let read = if *is_link {
+            ingest::FileRead {
+                not_used_reason: Some("symbolic link; not followed".to_string()),
+                ..Default::default()
+            }
+        } else {
+            ingest::read_file(full, bytes, policy.policy.input_timezone)?
+        };
+        let file = InputFile {
+            name: (*name).clone(),
+            sha256: ingest::sha256_hex(bytes),
+            size: bytes.len() as u64,
+            format: None,
+            not_used_reason: None,
+            rows_read: 0,
+            timezone_assumed: None,
+        };
+        reads.push((file, read, bytes.as_slice()));
+    }
+    let ingested = ingest::combine(reads);
+    if ingested.files.iter().all(|f| f.format.is_none()) {
+        return Err(Error::NoInput {
+            path: args.input.clone(),
+        });
+    }
+    let p = &policy.policy;
+    let period = config::period(
+        args.from.as_deref(),
+        args.to.as_deref(),
+        metrics::default_period(&ingested.incidents, p),
+    )?;
+    let as_of = config::as_of(
+        args.as_of.as_deref(),
+        metrics::latest_timestamp(&ingested.incidents),
+        period,
+        p.timezone,
+    )?;
+    let metrics = metrics::compute(&ingested, p, period, as_of)?;
+    Ok(Loaded {
+        policy,
+        ingested,
+        metrics,
+    })
+}

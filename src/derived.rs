@@ -1,0 +1,268 @@
+//! The derived CSV files, written to any `impl Write`: UTF-8, LF, header row, `.` decimals,
+//! no exponents, empty = null; percentages with 2 decimals, seconds with 1.
+
+use std::io::Write;
+
+use crate::ingest::Ingested;
+use crate::metrics::{Metrics, SlaRow, rfc3339};
+
+/// File names under `derived/`, in the order they are written.
+pub const FILES: [&str; 6] = [
+    "sla_summary.csv",
+    "monthly_trends.csv",
+    "incident_register.csv",
+    "exceptions.csv",
+    "rejected_rows.csv",
+    "inputs.csv",
+];
+
+/// A percentage with 2 decimals; empty for null.
+pub fn fmt_pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.2}")).unwrap_or_default()
+}
+
+/// Seconds with 1 decimal; empty for null.
+pub fn fmt_secs(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.1}")).unwrap_or_default()
+}
+
+fn fmt_count(v: Option<u64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+fn io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// The header of `sla_summary.csv`.
+pub const SUMMARY_HEADER: [&str; 16] = [
+    "severity",
+    "incidents",
+    "acknowledged",
+    "ack_within_sla",
+    "ack_within_sla_pct",
+    "mtta_s",
+    "tta_p50_s",
+    "tta_p90_s",
+    "tta_p95_s",
+    "resolved",
+    "resolve_within_sla",
+    "resolve_within_sla_pct",
+    "mttr_s",
+    "ttr_p50_s",
+    "ttr_p90_s",
+    "ttr_p95_s",
+];
+
+/// One summary row as the CSV cells.
+pub fn summary_cells(r: &SlaRow) -> [String; 16] {
+    let s = &r.stats;
+    [
+        r.severity.clone(),
+        s.incidents.to_string(),
+        s.acknowledged.to_string(),
+        fmt_count(r.ack_within_sla()),
+        fmt_pct(r.ack_within_sla_pct()),
+        fmt_secs(s.mtta_s),
+        fmt_secs(s.tta_p50_s),
+        fmt_secs(s.tta_p90_s),
+        fmt_secs(s.tta_p95_s),
+        s.resolved.to_string(),
+        fmt_count(r.resolve_within_sla()),
+        fmt_pct(r.resolve_within_sla_pct()),
+        fmt_secs(s.mttr_s),
+        fmt_secs(s.ttr_p50_s),
+        fmt_secs(s.ttr_p90_s),
+        fmt_secs(s.ttr_p95_s),
+    ]
+}
+
+/// `sla_summary.csv`.
+pub fn write_sla_summary<W: Write>(metrics: &Metrics, out: W) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(SUMMARY_HEADER).map_err(io)?;
+    for r in &metrics.summary {
+        w.write_record(summary_cells(r)).map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `monthly_trends.csv`.
+pub fn write_monthly_trends<W: Write>(metrics: &Metrics, out: W) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record([
+        "month",
+        "severity",
+        "incidents",
+        "acknowledged",
+        "ack_within_sla",
+        "ack_within_sla_pct",
+        "mtta_s",
+        "tta_p90_s",
+        "resolved",
+        "resolve_within_sla",
+        "resolve_within_sla_pct",
+        "mttr_s",
+        "ttr_p90_s",
+    ])
+    .map_err(io)?;
+    for r in &metrics.monthly {
+        let s = &r.stats;
+        w.write_record([
+            r.month.clone().unwrap_or_default(),
+            r.severity.clone(),
+            s.incidents.to_string(),
+            s.acknowledged.to_string(),
+            fmt_count(r.ack_within_sla()),
+            fmt_pct(r.ack_within_sla_pct()),
+            fmt_secs(s.mtta_s),
+            fmt_secs(s.tta_p90_s),
+            s.resolved.to_string(),
+            fmt_count(r.resolve_within_sla()),
+            fmt_pct(r.resolve_within_sla_pct()),
+            fmt_secs(s.mttr_s),
+            fmt_secs(s.ttr_p90_s),
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `incident_register.csv`.
+pub fn write_register<W: Write>(
+    metrics: &Metrics,
+    ingested: &Ingested,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record([
+        "incident_number",
+        "id",
+        "description",
+        "service",
+        "team",
+        "priority",
+        "severity",
+        "urgency",
+        "created_at",
+        "acknowledged_at",
+        "resolved_at",
+        "tta_s",
+        "ttr_s",
+        "ack_sla_met",
+        "resolve_sla_met",
+        "month",
+        "source_file",
+        "source_line",
+    ])
+    .map_err(io)?;
+    for r in &metrics.register {
+        let i = &ingested.incidents[r.incident];
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        w.write_record([
+            i.number.map(|n| n.to_string()).unwrap_or_default(),
+            i.id.clone(),
+            text(&i.description),
+            text(&i.service),
+            text(&i.team),
+            text(&i.priority),
+            r.severity.clone(),
+            text(&i.urgency),
+            rfc3339(i.created),
+            i.acknowledged().map(rfc3339).unwrap_or_default(),
+            i.resolved().map(rfc3339).unwrap_or_default(),
+            fmt_secs(i.tta_s),
+            fmt_secs(i.ttr_s),
+            r.ack.as_register().to_string(),
+            r.resolve.as_register().to_string(),
+            r.month.clone(),
+            ingested.files[i.source.file].name.clone(),
+            i.source.line.to_string(),
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `exceptions.csv`.
+pub fn write_exceptions<W: Write>(metrics: &Metrics, out: W) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["incident_number", "severity", "kind", "detail"])
+        .map_err(io)?;
+    for e in &metrics.exceptions {
+        w.write_record([
+            e.incident_number.map(|n| n.to_string()).unwrap_or_default(),
+            e.severity.clone().unwrap_or_default(),
+            e.kind.name().to_string(),
+            e.detail.clone(),
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `rejected_rows.csv`, by file then line.
+pub fn write_rejected<W: Write>(ingested: &Ingested, out: W) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["source_file", "source_line", "reason", "raw"])
+        .map_err(io)?;
+    let mut rows: Vec<_> = ingested.rejected.iter().collect();
+    rows.sort_by_key(|r| (r.source.file, r.source.line, r.source.start));
+    for r in rows {
+        w.write_record([
+            ingested.files[r.source.file].name.as_str(),
+            &r.source.line.to_string(),
+            &r.reason,
+            &r.raw,
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `inputs.csv`: every file in the input folder; files that are not incident exports have
+/// the format `not_used` and empty counts.
+pub fn write_inputs<W: Write>(
+    metrics: &Metrics,
+    ingested: &Ingested,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record([
+        "file",
+        "format",
+        "sha256",
+        "rows_read",
+        "rows_used",
+        "rows_rejected",
+        "rows_outside_period",
+        "timezone_assumed",
+    ])
+    .map_err(io)?;
+    for (f, c) in ingested.files.iter().zip(&metrics.files) {
+        match f.format {
+            Some(format) => w.write_record([
+                f.name.clone(),
+                format.name().to_string(),
+                f.sha256.clone(),
+                f.rows_read.to_string(),
+                c.rows_used.to_string(),
+                c.rows_rejected.to_string(),
+                c.rows_outside_period.to_string(),
+                f.timezone_assumed.clone().unwrap_or_default(),
+            ]),
+            None => w.write_record([f.name.as_str(), "not_used", &f.sha256, "", "", "", "", ""]),
+        }
+        .map_err(io)?;
+    }
+    w.flush()
+}

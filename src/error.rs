@@ -1,0 +1,152 @@
+//! The one error type of auditpack, the source locations it carries, and the exit codes.
+//!
+//! An `Error` stops the run (exit 2). A row that cannot be used is not an error: ingest keeps
+//! it as a `RejectedRow` and the run goes on.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in an input a problem sits: `file:line:column`, as rustc prints it, so editors can jump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file as the user named it (or relative to the input folder).
+    pub path: PathBuf,
+    /// 1-based line; 0 when the problem concerns the whole file.
+    pub line: u64,
+    /// 1-based column; 0 when unknown.
+    pub column: u64,
+}
+
+impl Location {
+    /// A location in `path` at `line:column` (1-based).
+    pub fn new(path: impl AsRef<Path>, line: u64, column: u64) -> Self {
+        Self {
+            path: path.as_ref().to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    /// The whole file, without a line.
+    pub fn file(path: impl AsRef<Path>) -> Self {
+        Self::new(path, 0, 0)
+    }
+
+    /// The 1-based line and column of byte `offset` in `text`.
+    pub fn at_offset(path: impl AsRef<Path>, text: &[u8], offset: usize) -> Self {
+        let offset = offset.min(text.len());
+        let before = &text[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&text[line_start..offset])
+            .chars()
+            .count() as u64
+            + 1;
+        Self::new(path, line, column)
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if self.column > 0 {
+                write!(f, ":{}", self.column)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything that stops a run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("cannot {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The policy file is not valid.
+    #[error("{location}: {reason}")]
+    PolicyInvalid { location: Location, reason: String },
+    /// An input file is malformed as a whole (header, quoting, JSON syntax, encoding).
+    #[error("{location}: {reason}")]
+    InputInvalid { location: Location, reason: String },
+    /// A command-line value is not usable (bad date, empty period, missing input).
+    #[error("{0}")]
+    Usage(String),
+    /// Nothing usable was found in the inputs.
+    #[error("no incident export found in `{}`", path.display())]
+    NoInput { path: PathBuf },
+    /// The statistics engine failed; this is a bug in auditpack, not in the input.
+    #[error("statistics engine failed: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+    /// An output file already exists and would be overwritten.
+    #[error("`{}` already exists", path.display())]
+    Exists { path: PathBuf },
+}
+
+impl Error {
+    /// Wrap an I/O error with the action and path it concerns.
+    pub fn io(action: &'static str, path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    /// A `hint:` line to print under the message, when there is an obvious fix.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Exists { .. } => Some("pass `--force` to overwrite it"),
+            Self::NoInput { .. } => Some(
+                "put the PagerDuty incidents export (Analytics CSV or JSON, or the classic incidents.csv) in that folder",
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// How a run ended, mapped to the process exit code in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: the command did what it was asked.
+    Success,
+    /// 1: the command ran but the result is negative (e.g. verification failed).
+    Negative,
+    /// 2: usage or input error.
+    Failure,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Negative => 1,
+            Self::Failure => 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_to_line_and_column() {
+        let text = b"ab\ncd\nef";
+        assert_eq!(Location::at_offset("f", text, 0).to_string(), "f:1:1");
+        assert_eq!(Location::at_offset("f", text, 4).to_string(), "f:2:2");
+        assert_eq!(Location::at_offset("f", text, 6).to_string(), "f:3:1");
+        assert_eq!(Location::file("f").to_string(), "f");
+    }
+}

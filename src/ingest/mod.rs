@@ -1,0 +1,274 @@
+//! Input files (bytes) → incidents, rejected rows and data exceptions.
+//!
+//! Formats are recognised by header or keys, never by file name. `read_file` handles one
+//! file; `combine` merges files in the order given and removes repeated incident ids.
+//! Nothing here opens files or applies the policy's severities.
+
+pub mod analytics_json;
+pub mod csv_export;
+pub mod record;
+pub mod timestamp;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Location};
+use crate::model::{Exception, ExceptionKind, Format, Incident, InputFile, RejectedRow, SourceRef};
+
+/// PagerDuty cuts the classic incidents.csv at this many rows without saying so.
+pub const CLASSIC_ROW_CAP: u64 = 20_000;
+
+/// What one file yielded. Source refs carry file index 0 until `combine` sets them.
+#[derive(Debug, Default)]
+pub struct FileRead {
+    /// The recognised format.
+    pub format: Option<Format>,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Usable incidents, in file order.
+    pub incidents: Vec<Incident>,
+    /// Unusable rows.
+    pub rejected: Vec<RejectedRow>,
+    /// Data exceptions found while reading (inconsistent timestamps, truncation).
+    pub exceptions: Vec<Exception>,
+    /// The zone applied to timestamps without an offset.
+    pub timezone_assumed: Option<String>,
+    /// Why the file is not used, when it is not an incident export.
+    pub not_used_reason: Option<String>,
+}
+
+impl FileRead {
+    fn new(format: Format, timezone_assumed: Option<String>) -> Self {
+        Self {
+            format: Some(format),
+            timezone_assumed,
+            ..Self::default()
+        }
+    }
+
+    fn not_used(reason: impl Into<String>) -> Self {
+        Self {
+            not_used_reason: Some(reason.into()),
+            ..Self::default()
+        }
+    }
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// Every file looked at, recognised or not, in the order read.
+    pub files: Vec<InputFile>,
+    /// Unique incidents (first occurrence of each id), in input order.
+    pub incidents: Vec<Incident>,
+    /// Unusable rows, including repeated ids.
+    pub rejected: Vec<RejectedRow>,
+    /// Data exceptions: conflicting duplicates, truncation, inconsistent timestamps.
+    pub exceptions: Vec<Exception>,
+}
+
+fn looks_like_json(text: &[u8]) -> bool {
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{' || *b == b'[')
+}
+
+/// Names the encoding of text that is not UTF-8, for the error message.
+fn encoding_problem(bytes: &[u8]) -> Option<String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16 text; expected UTF-8 (re-save the export as UTF-8)".to_string());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(_) => None,
+        Err(e) => Some(format!(
+            "not UTF-8 text (byte 0x{:02X} is not valid UTF-8; expected a UTF-8 export)",
+            bytes[e.valid_up_to()]
+        )),
+    }
+}
+
+/// Whether a file that is not an export by content should still stop the run: a file
+/// named as data (`.csv`, `.json`) that cannot even be read as text is malformed.
+fn named_as_data(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("json"))
+}
+
+/// Reads one file. `path` labels messages; `zone` is the policy's input time zone.
+pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let base = bytes.len() - text.len();
+    if text.iter().all(u8::is_ascii_whitespace) {
+        if named_as_data(path) {
+            return Err(Error::InputInvalid {
+                location: Location::file(path),
+                reason: "the file is empty; expected an incidents export".to_string(),
+            });
+        }
+        return Ok(FileRead::not_used("empty file"));
+    }
+    let first_line_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+    if let Some(problem) = encoding_problem(text) {
+        // A header we recognise with a bad byte further down is a row-level matter.
+        let header_ok = std::str::from_utf8(&text[..first_line_end]).is_ok();
+        if !header_ok || looks_like_json(text) {
+            if named_as_data(path) || looks_like_json(text) {
+                let offset = std::str::from_utf8(text)
+                    .err()
+                    .map_or(0, |e| e.valid_up_to());
+                return Err(Error::InputInvalid {
+                    location: Location::at_offset(path, text, offset),
+                    reason: problem,
+                });
+            }
+            return Ok(FileRead::not_used("not text"));
+        }
+    }
+    if looks_like_json(text) {
+        let text = std::str::from_utf8(text).expect("checked above: valid UTF-8");
+        return match analytics_json::recognise(path, text)? {
+            analytics_json::JsonKind::Analytics(pages) => {
+                analytics_json::read(path, text, pages, zone)
+            }
+            analytics_json::JsonKind::Other(why) => Ok(FileRead::not_used(why)),
+        };
+    }
+    let mut rdr = csv_export::reader(text);
+    let header = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            if named_as_data(path) {
+                return Err(csv_export::csv_error(path, text, &e));
+            }
+            return Ok(FileRead::not_used("not a CSV file"));
+        }
+    };
+    match csv_export::recognise(path, &header)? {
+        Some(h) => {
+            let mut read = csv_export::read(path, text, base, h, zone)?;
+            if read.format == Some(Format::ClassicCsv) && read.rows_read == CLASSIC_ROW_CAP {
+                read.exceptions.push(Exception {
+                    incident_number: None,
+                    incident_id: None,
+                    severity: None,
+                    kind: ExceptionKind::TruncatedExport,
+                    detail: format!(
+                        "`{}` has exactly {CLASSIC_ROW_CAP} data rows: PagerDuty silently cuts the classic incidents.csv there, so this export is possibly truncated; export shorter date ranges",
+                        path.display()
+                    ),
+                });
+            }
+            Ok(read)
+        }
+        None if named_as_data(path) && header.len() < 2 => Err(Error::InputInvalid {
+            location: Location::new(path, 1, 1),
+            reason: "not an incidents export: expected a CSV header with `id`, `created_at` (or `created_on`) and `seconds_to_first_ack`".to_string(),
+        }),
+        None => Ok(FileRead::not_used(
+            "CSV without the columns of an incidents export",
+        )),
+    }
+}
+
+/// SHA-256 of bytes as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Merges per-file results in order. A repeated incident id is rejected; when its data
+/// differ from the first record, a `conflicting_duplicate` exception says how.
+/// `bytes` are each file's contents, for the raw text of rejected repeats.
+pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>) -> Ingested {
+    let mut out = Ingested::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, (mut file, read, bytes)) in reads.into_iter().enumerate() {
+        file.format = read.format;
+        file.rows_read = read.rows_read;
+        file.timezone_assumed = read.timezone_assumed;
+        file.not_used_reason = read.not_used_reason;
+        out.files.push(file);
+        let set_file = |s: SourceRef| SourceRef { file: index, ..s };
+        out.rejected
+            .extend(read.rejected.into_iter().map(|r| RejectedRow {
+                source: set_file(r.source),
+                ..r
+            }));
+        out.exceptions.extend(read.exceptions);
+        for mut incident in read.incidents {
+            incident.source = set_file(incident.source);
+            if let Some(&first) = seen.get(&incident.id) {
+                let kept: &Incident = &out.incidents[first];
+                let first_at = format!("{}:{}", out.files[kept.source.file].name, kept.source.line);
+                let reason = if kept.same_data(&incident) {
+                    format!(
+                        "duplicate of incident `{}` first read at {first_at}",
+                        incident.id
+                    )
+                } else {
+                    let differs = differing_fields(kept, &incident);
+                    out.exceptions.push(Exception {
+                        incident_number: kept.number,
+                        incident_id: Some(kept.id.clone()),
+                        severity: None,
+                        kind: ExceptionKind::ConflictingDuplicate,
+                        detail: format!(
+                            "incident `{}` appears at {first_at} and {}:{} with different {}; the first record is used",
+                            incident.id,
+                            out.files[index].name,
+                            incident.source.line,
+                            differs.join(", ")
+                        ),
+                    });
+                    format!(
+                        "conflicting duplicate of incident `{}` first read at {first_at} (differs in {}); the first record is used",
+                        incident.id,
+                        differs.join(", ")
+                    )
+                };
+                out.rejected.push(RejectedRow {
+                    source: incident.source,
+                    reason,
+                    raw: incident.source.raw(bytes),
+                });
+                continue;
+            }
+            seen.insert(incident.id.clone(), out.incidents.len());
+            out.incidents.push(incident);
+        }
+    }
+    out
+}
+
+fn differing_fields(a: &Incident, b: &Incident) -> Vec<&'static str> {
+    let mut d = Vec::new();
+    let mut check = |name, same: bool| {
+        if !same {
+            d.push(name);
+        }
+    };
+    check("incident_number", a.number == b.number);
+    check("description", a.description == b.description);
+    check("status", a.status == b.status);
+    check("urgency", a.urgency == b.urgency);
+    check("priority", a.priority == b.priority);
+    check("service", a.service == b.service);
+    check("team", a.team == b.team);
+    check(
+        "escalation_policy",
+        a.escalation_policy == b.escalation_policy,
+    );
+    check("created_at", a.created == b.created);
+    check("seconds_to_first_ack", a.tta_s == b.tta_s);
+    check("seconds_to_resolve", a.ttr_s == b.ttr_s);
+    check("escalation_count", a.escalation_count == b.escalation_count);
+    check(
+        "timeout_escalation_count",
+        a.timeout_escalation_count == b.timeout_escalation_count,
+    );
+    d
+}

@@ -1,0 +1,297 @@
+//! One export record (a CSV row or a JSON item, as text fields) → an `Incident`, or the
+//! reason it cannot be used. Shared by every export format.
+
+use chrono_tz::Tz;
+
+use super::timestamp::{parse_seconds, parse_timestamp};
+use crate::model::{Exception, ExceptionKind, Incident, SourceRef};
+
+/// The fields auditpack reads, under their Analytics (snake_case) names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Id,
+    IncidentNumber,
+    Description,
+    Status,
+    Urgency,
+    PriorityName,
+    ServiceName,
+    TeamName,
+    EscalationPolicyName,
+    CreatedAt,
+    ResolvedAt,
+    SecondsToFirstAck,
+    SecondsToResolve,
+    EscalationCount,
+    TimeoutEscalationCount,
+}
+
+impl Field {
+    /// Every field, in a fixed order.
+    pub const ALL: [Field; 15] = [
+        Field::Id,
+        Field::IncidentNumber,
+        Field::Description,
+        Field::Status,
+        Field::Urgency,
+        Field::PriorityName,
+        Field::ServiceName,
+        Field::TeamName,
+        Field::EscalationPolicyName,
+        Field::CreatedAt,
+        Field::ResolvedAt,
+        Field::SecondsToFirstAck,
+        Field::SecondsToResolve,
+        Field::EscalationCount,
+        Field::TimeoutEscalationCount,
+    ];
+
+    /// The Analytics API name of the field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::IncidentNumber => "incident_number",
+            Field::Description => "description",
+            Field::Status => "status",
+            Field::Urgency => "urgency",
+            Field::PriorityName => "priority_name",
+            Field::ServiceName => "service_name",
+            Field::TeamName => "team_name",
+            Field::EscalationPolicyName => "escalation_policy_name",
+            Field::CreatedAt => "created_at",
+            Field::ResolvedAt => "resolved_at",
+            Field::SecondsToFirstAck => "seconds_to_first_ack",
+            Field::SecondsToResolve => "seconds_to_resolve",
+            Field::EscalationCount => "escalation_count",
+            Field::TimeoutEscalationCount => "timeout_escalation_count",
+        }
+    }
+}
+
+/// How a format's records are read.
+pub struct RecordRules {
+    /// Zone for timestamps without an offset.
+    pub zone: Tz,
+    /// The classic CSV writes 0 (or nothing) for "never acknowledged".
+    pub zero_ack_means_none: bool,
+    /// The column names as this file spells them, for messages.
+    pub column_name: fn(Field) -> &'static str,
+}
+
+/// Largest tolerated gap between `resolved_at - created_at` and `seconds_to_resolve`.
+const RESOLVE_TOLERANCE_S: f64 = 60.0;
+
+/// Builds an incident from a record's fields. `get` returns the trimmed text of a field,
+/// `None` when the column is absent or the cell is empty (or null).
+pub fn build_incident<'a>(
+    get: impl Fn(Field) -> Option<&'a str>,
+    source: SourceRef,
+    rules: &RecordRules,
+) -> Result<(Incident, Option<Exception>), String> {
+    let col = rules.column_name;
+    let text = |f: Field| get(f).map(str::to_string);
+    let Some(id) = text(Field::Id) else {
+        return Err(format!(
+            "no incident id (column `{}` is empty)",
+            col(Field::Id)
+        ));
+    };
+    let number = match get(Field::IncidentNumber) {
+        None => None,
+        Some(n) => Some(parse_whole(n).ok_or_else(|| {
+            format!(
+                "column `{}`: `{n}` is not a whole number",
+                col(Field::IncidentNumber)
+            )
+        })?),
+    };
+    let created = match get(Field::CreatedAt) {
+        None => {
+            return Err(format!(
+                "no creation time (column `{}` is empty)",
+                col(Field::CreatedAt)
+            ));
+        }
+        Some(t) => parse_timestamp(t, rules.zone)
+            .map_err(|e| format!("column `{}`: {e}", col(Field::CreatedAt)))?,
+    };
+    let seconds = |f: Field| -> Result<Option<f64>, String> {
+        get(f)
+            .map(|t| parse_seconds(t).map_err(|e| format!("column `{}`: {e}", col(f))))
+            .transpose()
+    };
+    let mut tta_s = seconds(Field::SecondsToFirstAck)?;
+    if rules.zero_ack_means_none && tta_s == Some(0.0) {
+        tta_s = None;
+    }
+    let stated_ttr = seconds(Field::SecondsToResolve)?;
+    let resolved_at = get(Field::ResolvedAt)
+        .map(|t| {
+            parse_timestamp(t, rules.zone)
+                .map_err(|e| format!("column `{}`: {e}", col(Field::ResolvedAt)))
+        })
+        .transpose()?;
+    let measured_ttr = resolved_at.map(|r| (r - created).num_milliseconds() as f64 / 1000.0);
+    if let Some(m) = measured_ttr.filter(|m| *m < 0.0) {
+        return Err(format!(
+            "resolved before created (`{}` is {} s before `{}`)",
+            col(Field::ResolvedAt),
+            -m,
+            col(Field::CreatedAt)
+        ));
+    }
+    let mut exception = None;
+    let ttr_s = match (stated_ttr, measured_ttr) {
+        (Some(stated), Some(measured)) => {
+            if (stated - measured).abs() > RESOLVE_TOLERANCE_S {
+                exception = Some(Exception {
+                    incident_number: number,
+                    incident_id: Some(id.clone()),
+                    severity: None,
+                    kind: ExceptionKind::InconsistentTimestamps,
+                    detail: format!(
+                        "`{}` - `{}` is {} s but `{}` is {} s; PagerDuty's {} s is used",
+                        col(Field::ResolvedAt),
+                        col(Field::CreatedAt),
+                        fmt_seconds(measured),
+                        col(Field::SecondsToResolve),
+                        fmt_seconds(stated),
+                        fmt_seconds(stated)
+                    ),
+                });
+            }
+            Some(stated)
+        }
+        (stated, measured) => stated.or(measured),
+    };
+    let count = |f: Field| get(f).and_then(parse_whole);
+    Ok((
+        Incident {
+            id,
+            number,
+            description: text(Field::Description),
+            status: get(Field::Status).map(str::to_ascii_lowercase),
+            urgency: get(Field::Urgency).map(str::to_ascii_lowercase),
+            priority: text(Field::PriorityName),
+            service: text(Field::ServiceName),
+            team: text(Field::TeamName),
+            escalation_policy: text(Field::EscalationPolicyName),
+            created,
+            tta_s,
+            ttr_s,
+            escalation_count: count(Field::EscalationCount),
+            timeout_escalation_count: count(Field::TimeoutEscalationCount),
+            source,
+        },
+        exception,
+    ))
+}
+
+/// Whole numbers as exports write them: `928`, and `928.0` from spreadsheets.
+fn parse_whole(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse::<i64>().ok().or_else(|| {
+        let f = text.parse::<f64>().ok()?;
+        (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+    })
+}
+
+/// Seconds for messages: whole numbers without a fraction, else one decimal.
+pub fn fmt_seconds(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn rules() -> RecordRules {
+        RecordRules {
+            zone: Tz::UTC,
+            zero_ack_means_none: false,
+            column_name: Field::name,
+        }
+    }
+
+    fn build(pairs: &[(Field, &str)]) -> Result<(Incident, Option<Exception>), String> {
+        let map: BTreeMap<Field, &str> = pairs.iter().copied().collect();
+        build_incident(
+            |f| map.get(&f).copied(),
+            SourceRef {
+                file: 0,
+                line: 2,
+                start: 0,
+                end: 0,
+            },
+            &rules(),
+        )
+    }
+
+    const BASE: &[(Field, &str)] = &[
+        (Field::Id, "PABC123"),
+        (Field::IncidentNumber, "7"),
+        (Field::CreatedAt, "2026-01-05T10:00:00Z"),
+        (Field::SecondsToFirstAck, "120"),
+    ];
+
+    #[test]
+    fn resolve_time_from_timestamps_when_no_seconds() {
+        let mut p = BASE.to_vec();
+        p.push((Field::ResolvedAt, "2026-01-05T11:00:00Z"));
+        let (i, e) = build(&p).unwrap();
+        assert_eq!(i.ttr_s, Some(3600.0));
+        assert_eq!(i.tta_s, Some(120.0));
+        assert!(e.is_none());
+    }
+
+    #[test]
+    fn stated_seconds_win_and_disagreement_is_flagged() {
+        let mut p = BASE.to_vec();
+        p.push((Field::ResolvedAt, "2026-01-05T11:00:00Z"));
+        p.push((Field::SecondsToResolve, "3661"));
+        let (i, e) = build(&p).unwrap();
+        assert_eq!(i.ttr_s, Some(3661.0));
+        let e = e.unwrap();
+        assert_eq!(e.kind, ExceptionKind::InconsistentTimestamps);
+        assert!(e.detail.contains("3600 s") && e.detail.contains("3661 s"));
+        // within 60 s: no exception
+        let mut p = BASE.to_vec();
+        p.push((Field::ResolvedAt, "2026-01-05T11:00:00Z"));
+        p.push((Field::SecondsToResolve, "3660"));
+        assert!(build(&p).unwrap().1.is_none());
+    }
+
+    #[test]
+    fn reasons() {
+        let err = |extra: &[(Field, &str)], drop: Field| {
+            let mut p: Vec<_> = BASE.iter().copied().filter(|(f, _)| *f != drop).collect();
+            p.extend_from_slice(extra);
+            build(&p).unwrap_err()
+        };
+        assert_eq!(err(&[], Field::Id), "no incident id (column `id` is empty)");
+        assert!(
+            err(
+                &[(Field::ResolvedAt, "2026-01-05T09:00:00Z")],
+                Field::Description
+            )
+            .starts_with("resolved before created")
+        );
+        assert!(
+            err(&[(Field::SecondsToResolve, "-5")], Field::Description)
+                .contains("negative duration")
+        );
+        assert!(
+            err(&[(Field::SecondsToResolve, "soon")], Field::Description).contains("not a number")
+        );
+        assert!(err(&[], Field::CreatedAt).starts_with("no creation time"));
+        assert!(
+            err(&[(Field::IncidentNumber, "x")], Field::IncidentNumber)
+                .contains("not a whole number")
+        );
+    }
+}

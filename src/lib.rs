@@ -1,0 +1,29 @@
+//! auditpack: PagerDuty incident exports → SOC 2 CC7.3 incident-response evidence.
+//!
+//! Data flows one way: `ingest` (bytes → incidents and rejected rows) → `metrics` (polars
+//! statistics against the `policy`) → `derived` (CSV files). `commands` chains the stages
+//! and is the only module that touches the filesystem.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod derived;
+pub mod error;
+pub mod ingest;
+pub mod metrics;
+pub mod model;
+pub mod policy;
+pub mod synth;
+
+pub use error::{Error, ExitStatus};
+
+/// Runs one parsed command line, writing its report to `out`.
+pub fn run(cli: cli::Cli, out: &mut dyn std::io::Write) -> Result<ExitStatus, Error> {
+    use cli::Command;
+    match cli.command {
+        Command::Build(args) => commands::build::run(&args, out),
+        Command::Stats(args) => commands::stats::run(&args, out),
+        Command::Init(args) => commands::init::run(&args, out),
+        Command::Generate(args) => commands::generate::run(&args, out),
+    }
+}

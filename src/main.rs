@@ -1,0 +1,43 @@
+//! The `auditpack` binary: parse arguments, run, map the result to an exit code.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = auditpack::cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let status = match auditpack::run(cli, &mut out) {
+        Ok(status) => status,
+        Err(err) => {
+            // A closed pipe (`auditpack stats | head`) is not a failure (as in ripgrep).
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = out.flush();
+            report(&err);
+            auditpack::ExitStatus::Failure
+        }
+    };
+    let _ = out.flush();
+    ExitCode::from(status.code())
+}
+
+fn is_broken_pipe(err: &auditpack::Error) -> bool {
+    matches!(err, auditpack::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn report(err: &auditpack::Error) {
+    let mut msg = format!("error: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        msg.push_str(&format!("\n  cause: {cause}"));
+        source = cause.source();
+    }
+    if let Some(hint) = err.hint() {
+        msg.push_str(&format!("\nhint: {hint}"));
+    }
+    eprintln!("{msg}");
+}

@@ -1,0 +1,550 @@
+//! Ingested incidents + policy + period + as-of → `Metrics`: the SLA summary, monthly
+//! trends, the incident register, exceptions and the per-file reconciliation.
+//!
+//! Classification is per incident (`classify`); judging and statistics run in polars
+//! (`frame`, `sla`). Only this file collects polars plans. No I/O, no clock.
+
+pub mod classify;
+pub mod frame;
+pub mod sla;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use polars::prelude::*;
+
+use crate::error::Error;
+use crate::ingest::Ingested;
+use crate::ingest::record::fmt_seconds;
+use crate::model::{Exception, ExceptionKind, Incident};
+use crate::policy::{Policy, Target, format_duration};
+use classify::{Classification, Period, classify, local_date, target_seconds};
+use frame::{ACK_STATUS, BREACH, Columns, MET, MONTH, PENDING, RESOLVE_STATUS, SEVERITY};
+pub use sla::SlaStats;
+
+/// The severity name of incidents that match no policy severity.
+pub const UNCLASSIFIED: &str = "unclassified";
+/// The pooled row.
+pub const ALL: &str = "ALL";
+
+/// How one incident fared against one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaStatus {
+    /// Within the target.
+    Met,
+    /// Late, or never happened by its deadline.
+    Breach,
+    /// Open at the as-of instant, deadline not yet passed: not judged.
+    Pending,
+    /// The severity has no such target.
+    NoTarget,
+}
+
+impl SlaStatus {
+    fn from_frame(value: Option<&str>) -> Self {
+        match value {
+            Some(MET) => Self::Met,
+            Some(BREACH) => Self::Breach,
+            Some(PENDING) => Self::Pending,
+            _ => Self::NoTarget,
+        }
+    }
+
+    /// The register's text: `true`, `false`, `pending`, or empty without a target.
+    pub fn as_register(self) -> &'static str {
+        match self {
+            Self::Met => "true",
+            Self::Breach => "false",
+            Self::Pending => "pending",
+            Self::NoTarget => "",
+        }
+    }
+}
+
+/// One row of `sla_summary.csv` or `monthly_trends.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaRow {
+    /// `YYYY-MM` for monthly rows.
+    pub month: Option<String>,
+    /// Severity name, `unclassified` or `ALL`.
+    pub severity: String,
+    /// Whether the row's incidents have an acknowledgement target.
+    pub has_ack_target: bool,
+    /// Whether they have a resolution target.
+    pub has_resolve_target: bool,
+    /// The statistics.
+    pub stats: SlaStats,
+}
+
+fn pct(met: u64, judged: u64) -> Option<f64> {
+    (judged > 0).then(|| met as f64 * 100.0 / judged as f64)
+}
+
+impl SlaRow {
+    /// Incidents acknowledged (or responded to) within the target; `None` without a target.
+    pub fn ack_within_sla(&self) -> Option<u64> {
+        self.has_ack_target.then_some(self.stats.ack_met)
+    }
+    /// Incidents judged against the acknowledgement target (met + breach).
+    pub fn ack_judged(&self) -> u64 {
+        self.stats.ack_met + self.stats.ack_breach
+    }
+    /// Percentage within the acknowledgement target; `None` when nothing was judged.
+    pub fn ack_within_sla_pct(&self) -> Option<f64> {
+        pct(self.stats.ack_met, self.ack_judged()).filter(|_| self.has_ack_target)
+    }
+    /// Incidents resolved within the target; `None` without a target.
+    pub fn resolve_within_sla(&self) -> Option<u64> {
+        self.has_resolve_target.then_some(self.stats.resolve_met)
+    }
+    /// Incidents judged against the resolution target.
+    pub fn resolve_judged(&self) -> u64 {
+        self.stats.resolve_met + self.stats.resolve_breach
+    }
+    /// Percentage within the resolution target; `None` when nothing was judged.
+    pub fn resolve_within_sla_pct(&self) -> Option<f64> {
+        pct(self.stats.resolve_met, self.resolve_judged()).filter(|_| self.has_resolve_target)
+    }
+}
+
+/// One incident of the register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterEntry {
+    /// Index into `Ingested::incidents`.
+    pub incident: usize,
+    /// Severity name or `unclassified`.
+    pub severity: String,
+    /// Local month.
+    pub month: String,
+    /// Acknowledgement (response) judgement.
+    pub ack: SlaStatus,
+    /// Resolution judgement.
+    pub resolve: SlaStatus,
+}
+
+/// Rows used, rejected and outside the period, for one input file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileCounts {
+    pub rows_used: u64,
+    pub rows_rejected: u64,
+    pub rows_outside_period: u64,
+}
+
+/// Everything computed.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    /// The audit period.
+    pub period: Period,
+    /// The instant open incidents are judged at.
+    pub as_of: DateTime<Utc>,
+    /// One row per severity in policy order, `unclassified` if any, then `ALL`.
+    pub summary: Vec<SlaRow>,
+    /// For every month of the period, the same severity rows as the summary.
+    pub monthly: Vec<SlaRow>,
+    /// Incidents in the period, by creation time.
+    pub register: Vec<RegisterEntry>,
+    /// Exceptions, sorted.
+    pub exceptions: Vec<Exception>,
+    /// Reconciliation per input file (same order as `Ingested::files`).
+    pub files: Vec<FileCounts>,
+}
+
+impl Metrics {
+    /// Exception counts per kind, in kind order.
+    pub fn exception_counts(&self) -> BTreeMap<ExceptionKind, usize> {
+        let mut counts = BTreeMap::new();
+        for e in &self.exceptions {
+            *counts.entry(e.kind).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// The latest timestamp in the inputs: creation, acknowledgement or resolution.
+pub fn latest_timestamp(incidents: &[Incident]) -> Option<DateTime<Utc>> {
+    incidents
+        .iter()
+        .flat_map(|i| [Some(i.created), i.acknowledged(), i.resolved()])
+        .flatten()
+        .max()
+}
+
+/// The whole months spanned by the incidents' local creation dates.
+pub fn default_period(incidents: &[Incident], policy: &Policy) -> Option<Period> {
+    let dates = incidents
+        .iter()
+        .map(|i| local_date(i.created, policy.timezone));
+    let first = dates.clone().min()?;
+    let last = dates.max()?;
+    Some(Period::whole_months(first, last))
+}
+
+/// Computes every metric.
+pub fn compute(
+    ingested: &Ingested,
+    policy: &Policy,
+    period: Period,
+    as_of: DateTime<Utc>,
+) -> Result<Metrics, Error> {
+    let zone = policy.timezone;
+    let mut files = vec![FileCounts::default(); ingested.files.len()];
+    for r in &ingested.rejected {
+        files[r.source.file].rows_rejected += 1;
+    }
+    let mut columns = Columns::default();
+    let mut in_period: Vec<usize> = Vec::new();
+    let mut exceptions: Vec<Exception> = ingested
+        .exceptions
+        .iter()
+        .filter(|e| e.incident_id.is_none())
+        .cloned()
+        .collect();
+    let mut any_unclassified = false;
+    for (index, incident) in ingested.incidents.iter().enumerate() {
+        let date = local_date(incident.created, zone);
+        if date < period.from || date > period.to {
+            files[incident.source.file].rows_outside_period += 1;
+            continue;
+        }
+        files[incident.source.file].rows_used += 1;
+        in_period.push(index);
+        let target = |t: Option<Target>| {
+            t.map(|t| target_seconds(t, incident.created, zone, &policy.business_hours))
+        };
+        let (severity, ack, resolve) = match classify(incident, policy) {
+            Classification::Severity(s) => {
+                let s = &policy.severities[s];
+                (
+                    s.name.clone(),
+                    target(s.ack_within),
+                    target(s.resolve_within),
+                )
+            }
+            Classification::Unclassified(reason) => {
+                any_unclassified = true;
+                exceptions.push(Exception {
+                    incident_number: incident.number,
+                    incident_id: Some(incident.id.clone()),
+                    severity: Some(UNCLASSIFIED.to_string()),
+                    kind: ExceptionKind::Unclassified,
+                    detail: format!("incident `{}`: {reason}; no SLA applies", incident.id),
+                });
+                (UNCLASSIFIED.to_string(), None, None)
+            }
+        };
+        columns.severity.push(severity);
+        columns.month.push(
+            incident
+                .created
+                .with_timezone(&zone)
+                .format("%Y-%m")
+                .to_string(),
+        );
+        columns.tta.push(incident.tta_s);
+        columns.ttr.push(incident.ttr_s);
+        columns.ack_target.push(ack);
+        columns.resolve_target.push(resolve);
+        columns
+            .open
+            .push((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
+    }
+
+    let judged = frame::with_status(columns.into_lazy()?).collect()?;
+    let summary_df = sla::aggregate(judged.clone().lazy(), &[SEVERITY]).collect()?;
+    let all_df = sla::aggregate(judged.clone().lazy(), &[]).collect()?;
+    let monthly_df = sla::aggregate(judged.clone().lazy(), &[MONTH, SEVERITY]).collect()?;
+    let monthly_all_df = sla::aggregate(judged.clone().lazy(), &[MONTH]).collect()?;
+
+    // The severity rows every table shows, in order, with their targets.
+    let mut row_kinds: Vec<(String, bool, bool)> = policy
+        .severities
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.ack_within.is_some(),
+                s.resolve_within.is_some(),
+            )
+        })
+        .collect();
+    if any_unclassified {
+        row_kinds.push((UNCLASSIFIED.to_string(), false, false));
+    }
+    row_kinds.push((
+        ALL.to_string(),
+        policy.any_ack_target(),
+        policy.any_resolve_target(),
+    ));
+
+    let mut by_key: HashMap<Vec<String>, SlaStats> = HashMap::new();
+    by_key.extend(sla::extract(&summary_df, &[SEVERITY])?);
+    by_key.extend(
+        sla::extract(&all_df, &[])?
+            .into_iter()
+            .map(|(_, s)| (vec![ALL.to_string()], s)),
+    );
+    by_key.extend(sla::extract(&monthly_df, &[MONTH, SEVERITY])?);
+    by_key.extend(
+        sla::extract(&monthly_all_df, &[MONTH])?
+            .into_iter()
+            .map(|(mut k, s)| {
+                k.push(ALL.to_string());
+                (k, s)
+            }),
+    );
+    let row = |month: Option<&String>, (name, ack, res): &(String, bool, bool)| {
+        let key: Vec<String> = month.into_iter().cloned().chain([name.clone()]).collect();
+        SlaRow {
+            month: month.cloned(),
+            severity: name.clone(),
+            has_ack_target: *ack,
+            has_resolve_target: *res,
+            stats: by_key.get(&key).cloned().unwrap_or_default(),
+        }
+    };
+    let summary = row_kinds.iter().map(|k| row(None, k)).collect();
+    let monthly = period
+        .months()
+        .iter()
+        .flat_map(|m| row_kinds.iter().map(move |k| (m, k)))
+        .map(|(m, k)| row(Some(m), k))
+        .collect();
+
+    let ack_status = judged.column(ACK_STATUS)?.str()?;
+    let resolve_status = judged.column(RESOLVE_STATUS)?.str()?;
+    let severities = judged.column(SEVERITY)?.str()?;
+    let months = judged.column(MONTH)?.str()?;
+    let mut register: Vec<RegisterEntry> = Vec::with_capacity(in_period.len());
+    for (row, &incident) in in_period.iter().enumerate() {
+        register.push(RegisterEntry {
+            incident,
+            severity: severities.get(row).unwrap_or(UNCLASSIFIED).to_string(),
+            month: months.get(row).unwrap_or_default().to_string(),
+            ack: SlaStatus::from_frame(ack_status.get(row)),
+            resolve: SlaStatus::from_frame(resolve_status.get(row)),
+        });
+    }
+    register.sort_by(|a, b| {
+        let (x, y) = (
+            &ingested.incidents[a.incident],
+            &ingested.incidents[b.incident],
+        );
+        (x.created, x.number, &x.id).cmp(&(y.created, y.number, &y.id))
+    });
+
+    let severity_of: HashMap<&str, &str> = register
+        .iter()
+        .map(|r| {
+            (
+                ingested.incidents[r.incident].id.as_str(),
+                r.severity.as_str(),
+            )
+        })
+        .collect();
+    // Data exceptions about incidents count only when the incident is in the period.
+    for e in ingested
+        .exceptions
+        .iter()
+        .filter(|e| e.incident_id.is_some())
+    {
+        if let Some(sev) = e.incident_id.as_deref().and_then(|id| severity_of.get(id)) {
+            exceptions.push(Exception {
+                severity: Some(sev.to_string()),
+                ..e.clone()
+            });
+        }
+    }
+    for r in &register {
+        let incident = &ingested.incidents[r.incident];
+        let severity = policy.severities.iter().find(|s| s.name == r.severity);
+        for (status, is_ack) in [(r.ack, true), (r.resolve, false)] {
+            if !matches!(status, SlaStatus::Breach | SlaStatus::Pending) {
+                continue;
+            }
+            let target = severity.and_then(|s| {
+                if is_ack {
+                    s.ack_within
+                } else {
+                    s.resolve_within
+                }
+            });
+            let Some(target) = target else { continue };
+            exceptions.push(Exception {
+                incident_number: incident.number,
+                incident_id: Some(incident.id.clone()),
+                severity: Some(r.severity.clone()),
+                kind: match (status, is_ack) {
+                    (SlaStatus::Pending, _) => ExceptionKind::SlaPending,
+                    (_, true) => ExceptionKind::AckBreach,
+                    (_, false) => ExceptionKind::ResolveBreach,
+                },
+                detail: judgement_detail(incident, target, is_ack, status, policy, as_of),
+            });
+        }
+    }
+    exceptions.extend(number_gaps(
+        register.iter().map(|r| &ingested.incidents[r.incident]),
+    ));
+    exceptions.sort_by(|a, b| {
+        (a.incident_number, a.kind, &a.detail).cmp(&(b.incident_number, b.kind, &b.detail))
+    });
+
+    Ok(Metrics {
+        period,
+        as_of,
+        summary,
+        monthly,
+        register,
+        exceptions,
+        files,
+    })
+}
+
+/// RFC 3339 UTC, fraction only when there is one.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn human(seconds: f64) -> String {
+    let whole = seconds.round() as i64;
+    format!("{} ({} s)", format_duration(whole), fmt_seconds(seconds))
+}
+
+/// The measured time, the target and by how much it was missed.
+fn judgement_detail(
+    incident: &Incident,
+    target: Target,
+    is_ack: bool,
+    status: SlaStatus,
+    policy: &Policy,
+    as_of: DateTime<Utc>,
+) -> String {
+    let limit = target_seconds(
+        target,
+        incident.created,
+        policy.timezone,
+        &policy.business_hours,
+    );
+    let deadline = crate::model::add_seconds(incident.created, limit);
+    let target_text = match target {
+        Target::Within(_) => format!("target {target}"),
+        Target::NextBusinessDay => format!("target next-business-day, due {}", rfc3339(deadline)),
+    };
+    let (what, measured) = if is_ack {
+        match (incident.tta_s, incident.ttr_s) {
+            (Some(t), _) => ("acknowledged after", Some(t)),
+            (None, Some(r)) => ("not acknowledged; resolved after", Some(r)),
+            (None, None) => ("not acknowledged or resolved", None),
+        }
+    } else {
+        match incident.ttr_s {
+            Some(r) => ("resolved after", Some(r)),
+            None => ("not resolved", None),
+        }
+    };
+    let verb = if is_ack {
+        "acknowledgement"
+    } else {
+        "resolution"
+    };
+    match (status, measured) {
+        (SlaStatus::Pending, _) => format!(
+            "{verb} not yet due at as-of {}: open for {}; {target_text}",
+            rfc3339(as_of),
+            human((as_of - incident.created).num_milliseconds() as f64 / 1000.0)
+        ),
+        (_, Some(m)) => format!(
+            "{what} {}; {target_text}; missed by {}",
+            human(m),
+            human(m - limit)
+        ),
+        (_, None) => format!(
+            "{what} by as-of {}; {target_text}; overdue by {}",
+            rfc3339(as_of),
+            human((as_of - deadline).num_milliseconds() as f64 / 1000.0)
+        ),
+    }
+}
+
+/// Numbers missing between the lowest and highest incident number in the period.
+fn number_gaps<'a>(incidents: impl Iterator<Item = &'a Incident>) -> Vec<Exception> {
+    let numbers: BTreeSet<i64> = incidents.filter_map(|i| i.number).collect();
+    let mut out = Vec::new();
+    let mut previous: Option<i64> = None;
+    for &n in &numbers {
+        if let Some(p) = previous.filter(|p| n - p > 1) {
+            let (first, last) = (p + 1, n - 1);
+            let count = last - first + 1;
+            let range = if count == 1 {
+                format!("incident number {first} is")
+            } else {
+                format!("incident numbers {first} to {last} ({count}) are")
+            };
+            out.push(Exception {
+                incident_number: Some(first),
+                incident_id: None,
+                severity: None,
+                kind: ExceptionKind::IncidentNumberGap,
+                detail: format!(
+                    "{range} missing between #{p} and #{n}: deleted, merged, outside the export's filters, or not exported"
+                ),
+            });
+        }
+        previous = Some(n);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps() {
+        let mk = |n: i64| Incident {
+            number: Some(n),
+            ..test_incident()
+        };
+        let list: Vec<Incident> = [5, 1, 2, 9, 6].into_iter().map(mk).collect();
+        let gaps = number_gaps(list.iter());
+        let got: Vec<_> = gaps
+            .iter()
+            .map(|g| (g.incident_number, g.detail.clone()))
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, Some(3));
+        assert!(
+            got[0]
+                .1
+                .starts_with("incident numbers 3 to 4 (2) are missing between #2 and #5")
+        );
+        assert!(got[1].1.starts_with("incident numbers 7 to 8 (2)"));
+    }
+
+    fn test_incident() -> Incident {
+        Incident {
+            id: "P".into(),
+            number: None,
+            description: None,
+            status: None,
+            urgency: None,
+            priority: None,
+            service: None,
+            team: None,
+            escalation_policy: None,
+            created: DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            tta_s: None,
+            ttr_s: None,
+            escalation_count: None,
+            timeout_escalation_count: None,
+            source: crate::model::SourceRef {
+                file: 0,
+                line: 2,
+                start: 0,
+                end: 0,
+            },
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! SLA statistics per group: counts, within-SLA counts, mean and percentiles of tta and
+//! ttr. A pure `LazyFrame → LazyFrame` plan plus the extraction of its (small) result.
+
+use polars::prelude::*;
+
+use super::frame::{ACK_STATUS, BREACH, MET, PENDING, RESOLVE_STATUS, TTA, TTR};
+
+/// The statistics of one group of incidents.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SlaStats {
+    pub incidents: u64,
+    pub acknowledged: u64,
+    pub ack_met: u64,
+    pub ack_breach: u64,
+    pub ack_pending: u64,
+    pub mtta_s: Option<f64>,
+    pub tta_p50_s: Option<f64>,
+    pub tta_p90_s: Option<f64>,
+    pub tta_p95_s: Option<f64>,
+    pub resolved: u64,
+    pub resolve_met: u64,
+    pub resolve_breach: u64,
+    pub resolve_pending: u64,
+    pub mttr_s: Option<f64>,
+    pub ttr_p50_s: Option<f64>,
+    pub ttr_p90_s: Option<f64>,
+    pub ttr_p95_s: Option<f64>,
+}
+
+const COUNTS: [&str; 9] = [
+    "incidents",
+    "acknowledged",
+    "ack_met",
+    "ack_breach",
+    "ack_pending",
+    "resolved",
+    "resolve_met",
+    "resolve_breach",
+    "resolve_pending",
+];
+const FLOATS: [&str; 8] = [
+    "mtta_s",
+    "tta_p50_s",
+    "tta_p90_s",
+    "tta_p95_s",
+    "mttr_s",
+    "ttr_p50_s",
+    "ttr_p90_s",
+    "ttr_p95_s",
+];
+
+fn count_of(status: &str, value: &str) -> Expr {
+    col(status).eq(lit(value)).sum().cast(DataType::UInt64)
+}
+
+fn quantile(column: &str, q: f64) -> Expr {
+    // Linear interpolation between closest ranks (numpy's default); polars' default is
+    // Nearest, which gives other numbers.
+    col(column)
+        .quantile(lit(q), QuantileMethod::Linear)
+        .cast(DataType::Float64)
+}
+
+/// The aggregation expressions, in the order of `COUNTS` then `FLOATS`.
+fn aggregations() -> Vec<Expr> {
+    vec![
+        len().cast(DataType::UInt64).alias("incidents"),
+        col(TTA)
+            .count()
+            .cast(DataType::UInt64)
+            .alias("acknowledged"),
+        count_of(ACK_STATUS, MET).alias("ack_met"),
+        count_of(ACK_STATUS, BREACH).alias("ack_breach"),
+        count_of(ACK_STATUS, PENDING).alias("ack_pending"),
+        col(TTR).count().cast(DataType::UInt64).alias("resolved"),
+        count_of(RESOLVE_STATUS, MET).alias("resolve_met"),
+        count_of(RESOLVE_STATUS, BREACH).alias("resolve_breach"),
+        count_of(RESOLVE_STATUS, PENDING).alias("resolve_pending"),
+        col(TTA).mean().cast(DataType::Float64).alias("mtta_s"),
+        quantile(TTA, 0.5).alias("tta_p50_s"),
+        quantile(TTA, 0.9).alias("tta_p90_s"),
+        quantile(TTA, 0.95).alias("tta_p95_s"),
+        col(TTR).mean().cast(DataType::Float64).alias("mttr_s"),
+        quantile(TTR, 0.5).alias("ttr_p50_s"),
+        quantile(TTR, 0.9).alias("ttr_p90_s"),
+        quantile(TTR, 0.95).alias("ttr_p95_s"),
+    ]
+}
+
+/// Statistics per group of `keys` (string columns), groups in order of first appearance;
+/// with no keys, one row over everything.
+pub fn aggregate(lf: LazyFrame, keys: &[&str]) -> LazyFrame {
+    if keys.is_empty() {
+        lf.select(aggregations())
+    } else {
+        let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        lf.group_by_stable(by).agg(aggregations())
+    }
+}
+
+/// Reads the collected result of `aggregate`: (key values, statistics) per row.
+pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<String>, SlaStats)>> {
+    let key_cols = keys
+        .iter()
+        .map(|k| df.column(k).and_then(|c| c.str().cloned()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let counts = COUNTS
+        .iter()
+        .map(|c| df.column(c).and_then(|c| c.u64().cloned()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let floats = FLOATS
+        .iter()
+        .map(|c| df.column(c).and_then(|c| c.f64().cloned()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let key = key_cols
+            .iter()
+            .map(|c| c.get(i).unwrap_or_default().to_string())
+            .collect();
+        let n = |k: usize| counts[k].get(i).unwrap_or(0);
+        let f = |k: usize| floats[k].get(i).filter(|v| v.is_finite());
+        out.push((
+            key,
+            SlaStats {
+                incidents: n(0),
+                acknowledged: n(1),
+                ack_met: n(2),
+                ack_breach: n(3),
+                ack_pending: n(4),
+                resolved: n(5),
+                resolve_met: n(6),
+                resolve_breach: n(7),
+                resolve_pending: n(8),
+                mtta_s: f(0),
+                tta_p50_s: f(1),
+                tta_p90_s: f(2),
+                tta_p95_s: f(3),
+                mttr_s: f(4),
+                ttr_p50_s: f(5),
+                ttr_p90_s: f(6),
+                ttr_p95_s: f(7),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::frame::{Columns, with_status};
+    use super::*;
+
+    /// severity, tta, ttr, ack target, resolve target, seconds open at as-of
+    type Row<'a> = (
+        &'a str,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        f64,
+    );
+
+    fn frame(rows: &[Row<'_>]) -> LazyFrame {
+        let mut c = Columns::default();
+        for (sev, tta, ttr, ack, res, open) in rows {
+            c.severity.push(sev.to_string());
+            c.month.push("2026-01".into());
+            c.tta.push(*tta);
+            c.ttr.push(*ttr);
+            c.ack_target.push(*ack);
+            c.resolve_target.push(*res);
+            c.open.push(*open);
+        }
+        with_status(c.into_lazy().unwrap())
+    }
+
+    #[test]
+    fn percentiles_are_linear() {
+        // Worked by hand: sorted [60,60,60,60,90,120,180], p90 rank 0.9*6 = 5.4
+        // → 120 + 0.4*(180-120) = 144; p50 = 60; p95 rank 5.7 → 120 + 0.7*60 = 162.
+        let rows: Vec<_> = [60.0, 120.0, 60.0, 180.0, 60.0, 90.0, 60.0]
+            .iter()
+            .map(|t| {
+                (
+                    "P1",
+                    Some(*t),
+                    Some(1000.0),
+                    Some(300.0),
+                    Some(14400.0),
+                    1e6,
+                )
+            })
+            .collect();
+        let df = aggregate(frame(&rows), &[]).collect().unwrap();
+        let (_, s) = &extract(&df, &[]).unwrap()[0];
+        assert_eq!(s.tta_p50_s, Some(60.0));
+        assert!((s.tta_p90_s.unwrap() - 144.0).abs() < 1e-9);
+        assert!((s.tta_p95_s.unwrap() - 162.0).abs() < 1e-9);
+        assert!((s.mtta_s.unwrap() - 90.0).abs() < 1e-9);
+        assert_eq!((s.ack_met, s.ack_breach), (7, 0));
+    }
+
+    #[test]
+    fn statuses_boundary_no_ack_and_pending() {
+        let rows = [
+            // exactly at the target: met (inclusive)
+            (
+                "P1",
+                Some(300.0),
+                Some(600.0),
+                Some(300.0),
+                Some(14400.0),
+                1e6,
+            ),
+            // one second late: breach
+            (
+                "P1",
+                Some(301.0),
+                Some(600.0),
+                Some(300.0),
+                Some(14400.0),
+                1e6,
+            ),
+            // never acknowledged, resolved in 200 s: the response is the resolution, met
+            ("P1", None, Some(200.0), Some(300.0), Some(14400.0), 1e6),
+            // open, 100 s old at as-of: both pending
+            ("P1", None, None, Some(300.0), Some(14400.0), 100.0),
+            // acknowledged late, open and 1000 s old: ack breach, resolve pending
+            ("P1", Some(400.0), None, Some(300.0), Some(14400.0), 1000.0),
+            // open past both deadlines: breaches
+            ("P1", None, None, Some(300.0), Some(14400.0), 20000.0),
+            // no targets
+            ("unclassified", Some(10.0), Some(20.0), None, None, 1e6),
+        ];
+        let lf = frame(&rows);
+        let df = aggregate(lf, &[super::super::frame::SEVERITY])
+            .collect()
+            .unwrap();
+        let got = extract(&df, &[super::super::frame::SEVERITY]).unwrap();
+        let p1 = &got[0].1;
+        assert_eq!(got[0].0, ["P1"]);
+        assert_eq!(p1.incidents, 6);
+        assert_eq!(p1.acknowledged, 3);
+        assert_eq!((p1.ack_met, p1.ack_breach, p1.ack_pending), (2, 3, 1));
+        assert_eq!(p1.resolved, 3);
+        assert_eq!(
+            (p1.resolve_met, p1.resolve_breach, p1.resolve_pending),
+            (3, 1, 2)
+        );
+        let u = &got[1].1;
+        assert_eq!((u.ack_met, u.ack_breach, u.ack_pending), (0, 0, 0));
+    }
+}
