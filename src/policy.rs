@@ -30,6 +30,12 @@ pub enum Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Whole days from four days up (`7d`), hours below (`24h`, `48h`, `72h`), as
+            // policies usually write them.
+            Self::Within(s) if *s % 86_400 == 0 && *s >= 4 * 86_400 => {
+                write!(f, "{}d", s / 86_400)
+            }
+            Self::Within(s) if *s % 3600 == 0 => write!(f, "{}h", s / 3600),
             Self::Within(s) => f.write_str(&format_duration(*s)),
             Self::NextBusinessDay => f.write_str("next-business-day"),
         }
@@ -587,6 +593,19 @@ mod tests {
         }
         assert_eq!(format_duration(5400), "1h30m");
         assert_eq!(format_duration(172_800), "2d");
+        let t = |s| Target::Within(s).to_string();
+        assert_eq!(
+            [
+                t(300),
+                t(3600),
+                t(86_400),
+                t(172_800),
+                t(259_200),
+                t(604_800),
+                t(5400)
+            ],
+            ["5m", "1h", "24h", "48h", "72h", "7d", "1h30m"]
+        );
     }
 
     #[test]

@@ -1,0 +1,443 @@
+//! `auditpack build` on fixtures whose expected values were worked out by hand.
+
+use std::fs;
+
+use crate::{build, derived, fixture, read_csv, row};
+
+/// Cells of one row, by column name.
+fn cells(r: &std::collections::BTreeMap<String, String>, cols: &[&str]) -> Vec<String> {
+    cols.iter().map(|c| r[*c].clone()).collect()
+}
+
+const ALL_COLS: [&str; 16] = [
+    "severity",
+    "incidents",
+    "acknowledged",
+    "ack_within_sla",
+    "ack_within_sla_pct",
+    "mtta_s",
+    "tta_p50_s",
+    "tta_p90_s",
+    "tta_p95_s",
+    "resolved",
+    "resolve_within_sla",
+    "resolve_within_sla_pct",
+    "mttr_s",
+    "ttr_p50_s",
+    "ttr_p90_s",
+    "ttr_p95_s",
+];
+
+#[test]
+fn sla_summary_worked_by_hand() {
+    let (tmp, out) = build(
+        &fixture("sla"),
+        &[
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--as-of",
+            "2026-01-31T00:00:00Z",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = read_csv(&derived(&tmp, "sla_summary.csv"));
+    let order: Vec<&str> = rows.iter().map(|r| r["severity"].as_str()).collect();
+    assert_eq!(order, ["P1", "P2", "P3", "P4", "unclassified", "ALL"]);
+
+    // P1: tta [300, 301, -, -, 60]; responses [300, 301, 200(ttr), 400(ttr), 60] vs 300 s
+    // → met: #1 (boundary), #3, #5 = 3 of 5. mtta = 661/3 = 220.33; sorted tta [60, 300, 301]:
+    // p50 300, p90 at rank 1.8 = 300.8, p95 at rank 1.9 = 300.9.
+    // ttr [14400, 14401, 200, 400, 3600] vs 14400 → 4 of 5; mttr = 33001/5 = 6600.2;
+    // sorted [200, 400, 3600, 14400, 14401]: p50 3600, p90 rank 3.6 = 14400.6, p95 14400.8.
+    assert_eq!(
+        cells(row(&rows, "severity", "P1"), &ALL_COLS),
+        [
+            "P1", "5", "3", "3", "60.00", "220.3", "300.0", "300.8", "300.9", "5", "4", "80.00",
+            "6600.2", "3600.0", "14400.6", "14400.8"
+        ]
+    );
+    // P2: #6 tta 900 = target (met), #7 tta 100 (met, lower-case `p2`). #7 is open at as-of,
+    // 1 h old: resolution pending, left out of the denominator → 1 of 1.
+    // tta [100, 900]: mean 500, p50 500, p90 820, p95 860.
+    assert_eq!(
+        cells(row(&rows, "severity", "P2"), &ALL_COLS),
+        [
+            "P2", "2", "2", "2", "100.00", "500.0", "500.0", "820.0", "860.0", "1", "1", "100.00",
+            "86400.0", "86400.0", "86400.0", "86400.0"
+        ]
+    );
+    // P3: no incidents: counts 0, percentages and times empty.
+    assert_eq!(
+        cells(row(&rows, "severity", "P3"), &ALL_COLS),
+        [
+            "P3", "0", "0", "0", "", "", "", "", "", "0", "0", "", "", "", "", ""
+        ]
+    );
+    // P4 next-business-day: created Fri 2026-01-02 10:00 UTC, deadline Mon 17:00 = 284400 s
+    // later → #8 (284400 s) met, #9 (created 12:00, same 284400 s → Mon 19:00) breach.
+    // No resolve target: resolve counts empty.
+    assert_eq!(
+        cells(row(&rows, "severity", "P4"), &ALL_COLS),
+        [
+            "P4", "2", "2", "1", "50.00", "284400.0", "284400.0", "284400.0", "284400.0", "1", "",
+            "", "300000.0", "300000.0", "300000.0", "300000.0"
+        ]
+    );
+    // unclassified (P9, and no priority with the default policy): no SLA.
+    assert_eq!(
+        cells(row(&rows, "severity", "unclassified"), &ALL_COLS),
+        [
+            "unclassified",
+            "2",
+            "2",
+            "",
+            "",
+            "20.0",
+            "20.0",
+            "28.0",
+            "29.0",
+            "2",
+            "",
+            "",
+            "30.0",
+            "30.0",
+            "38.0",
+            "39.0"
+        ]
+    );
+    // ALL: ack judged over P1, P2, P4 = 3+2+1 of 5+2+2 → 6/9 = 66.67 %. tta over every
+    // acknowledged incident: sum 570501 / 9 = 63389.0; sorted [10, 30, 60, 100, 300, 301,
+    // 900, 284400, 284400]: p50 300, p90 rank 7.2 = 284400. Resolve judged over P1, P2:
+    // 5/6 = 83.33 %; ttr sum 419461 / 9 = 46606.8; sorted [20, 40, 200, 400, 3600, 14400,
+    // 14401, 86400, 300000]: p50 3600, p90 = 86400 + 0.2 * 213600 = 129120, p95 = 214560.
+    assert_eq!(
+        cells(row(&rows, "severity", "ALL"), &ALL_COLS),
+        [
+            "ALL", "11", "9", "6", "66.67", "63389.0", "300.0", "284400.0", "284400.0", "9", "5",
+            "83.33", "46606.8", "3600.0", "129120.0", "214560.0"
+        ]
+    );
+
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    let judged = |n: &str| {
+        let r = row(&register, "incident_number", n);
+        (r["ack_sla_met"].as_str(), r["resolve_sla_met"].as_str())
+    };
+    assert_eq!(judged("1"), ("true", "true"));
+    assert_eq!(judged("2"), ("false", "false"));
+    assert_eq!(judged("3"), ("true", "true"));
+    assert_eq!(judged("4"), ("false", "true"));
+    assert_eq!(judged("7"), ("true", "pending"));
+    assert_eq!(judged("9"), ("false", ""));
+    assert_eq!(judged("10"), ("", ""));
+    let r1 = row(&register, "incident_number", "1");
+    assert_eq!(r1["created_at"], "2026-01-05T10:00:00Z");
+    assert_eq!(r1["acknowledged_at"], "2026-01-05T10:05:00Z");
+    assert_eq!(r1["resolved_at"], "2026-01-05T14:00:00Z");
+    assert_eq!(r1["source_line"], "2");
+    assert_eq!(r1["month"], "2026-01");
+
+    insta::assert_snapshot!(
+        "sla_exceptions",
+        fs::read_to_string(derived(&tmp, "exceptions.csv")).unwrap()
+    );
+    insta::assert_snapshot!(
+        "sla_summary_csv",
+        fs::read_to_string(derived(&tmp, "sla_summary.csv")).unwrap()
+    );
+}
+
+#[test]
+fn months_and_daylight_saving_in_the_organisation_zone() {
+    let (tmp, out) = build(
+        &fixture("tz_month_dst"),
+        &["--from", "2026-01-01", "--to", "2026-03-31"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    let get = |n: &str, c: &str| row(&register, "incident_number", n)[c].clone();
+    // 23:30 on 31 January in New York is 04:30Z on 1 February: it counts in January.
+    assert_eq!(get("1", "created_at"), "2026-02-01T04:30:00Z");
+    assert_eq!(get("1", "month"), "2026-01");
+    // resolved_at - created_at when seconds_to_resolve is empty: 1 h.
+    assert_eq!(get("1", "ttr_s"), "3600.0");
+    assert_eq!(get("2", "month"), "2026-02");
+    assert_eq!(get("3", "month"), "2026-02");
+    assert_eq!(get("4", "month"), "2026-03");
+    // 01:59 → 03:01 across the spring-forward gap is 2 minutes, not 62.
+    assert_eq!(get("5", "ttr_s"), "120.0");
+    let trends = read_csv(&derived(&tmp, "monthly_trends.csv"));
+    let all: Vec<(String, String)> = trends
+        .iter()
+        .filter(|r| r["severity"] == "ALL")
+        .map(|r| (r["month"].clone(), r["incidents"].clone()))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            ("2026-01".into(), "1".into()),
+            ("2026-02".into(), "2".into()),
+            ("2026-03".into(), "2".into())
+        ]
+    );
+    // Every month carries the same severity rows: P1..P4 and ALL.
+    assert_eq!(trends.len(), 3 * 5);
+    let rejected = read_csv(&derived(&tmp, "rejected_rows.csv"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["source_line"], "7");
+    assert_eq!(
+        rejected[0]["reason"],
+        "column `created_at`: `2026-03-08T02:30:00` does not exist in America/New_York (skipped by a daylight-saving change)"
+    );
+    // The November incident is outside the period: 7 read = 5 used + 1 rejected + 1 outside.
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    assert_eq!(
+        cells(
+            &inputs[0],
+            &[
+                "rows_read",
+                "rows_used",
+                "rows_rejected",
+                "rows_outside_period",
+                "timezone_assumed"
+            ]
+        ),
+        ["7", "5", "1", "1", "America/New_York"]
+    );
+}
+
+#[test]
+fn one_rejected_row_per_reason() {
+    let (tmp, out) = build(&fixture("rejected"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    insta::assert_snapshot!(
+        "rejected_rows",
+        fs::read_to_string(derived(&tmp, "rejected_rows.csv")).unwrap()
+    );
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    // 14 rows: PR1 and PR14 used; 12 rejected.
+    assert_eq!(
+        cells(
+            &inputs[0],
+            &[
+                "rows_read",
+                "rows_used",
+                "rows_rejected",
+                "rows_outside_period"
+            ]
+        ),
+        ["14", "2", "12", "0"]
+    );
+    let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
+    let conflict = row(&exceptions, "kind", "conflicting_duplicate");
+    assert_eq!(conflict["incident_number"], "1");
+    assert!(
+        conflict["detail"].contains("seconds_to_first_ack"),
+        "{conflict:?}"
+    );
+}
+
+#[test]
+fn csv_quirks_bom_crlf_quotes_and_physical_lines() {
+    let (tmp, out) = build(&fixture("csv_quirks"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    let pq2 = row(&register, "id", "PQ2");
+    assert_eq!(
+        pq2["description"],
+        "He said \"restart it\"\r\nthen left\r\nfor lunch"
+    );
+    assert_eq!(pq2["source_line"], "3");
+    assert_eq!(
+        row(&register, "id", "PQ1")["description"],
+        "Plain, with a comma"
+    );
+    // PQ4 follows a blank line: physical line 8.
+    assert_eq!(row(&register, "id", "PQ4")["source_line"], "8");
+    let rejected = read_csv(&derived(&tmp, "rejected_rows.csv"));
+    assert_eq!(rejected[0]["source_line"], "6");
+    assert_eq!(
+        rejected[0]["raw"],
+        "PQ3,3,after the multi-line one,not-a-time,60,600,P2"
+    );
+}
+
+#[test]
+fn numbering_gaps_and_overlapping_pages() {
+    let (tmp, out) = build(
+        &fixture("gaps_and_duplicates"),
+        &["--from", "2026-05-01", "--to", "2026-05-31"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
+    let gaps: Vec<(String, String)> = exceptions
+        .iter()
+        .filter(|e| e["kind"] == "incident_number_gap")
+        .map(|e| (e["incident_number"].clone(), e["detail"].clone()))
+        .collect();
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    assert_eq!(gaps[0].0, "3");
+    assert!(
+        gaps[0]
+            .1
+            .starts_with("incident numbers 3 to 4 (2) are missing between #2 and #5")
+    );
+    assert_eq!(gaps[1].0, "7");
+    let rejected = read_csv(&derived(&tmp, "rejected_rows.csv"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["source_file"], "page-b.json");
+    assert_eq!(rejected[0]["source_line"], "2");
+    assert_eq!(
+        rejected[0]["reason"],
+        "duplicate of incident `PG5` first read at page-a.json:4"
+    );
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    let counts: Vec<Vec<String>> = inputs
+        .iter()
+        .map(|r| {
+            cells(
+                r,
+                &[
+                    "file",
+                    "rows_read",
+                    "rows_used",
+                    "rows_rejected",
+                    "rows_outside_period",
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ["page-a.json", "3", "3", "0", "0"],
+            ["page-b.json", "4", "2", "1", "1"]
+        ]
+    );
+}
+
+#[test]
+fn classic_export_of_exactly_20000_rows_is_flagged_as_possibly_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "id,incident_number,created_on,seconds_to_first_ack,seconds_to_resolve,urgency\n",
+    );
+    for n in 0..20_000 {
+        text.push_str(&format!("PT{n},{n},2026-01-01 00:00:00,60,600,high\n"));
+    }
+    fs::write(dir.path().join("incidents.csv"), &text).unwrap();
+    let (tmp, out) = build(dir.path(), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
+    let t = row(&exceptions, "kind", "truncated_export");
+    assert!(t["detail"].contains("exactly 20000 data rows"), "{t:?}");
+    // One row fewer is not flagged.
+    text.truncate(text.trim_end().rfind('\n').unwrap() + 1);
+    fs::write(dir.path().join("incidents.csv"), &text).unwrap();
+    let (tmp, _) = build(dir.path(), &[]);
+    let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
+    assert!(exceptions.iter().all(|e| e["kind"] != "truncated_export"));
+}
+
+#[test]
+fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let (a, out) = build(&sample, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (b, _) = build(&sample, &[]);
+    for name in [
+        "sla_summary.csv",
+        "monthly_trends.csv",
+        "incident_register.csv",
+        "exceptions.csv",
+        "rejected_rows.csv",
+        "inputs.csv",
+    ] {
+        assert_eq!(
+            fs::read(derived(&a, name)).unwrap(),
+            fs::read(derived(&b, name)).unwrap(),
+            "{name} differs between two builds"
+        );
+    }
+    let inputs = read_csv(&derived(&a, "inputs.csv"));
+    assert_eq!(inputs.len(), 2);
+    for f in &inputs {
+        let n = |c: &str| f[c].parse::<u64>().unwrap();
+        assert_eq!(
+            n("rows_read"),
+            n("rows_used") + n("rows_rejected") + n("rows_outside_period")
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("period 2025-01-01 to 2025-12-31 (America/New_York)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rows read = used + rejected + outside the period"));
+    // The sample tells a story: a bad August for P1 and a recovery by December.
+    let trends = read_csv(&derived(&a, "monthly_trends.csv"));
+    let p1 = |m: &str| {
+        trends
+            .iter()
+            .find(|r| r["month"] == m && r["severity"] == "P1")
+            .map(|r| r["ack_within_sla_pct"].parse::<f64>().unwrap())
+            .unwrap()
+    };
+    assert!(p1("2025-08") < 80.0 && p1("2025-12") > 95.0);
+}
+
+#[test]
+fn a_failed_build_leaves_previous_outputs_and_no_staging_folder() {
+    let (tmp, out) = build(&fixture("sla"), &[]);
+    assert!(out.status.success());
+    let before = fs::read(derived(&tmp, "sla_summary.csv")).unwrap();
+    let bad = tmp.path().join("bad");
+    fs::create_dir(&bad).unwrap();
+    fs::write(
+        bad.join("x.csv"),
+        "id,created_at,seconds_to_first_ack,seconds_to_resolve\n\"P1,2026",
+    )
+    .unwrap();
+    let out = crate::auditpack(tmp.path())
+        .args(["build", "--input", "bad", "--out", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(fs::read(derived(&tmp, "sla_summary.csv")).unwrap(), before);
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".auditpack"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

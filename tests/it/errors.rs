@@ -1,0 +1,179 @@
+//! Malformed files and bad arguments stop the run with exit 2 and a located message.
+
+use std::fs;
+
+use crate::{auditpack, outcome};
+
+/// Writes `files` into a fresh folder, runs `build` on it, and returns the outcome text.
+fn build_with(files: &[(&str, &[u8])], extra: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir(&input).unwrap();
+    for (name, bytes) in files {
+        fs::write(input.join(name), bytes).unwrap();
+    }
+    let mut args = vec!["build", "--input", "in", "--out", "out"];
+    args.extend_from_slice(extra);
+    let out = auditpack(tmp.path()).args(&args).output().unwrap();
+    assert!(
+        !tmp.path().join("out").exists(),
+        "a failed run must not leave output"
+    );
+    outcome(&out, tmp.path())
+}
+
+const GOOD: &[u8] = b"id,incident_number,created_at,seconds_to_first_ack,seconds_to_resolve\nP1,1,2026-01-01T00:00:00Z,60,600\n";
+
+#[test]
+fn missing_required_column() {
+    insta::assert_snapshot!(build_with(
+        &[("incidents.csv", b"id,incident_number,created_at,seconds_to_resolve\nP1,1,2026-01-01T00:00:00Z,600\n")],
+        &[]
+    ), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/incidents.csv:1:1: missing required column `seconds_to_first_ack` (this header looks like the Analytics incidents export)
+    ");
+}
+
+#[test]
+fn broken_quoting() {
+    insta::assert_snapshot!(build_with(
+        &[("incidents.csv", b"id,incident_number,created_at,seconds_to_first_ack,seconds_to_resolve\nP1,1,2026-01-01T00:00:00Z,60,600\nP2,2,\"2026-01-01T00:00:00Z,60,600\nP3,3,2026-01-01T00:00:00Z,60,600\n")],
+        &[]
+    ), @r#"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/incidents.csv:3:1: a quoted field is never closed; expected a closing `"` before the end of the file
+    "#);
+}
+
+#[test]
+fn invalid_json() {
+    insta::assert_snapshot!(build_with(
+        &[("page.json", b"{\"data\": [\n  {\"id\": \"P1\",}\n]}\n")],
+        &[]
+    ), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/page.json:2:15: invalid JSON: key must be a string
+    ");
+}
+
+#[test]
+fn utf16_export() {
+    let mut bytes = vec![0xFF, 0xFE];
+    for c in "id,created_at\r\n".encode_utf16() {
+        bytes.extend_from_slice(&c.to_le_bytes());
+    }
+    insta::assert_snapshot!(build_with(&[("incidents.csv", &bytes)], &[]), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/incidents.csv:1:1: UTF-16 text; expected UTF-8 (re-save the export as UTF-8)
+    ");
+}
+
+#[test]
+fn empty_export() {
+    insta::assert_snapshot!(build_with(&[("incidents.csv", b""), ("ok.csv", GOOD)], &[]), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/incidents.csv: the file is empty; expected an incidents export
+    ");
+}
+
+#[test]
+fn duplicate_header_names() {
+    insta::assert_snapshot!(build_with(
+        &[("incidents.csv", b"id,created_at,seconds_to_first_ack,seconds_to_resolve,seconds_to_first_ack\n")],
+        &[]
+    ), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/incidents.csv:1:5: columns 3 and 5 both give `seconds_to_first_ack`; expected each column once
+    ");
+}
+
+#[test]
+fn nothing_recognised() {
+    insta::assert_snapshot!(build_with(&[("notes.txt", b"hello\n")], &[]), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: no incident export found in `in`
+    hint: put the PagerDuty incidents export (Analytics CSV or JSON, or the classic incidents.csv) in that folder
+    ");
+}
+
+#[test]
+fn bad_policy_duration_names_line_and_key() {
+    insta::assert_snapshot!(build_with(
+        &[("incidents.csv", GOOD), ("policy.toml", b"[organization]\nname = \"X\"\n\n[[severity]]\nname = \"P1\"\nack_within = \"five minutes\"\n")],
+        &[]
+    ), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/policy.toml:6:14: `severity.ack_within`: `five minutes` is not a duration (expected e.g. `90s`, `5m`, `4h`, `7d` or `next-business-day`)
+    ");
+}
+
+#[test]
+fn bad_policy_unknown_key_and_time_zone() {
+    insta::assert_snapshot!(build_with(
+        &[("incidents.csv", GOOD), ("policy.toml", b"[organization]\ntimezone = \"Mars/Olympus\"\n")],
+        &[]
+    ), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/policy.toml:2:12: `organization.timezone`: `Mars/Olympus` is not an IANA time zone (expected e.g. `UTC`, `Europe/Berlin`, `America/New_York`)
+    ");
+    insta::assert_snapshot!(build_with(
+        &[("incidents.csv", GOOD), ("policy.toml", b"[targets]\nack_pct = 95\n")],
+        &[]
+    ), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: in/policy.toml:2:1: unknown field `ack_pct`, expected `ack_within_sla_pct` or `resolve_within_sla_pct`
+    ");
+}
+
+#[test]
+fn bad_period() {
+    insta::assert_snapshot!(build_with(&[("incidents.csv", GOOD)], &["--from", "2026-02-01", "--to", "2026-01-01"]), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: the period is empty: `--to` 2026-01-01 is before `--from` 2026-02-01
+    ");
+    insta::assert_snapshot!(build_with(&[("incidents.csv", GOOD)], &["--from", "January"]), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: `--from`: `January` is not a date (expected `YYYY-MM-DD`, e.g. `2026-01-31`)
+    ");
+}
+
+#[test]
+fn missing_input_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = auditpack(tmp.path())
+        .args(["stats", "--input", "nowhere"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(outcome(&out, tmp.path()), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: cannot read `nowhere`
+      cause: No such file or directory (os error 2)
+    ");
+}

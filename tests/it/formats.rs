@@ -1,0 +1,73 @@
+//! Each input format on a small real-shaped file, recognised by content, not by name.
+
+use crate::{build, derived, fixture, read_csv, row};
+
+#[test]
+fn analytics_json_classic_csv_and_unused_files() {
+    let (tmp, out) = build(&fixture("formats"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    let kinds: Vec<(String, String, String)> = inputs
+        .iter()
+        .map(|r| {
+            (
+                r["file"].clone(),
+                r["format"].clone(),
+                r["timezone_assumed"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("NOTES.md".into(), "not_used".into(), "".into()),
+            ("audit-records.json".into(), "not_used".into(), "".into()),
+            (
+                "legacy-report.csv".into(),
+                "classic-csv".into(),
+                "Europe/Berlin".into()
+            ),
+            (
+                "page-one.txt".into(),
+                "analytics-json".into(),
+                "Etc/UTC".into()
+            ),
+        ]
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "audit-records.json  not used: JSON with keys `limit`, `next_cursor`, `records`"
+        ),
+        "{stdout}"
+    );
+
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    // Classic CSV: local Berlin time, 0 s to first ack means never acknowledged, severity by
+    // urgency (no priority column); the response is then the resolution, 1 h > 15 min.
+    let pc1 = row(&register, "id", "PC1");
+    assert_eq!(pc1["created_at"], "2026-02-02T08:00:00Z");
+    assert_eq!(pc1["acknowledged_at"], "");
+    assert_eq!(pc1["severity"], "P2");
+    assert_eq!(pc1["ack_sla_met"], "false");
+    assert_eq!(pc1["description"], "Disk full, db-1");
+    let pc2 = row(&register, "id", "PC2");
+    assert_eq!(pc2["severity"], "P3");
+    assert_eq!(pc2["tta_s"], "120.0");
+    // Analytics JSON: the envelope's time_zone (UTC) wins over the policy's.
+    let pj1 = row(&register, "id", "PJ1");
+    assert_eq!(pj1["created_at"], "2026-02-04T10:00:00Z");
+    assert_eq!(pj1["severity"], "P1");
+    assert_eq!(pj1["team"], "Payments");
+    assert_eq!(pj1["source_file"], "page-one.txt");
+    assert_eq!(pj1["source_line"], "3");
+    // 23:30 UTC on 5 February is 00:30 on the 6th in Berlin: month by the organisation zone.
+    let pj2 = row(&register, "id", "PJ2");
+    assert_eq!(pj2["severity"], "P3");
+    assert_eq!(pj2["month"], "2026-02");
+    assert_eq!(pj2["ack_sla_met"], "true");
+}

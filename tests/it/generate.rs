@@ -1,0 +1,114 @@
+//! `auditpack generate` and `auditpack init`.
+
+use std::fs;
+use std::path::Path;
+
+use crate::{auditpack, outcome};
+
+#[test]
+fn sample_data_is_what_the_generator_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The command documented in the README for regenerating sample-data/.
+    let out = auditpack(tmp.path())
+        .args([
+            "generate",
+            "--incidents",
+            "1500",
+            "--seed",
+            "7",
+            "--format",
+            "mixed",
+            "--out",
+            "gen",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let mut names: Vec<String> = fs::read_dir(&sample)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut generated: Vec<String> = fs::read_dir(tmp.path().join("gen"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    generated.sort();
+    assert_eq!(names, generated);
+    for name in names {
+        assert!(
+            fs::read(sample.join(&name)).unwrap()
+                == fs::read(tmp.path().join("gen").join(&name)).unwrap(),
+            "sample-data/{name} differs from the generator's output: regenerate it"
+        );
+    }
+}
+
+#[test]
+fn every_format_builds() {
+    for format in ["analytics-csv", "analytics-json", "classic-csv"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = auditpack(tmp.path())
+            .args([
+                "generate",
+                "--incidents",
+                "300",
+                "--format",
+                format,
+                "--out",
+                "gen",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let out = auditpack(tmp.path())
+            .args(["build", "--input", "gen", "--out", "out"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let inputs = crate::read_csv(&tmp.path().join("out/derived/inputs.csv"));
+        assert_eq!(inputs[0]["format"], format);
+        let read: u64 = inputs
+            .iter()
+            .map(|r| r["rows_read"].parse::<u64>().unwrap())
+            .sum();
+        assert!(read >= 300, "{format}: {read}");
+    }
+}
+
+#[test]
+fn init_writes_the_default_policy_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = auditpack(tmp.path())
+        .args(["init", "pol"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = fs::read_to_string(tmp.path().join("pol/policy.toml")).unwrap();
+    assert!(text.contains("ack_within = \"next-business-day\""));
+    let out = auditpack(tmp.path())
+        .args(["init", "pol"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(outcome(&out, tmp.path()), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: `pol/policy.toml` already exists
+    hint: pass `--force` to overwrite it
+    ");
+    let out = auditpack(tmp.path())
+        .args(["init", "pol", "--force"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

@@ -1,0 +1,64 @@
+//! `auditpack stats` prints the table and writes nothing.
+
+use std::fs;
+
+use crate::{auditpack, build, derived, fixture};
+
+fn stats(format: &str) -> (tempfile::TempDir, std::process::Output) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = auditpack(tmp.path())
+        .args(["stats", "--input"])
+        .arg(fixture("sla"))
+        .args(["--as-of", "2026-01-31T00:00:00Z", "--format", format])
+        .output()
+        .unwrap();
+    (tmp, out)
+}
+
+#[test]
+fn csv_format_is_sla_summary_csv() {
+    let (tmp, out) = stats("csv");
+    assert!(out.status.success());
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "stats writes nothing"
+    );
+    let (built, _) = build(&fixture("sla"), &["--as-of", "2026-01-31T00:00:00Z"]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        fs::read_to_string(derived(&built, "sla_summary.csv")).unwrap()
+    );
+}
+
+#[test]
+fn table_format() {
+    let (_, out) = stats("table");
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn json_format() {
+    let (_, out) = stats("json");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["period_from"], "2026-01-01");
+    assert_eq!(doc["as_of"], "2026-01-31T00:00:00Z");
+    let p1 = &doc["severities"][0];
+    assert_eq!(p1["severity"], "P1");
+    assert_eq!(p1["ack_within_sla"], 3);
+    assert_eq!(p1["ack_within_sla_pct"], 60.0);
+    assert_eq!(p1["mtta_s"], 220.3);
+    assert!(doc["severities"][4]["ack_within_sla"].is_null());
+}
+
+#[test]
+fn help() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = auditpack(tmp.path()).arg("--help").output().unwrap();
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    let out = auditpack(tmp.path())
+        .args(["build", "--help"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
