@@ -43,7 +43,7 @@ fn io(e: csv::Error) -> std::io::Error {
     }
 }
 
-/// The header of `sla_summary.csv`.
+/// The columns of `sla_summary.csv`, in order.
 pub const SUMMARY_HEADER: [&str; 16] = [
     "severity",
     "incidents",
@@ -63,7 +63,23 @@ pub const SUMMARY_HEADER: [&str; 16] = [
     "ttr_p95_s",
 ];
 
-/// One summary row as the CSV cells.
+/// The statistics columns of `monthly_trends.csv`, after `month`: a subset of the summary's.
+const MONTHLY_COLUMNS: [&str; 12] = [
+    "severity",
+    "incidents",
+    "acknowledged",
+    "ack_within_sla",
+    "ack_within_sla_pct",
+    "mtta_s",
+    "tta_p90_s",
+    "resolved",
+    "resolve_within_sla",
+    "resolve_within_sla_pct",
+    "mttr_s",
+    "ttr_p90_s",
+];
+
+/// One row's cells, in the order of `SUMMARY_HEADER`.
 pub fn summary_cells(r: &SlaRow) -> [String; 16] {
     let s = &r.stats;
     [
@@ -99,40 +115,22 @@ pub fn write_sla_summary<W: Write>(metrics: &Metrics, out: W) -> std::io::Result
 /// `monthly_trends.csv`.
 pub fn write_monthly_trends<W: Write>(metrics: &Metrics, out: W) -> std::io::Result<()> {
     let mut w = writer(out);
-    w.write_record([
-        "month",
-        "severity",
-        "incidents",
-        "acknowledged",
-        "ack_within_sla",
-        "ack_within_sla_pct",
-        "mtta_s",
-        "tta_p90_s",
-        "resolved",
-        "resolve_within_sla",
-        "resolve_within_sla_pct",
-        "mttr_s",
-        "ttr_p90_s",
-    ])
-    .map_err(io)?;
-    for r in &metrics.monthly {
-        let s = &r.stats;
-        w.write_record([
-            r.month.clone().unwrap_or_default(),
-            r.severity.clone(),
-            s.incidents.to_string(),
-            s.acknowledged.to_string(),
-            fmt_count(r.ack_within_sla()),
-            fmt_pct(r.ack_within_sla_pct()),
-            fmt_secs(s.mtta_s),
-            fmt_secs(s.tta_p90_s),
-            s.resolved.to_string(),
-            fmt_count(r.resolve_within_sla()),
-            fmt_pct(r.resolve_within_sla_pct()),
-            fmt_secs(s.mttr_s),
-            fmt_secs(s.ttr_p90_s),
-        ])
+    let picks: Vec<usize> = MONTHLY_COLUMNS
+        .iter()
+        .map(|c| {
+            SUMMARY_HEADER
+                .iter()
+                .position(|h| h == c)
+                .expect("every monthly column is a summary column")
+        })
+        .collect();
+    w.write_record(std::iter::once("month").chain(MONTHLY_COLUMNS))
         .map_err(io)?;
+    for r in &metrics.monthly {
+        let cells = summary_cells(r);
+        let month = r.month.clone().unwrap_or_default();
+        w.write_record(std::iter::once(&month).chain(picks.iter().map(|&i| &cells[i])))
+            .map_err(io)?;
     }
     w.flush()
 }

@@ -10,7 +10,7 @@ pub mod sla;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use polars::prelude::*;
 
 use crate::error::Error;
@@ -233,13 +233,9 @@ pub fn compute(
             }
         };
         columns.severity.push(severity);
-        columns.month.push(
-            incident
-                .created
-                .with_timezone(&zone)
-                .format("%Y-%m")
-                .to_string(),
-        );
+        columns
+            .month
+            .push(format!("{:04}-{:02}", date.year(), date.month()));
         columns.tta.push(incident.tta_s);
         columns.ttr.push(incident.ttr_s);
         columns.ack_target.push(ack);
@@ -332,26 +328,22 @@ pub fn compute(
         (x.created, x.number, &x.id).cmp(&(y.created, y.number, &y.id))
     });
 
-    let severity_of: HashMap<&str, &str> = register
-        .iter()
-        .map(|r| {
-            (
-                ingested.incidents[r.incident].id.as_str(),
-                r.severity.as_str(),
-            )
-        })
-        .collect();
     // Data exceptions about incidents count only when the incident is in the period.
-    for e in ingested
-        .exceptions
-        .iter()
-        .filter(|e| e.incident_id.is_some())
-    {
-        if let Some(sev) = e.incident_id.as_deref().and_then(|id| severity_of.get(id)) {
-            exceptions.push(Exception {
-                severity: Some(sev.to_string()),
-                ..e.clone()
-            });
+    let mut data_exceptions: HashMap<&str, Vec<&Exception>> = HashMap::new();
+    for e in &ingested.exceptions {
+        if let Some(id) = e.incident_id.as_deref() {
+            data_exceptions.entry(id).or_default().push(e);
+        }
+    }
+    if !data_exceptions.is_empty() {
+        for r in &register {
+            let id = ingested.incidents[r.incident].id.as_str();
+            for e in data_exceptions.get(id).into_iter().flatten() {
+                exceptions.push(Exception {
+                    severity: Some(r.severity.clone()),
+                    ..(*e).clone()
+                });
+            }
         }
     }
     for r in &register {
