@@ -74,6 +74,19 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DIR", default_value = "evidence")]
     pub out: PathBuf,
 
+    /// Name of the person preparing the evidence, printed on the report's cover
+    #[arg(long, value_name = "NAME")]
+    pub prepared_by: Option<String>,
+
+    /// Print at most this many incidents in the PDF register (the CSV always has all)
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub register_limit: usize,
+
+    /// Folder of report templates (`*.typ.j2`) overriding the built-in ones file by file;
+    /// other files in it (a logo) can be used by the templates by name
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
     /// Print only errors
     #[arg(long, short)]
     pub quiet: bool,

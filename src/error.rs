@@ -88,6 +88,12 @@ pub enum Error {
     /// The statistics engine failed; this is a bug in auditpack, not in the input.
     #[error("statistics engine failed: {0}")]
     Polars(#[from] polars::prelude::PolarsError),
+    /// A report template is not valid (minijinja syntax, undefined value, typst error).
+    #[error("{location}: {reason}")]
+    TemplateInvalid { location: Location, reason: String },
+    /// The PDF could not be produced from valid templates.
+    #[error("cannot render the PDF report: {0}")]
+    Report(String),
     /// An output file already exists and would be overwritten.
     #[error("`{}` already exists", path.display())]
     Exists { path: PathBuf },

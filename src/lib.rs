@@ -13,15 +13,21 @@ pub mod ingest;
 pub mod metrics;
 pub mod model;
 pub mod policy;
+pub mod report;
 pub mod synth;
 
 pub use error::{Error, ExitStatus};
 
-/// Runs one parsed command line, writing its report to `out`.
-pub fn run(cli: cli::Cli, out: &mut dyn std::io::Write) -> Result<ExitStatus, Error> {
+/// Runs one parsed command line, writing its report to `out`. `argv` is the command line as
+/// given (recorded in the evidence).
+pub fn run(
+    cli: cli::Cli,
+    argv: &[String],
+    out: &mut dyn std::io::Write,
+) -> Result<ExitStatus, Error> {
     use cli::Command;
     match cli.command {
-        Command::Build(args) => commands::build::run(&args, out),
+        Command::Build(args) => commands::build::run(&args, argv, out),
         Command::Stats(args) => commands::stats::run(&args, out),
         Command::Init(args) => commands::init::run(&args, out),
         Command::Generate(args) => commands::generate::run(&args, out),

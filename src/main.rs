@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
     let cli = auditpack::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let status = match auditpack::run(cli, &mut out) {
+    let status = match auditpack::run(cli, &argv, &mut out) {
         Ok(status) => status,
         Err(err) => {
             // A closed pipe (`auditpack stats | head`) is not a failure (as in ripgrep).

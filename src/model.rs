@@ -178,6 +178,19 @@ pub struct Exception {
     pub kind: ExceptionKind,
     /// What happened, with the measured values.
     pub detail: String,
+    /// For breaches and pending incidents: the measured time, the target, the miss.
+    pub facts: Option<BreachFacts>,
+}
+
+/// The figures of a breach, formatted for people (`7m12s (432 s)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreachFacts {
+    /// The measured time, or what did not happen (`not acknowledged`).
+    pub measured: String,
+    /// The target (`5m`, `next-business-day, due …`).
+    pub target: String,
+    /// By how much it was missed, or how long it was overdue or open.
+    pub missed_by: String,
 }
 
 /// An input file and what was read from it.

@@ -11,6 +11,7 @@ use crate::cli::BuildArgs;
 use crate::derived;
 use crate::error::{Error, ExitStatus};
 use crate::metrics::rfc3339;
+use crate::report::{self, context, context::ReportParams, templates::Templates};
 
 /// A folder that collects the outputs and then replaces them in `<out>` in one step each.
 pub struct Staging {
@@ -86,11 +87,57 @@ impl Staging {
     }
 }
 
+/// The report's file name in `<out>`.
+pub const REPORT: &str = "evidence-report.pdf";
+
+/// The command line as recorded in the evidence: `auditpack` and the arguments, quoted
+/// where a shell would need it.
+pub fn command_line(argv: &[String]) -> String {
+    let quote = |a: &String| {
+        if !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c))
+        {
+            a.clone()
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("auditpack".to_string())
+        .chain(argv.iter().skip(1).map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Runs the build.
-pub fn run(args: &BuildArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    // Templates first: a broken `--templates` folder fails before any work.
+    let (templates, assets) = match &args.templates {
+        None => (Templates::builtin(), Vec::new()),
+        Some(dir) => {
+            Templates::with_overrides(dir, |p| fs::read(p).map_err(|e| Error::io("read", p, e)))?
+        }
+    };
     let loaded = load(&args.input)?;
+    let params = ReportParams {
+        prepared_by: args.prepared_by.clone(),
+        register_limit: args.register_limit,
+        command_line: command_line(argv),
+        policy_source: loaded.policy.path.as_ref().map_or_else(
+            || "built-in default policy".to_string(),
+            |p| p.display().to_string(),
+        ),
+    };
+    let data = context::build(
+        &loaded.metrics,
+        &loaded.ingested,
+        &loaded.policy.policy,
+        &params,
+    );
+    let pdf = report::render(&data, &templates, assets, loaded.metrics.as_of)?;
     let staging = Staging::new(&args.out)?;
     write_derived(&staging, &loaded)?;
+    staging.write(REPORT, |w| w.write_all(&pdf))?;
     staging.commit()?;
     if !args.quiet {
         out.write_all(summary(&loaded, &args.out).as_bytes())
@@ -178,8 +225,9 @@ fn summary(loaded: &Loaded, out_dir: &Path) -> String {
         }
     ));
     s.push_str(&format!(
-        "rejected rows: {}\nwrote {}/derived/: {}\n",
+        "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/derived/: {}\n",
         ingested.rejected.len(),
+        out_dir.display(),
         out_dir.display(),
         derived::FILES.join(", ")
     ));

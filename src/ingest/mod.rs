@@ -160,6 +160,7 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error>
                         "`{}` has exactly {CLASSIC_ROW_CAP} data rows: PagerDuty silently cuts the classic incidents.csv there, so this export is possibly truncated; export shorter date ranges",
                         path.display()
                     ),
+                    facts: None,
                 });
             }
             Ok(read)
@@ -224,6 +225,7 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>) -> Ingested {
                             incident.source.line,
                             differs.join(", ")
                         ),
+                        facts: None,
                     });
                     format!(
                         "conflicting duplicate of incident `{}` first read at {first_at} (differs in {}); the first record is used",

@@ -158,6 +158,7 @@ pub fn build_incident<'a>(
                         fmt_seconds(stated),
                         fmt_seconds(stated)
                     ),
+                    facts: None,
                 });
             }
             Some(stated)

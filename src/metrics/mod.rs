@@ -16,7 +16,7 @@ use polars::prelude::*;
 use crate::error::Error;
 use crate::ingest::Ingested;
 use crate::ingest::record::fmt_seconds;
-use crate::model::{Exception, ExceptionKind, Incident};
+use crate::model::{BreachFacts, Exception, ExceptionKind, Incident};
 use crate::policy::{Policy, Target, format_duration};
 use classify::{Classification, Period, classify, local_date, target_seconds};
 use frame::{ACK_STATUS, BREACH, Columns, MET, MONTH, PENDING, RESOLVE_STATUS, SEVERITY};
@@ -147,7 +147,25 @@ pub struct Metrics {
     pub exceptions: Vec<Exception>,
     /// Reconciliation per input file (same order as `Ingested::files`).
     pub files: Vec<FileCounts>,
+    /// Time-to-acknowledge distribution per severity with an acknowledgement target.
+    pub tta_histograms: Vec<TtaHistogram>,
 }
+
+/// The distribution of tta for one severity, in buckets of `width_s`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TtaHistogram {
+    /// Severity name.
+    pub severity: String,
+    /// Bucket width in seconds.
+    pub width_s: f64,
+    /// Counts: `HISTOGRAM_BUCKETS` buckets, then everything above.
+    pub counts: Vec<u64>,
+    /// The target in seconds, when it is a fixed duration.
+    pub target_s: Option<f64>,
+}
+
+/// Buckets below the overflow bucket: eight, so the target sits at the fourth edge.
+pub const HISTOGRAM_BUCKETS: i64 = 8;
 
 impl Metrics {
     /// Exception counts per kind, in kind order.
@@ -228,6 +246,7 @@ pub fn compute(
                     severity: Some(UNCLASSIFIED.to_string()),
                     kind: ExceptionKind::Unclassified,
                     detail: format!("incident `{}`: {reason}; no SLA applies", incident.id),
+                    facts: None,
                 });
                 (UNCLASSIFIED.to_string(), None, None)
             }
@@ -361,6 +380,7 @@ pub fn compute(
                 }
             });
             let Some(target) = target else { continue };
+            let facts = judgement_facts(incident, target, is_ack, status, policy, as_of);
             exceptions.push(Exception {
                 incident_number: incident.number,
                 incident_id: Some(incident.id.clone()),
@@ -370,7 +390,8 @@ pub fn compute(
                     (_, true) => ExceptionKind::AckBreach,
                     (_, false) => ExceptionKind::ResolveBreach,
                 },
-                detail: judgement_detail(incident, target, is_ack, status, policy, as_of),
+                detail: facts.detail(),
+                facts: Some(facts),
             });
         }
     }
@@ -381,6 +402,25 @@ pub fn compute(
         (a.incident_number, a.kind, &a.detail).cmp(&(b.incident_number, b.kind, &b.detail))
     });
 
+    let mut tta_histograms = Vec::new();
+    for s in &policy.severities {
+        let Some(target) = s.ack_within else { continue };
+        // The target sits at half the axis; next-business-day is shown over 48 hours.
+        let (span, target_s) = match target {
+            Target::Within(t) => (2.0 * t as f64, Some(t as f64)),
+            Target::NextBusinessDay => (2.0 * 86_400.0, None),
+        };
+        let width_s = span / HISTOGRAM_BUCKETS as f64;
+        let df = sla::tta_histogram(judged.clone().lazy(), &s.name, width_s, HISTOGRAM_BUCKETS)
+            .collect()?;
+        tta_histograms.push(TtaHistogram {
+            severity: s.name.clone(),
+            width_s,
+            counts: sla::histogram_counts(&df, HISTOGRAM_BUCKETS)?,
+            target_s,
+        });
+    }
+
     Ok(Metrics {
         period,
         as_of,
@@ -389,6 +429,7 @@ pub fn compute(
         register,
         exceptions,
         files,
+        tta_histograms,
     })
 }
 
@@ -402,15 +443,25 @@ fn human(seconds: f64) -> String {
     format!("{} ({} s)", format_duration(whole), fmt_seconds(seconds))
 }
 
+impl BreachFacts {
+    /// The one-line detail of `exceptions.csv`.
+    fn detail(&self) -> String {
+        format!(
+            "{}; target {}; {}",
+            self.measured, self.target, self.missed_by
+        )
+    }
+}
+
 /// The measured time, the target and by how much it was missed.
-fn judgement_detail(
+fn judgement_facts(
     incident: &Incident,
     target: Target,
     is_ack: bool,
     status: SlaStatus,
     policy: &Policy,
     as_of: DateTime<Utc>,
-) -> String {
+) -> BreachFacts {
     let limit = target_seconds(
         target,
         incident.created,
@@ -419,8 +470,8 @@ fn judgement_detail(
     );
     let deadline = crate::model::add_seconds(incident.created, limit);
     let target_text = match target {
-        Target::Within(_) => format!("target {target}"),
-        Target::NextBusinessDay => format!("target next-business-day, due {}", rfc3339(deadline)),
+        Target::Within(_) => target.to_string(),
+        Target::NextBusinessDay => format!("next-business-day, due {}", rfc3339(deadline)),
     };
     let (what, measured) = if is_ack {
         match (incident.tta_s, incident.ttr_s) {
@@ -439,22 +490,28 @@ fn judgement_detail(
     } else {
         "resolution"
     };
-    match (status, measured) {
-        (SlaStatus::Pending, _) => format!(
-            "{verb} not yet due at as-of {}: open for {}; {target_text}",
-            rfc3339(as_of),
-            human((as_of - incident.created).num_milliseconds() as f64 / 1000.0)
+    let open = human((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
+    let (measured, missed_by) = match (status, measured) {
+        (SlaStatus::Pending, _) => (
+            format!("{verb} not yet due at as-of {}", rfc3339(as_of)),
+            format!("open for {open}"),
         ),
-        (_, Some(m)) => format!(
-            "{what} {}; {target_text}; missed by {}",
-            human(m),
-            human(m - limit)
+        (_, Some(m)) => (
+            format!("{what} {}", human(m)),
+            format!("missed by {}", human(m - limit)),
         ),
-        (_, None) => format!(
-            "{what} by as-of {}; {target_text}; overdue by {}",
-            rfc3339(as_of),
-            human((as_of - deadline).num_milliseconds() as f64 / 1000.0)
+        (_, None) => (
+            format!("{what} by as-of {}", rfc3339(as_of)),
+            format!(
+                "overdue by {}",
+                human((as_of - deadline).num_milliseconds() as f64 / 1000.0)
+            ),
         ),
+    };
+    BreachFacts {
+        measured,
+        target: target_text,
+        missed_by,
     }
 }
 
@@ -480,6 +537,7 @@ fn number_gaps<'a>(incidents: impl Iterator<Item = &'a Incident>) -> Vec<Excepti
                 detail: format!(
                     "{range} missing between #{p} and #{n}: deleted, merged, outside the export's filters, or not exported"
                 ),
+                facts: None,
             });
         }
         previous = Some(n);

@@ -146,6 +146,39 @@ pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<String>, 
     Ok(out)
 }
 
+/// Counts of tta per bucket for one severity: bucket `i < n` holds `(i·w, (i+1)·w]` (0 in
+/// the first), bucket `n` everything above `n·w`.
+pub fn tta_histogram(lf: LazyFrame, severity: &str, width: f64, n: i64) -> LazyFrame {
+    // (tta − ε) / w truncated toward zero: a value on a bucket's upper edge (the SLA itself)
+    // stays in that bucket.
+    let raw = ((col(TTA) - lit(1e-6)) / lit(width)).cast(DataType::Int64);
+    let bucket = when(raw.clone().gt(lit(n))).then(lit(n)).otherwise(raw);
+    lf.filter(
+        col(super::frame::SEVERITY)
+            .eq(lit(severity))
+            .and(col(TTA).is_not_null()),
+    )
+    .select([bucket.alias("bucket")])
+    .group_by([col("bucket")])
+    .agg([len().cast(DataType::UInt64).alias("count")])
+    .sort(["bucket"], SortMultipleOptions::default())
+}
+
+/// Reads `tta_histogram`'s result into `n + 1` counts.
+pub fn histogram_counts(df: &DataFrame, n: i64) -> PolarsResult<Vec<u64>> {
+    let mut counts = vec![0u64; n as usize + 1];
+    let buckets = df.column("bucket")?.i64()?;
+    let values = df.column("count")?.u64()?;
+    for i in 0..df.height() {
+        if let (Some(b), Some(c)) = (buckets.get(i), values.get(i))
+            && let Some(slot) = counts.get_mut(b.clamp(0, n) as usize)
+        {
+            *slot += c;
+        }
+    }
+    Ok(counts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::frame::{Columns, with_status};
@@ -173,6 +206,20 @@ mod tests {
             c.open.push(*open);
         }
         with_status(c.into_lazy().unwrap())
+    }
+
+    #[test]
+    fn histogram_buckets_keep_the_target_on_its_left() {
+        // width 75 s, 4 buckets + overflow: 0 → b0, 75 → b0, 76 → b1, 300 → b3, 301 and
+        // 900 → overflow (b4).
+        let rows: Vec<Row<'_>> = [0.0, 75.0, 76.0, 300.0, 301.0, 900.0]
+            .iter()
+            .map(|t| ("P1", Some(*t), None, Some(300.0), None, 1e6))
+            .collect();
+        let df = tta_histogram(frame(&rows), "P1", 75.0, 4)
+            .collect()
+            .unwrap();
+        assert_eq!(histogram_counts(&df, 4).unwrap(), [2, 1, 0, 1, 2]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod build;
 mod errors;
 mod formats;
 mod generate;
+mod report;
 mod stats;
 
 use std::collections::BTreeMap;
@@ -78,8 +79,10 @@ pub fn build(input: &Path, extra: &[&str]) -> (tempfile::TempDir, Output) {
         "build".to_string(),
         "--input".to_string(),
         input.display().to_string(),
+        // Relative to the temp folder (the working directory), so two builds in two folders
+        // record the same command line.
         "--out".to_string(),
-        tmp.path().join("out").display().to_string(),
+        "out".to_string(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let output = auditpack(tmp.path()).args(&args).output().unwrap();

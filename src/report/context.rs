@@ -1,0 +1,645 @@
+//! The report's data: a serde view of the metrics, every number already formatted exactly as
+//! in the derived CSVs, so the PDF and the CSVs cannot disagree. The templates get it as
+//! minijinja context and typst reads the same values from `/data.json`.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::derived::{fmt_pct, summary_cells};
+use crate::ingest::Ingested;
+use crate::metrics::{ALL, Metrics, SlaRow, SlaStatus, rfc3339};
+use crate::model::ExceptionKind;
+use crate::policy::{Policy, Target, format_duration};
+
+/// What the report needs beyond the metrics.
+#[derive(Debug, Clone)]
+pub struct ReportParams {
+    /// `--prepared-by`.
+    pub prepared_by: Option<String>,
+    /// `--register-limit`.
+    pub register_limit: usize,
+    /// The command line as given.
+    pub command_line: String,
+    /// Where the policy came from.
+    pub policy_source: String,
+}
+
+/// Everything the templates show.
+#[derive(Debug, Serialize)]
+pub struct ReportData {
+    pub meta: Meta,
+    pub results: Vec<Verdict>,
+    pub trends: Vec<String>,
+    pub counts: Counts,
+    pub policy: PolicyView,
+    pub summary: Vec<Vec<String>>,
+    pub histograms: Vec<Histogram>,
+    pub monthly: Vec<Month>,
+    pub severities: Vec<String>,
+    pub exception_groups: Vec<ExceptionGroup>,
+    pub register: Vec<Vec<String>>,
+    pub register_total: usize,
+    pub register_shown: usize,
+    pub inputs: Vec<InputView>,
+    pub not_used: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+    pub rejected: Vec<Vec<String>>,
+    pub rejected_total: usize,
+    pub rejected_shown: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    pub organization: String,
+    pub title: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub period: String,
+    pub timezone: String,
+    pub input_timezone: String,
+    pub as_of: String,
+    pub as_of_date: String,
+    pub prepared_by: String,
+    pub version: String,
+    pub command_line: String,
+    pub policy_source: String,
+    pub register_limit: usize,
+}
+
+/// One key result against its target.
+#[derive(Debug, Serialize)]
+pub struct Verdict {
+    pub text: String,
+    pub target: String,
+    /// `met`, `not met`, or `not judged`.
+    pub verdict: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    pub incidents: u64,
+    pub exceptions: usize,
+    pub rejected: usize,
+    pub by_kind: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PolicyView {
+    pub severities: Vec<Vec<String>>,
+    pub business_days: String,
+    pub business_hours: String,
+    pub holidays: String,
+    pub escalation_levels: String,
+    pub ack_target_pct: String,
+    pub resolve_target_pct: String,
+    pub ack_target: f64,
+    pub resolve_target: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Histogram {
+    pub severity: String,
+    pub labels: Vec<String>,
+    pub counts: Vec<u64>,
+    pub target: String,
+    /// Index of the bucket edge where the target sits (`null` for next-business-day).
+    pub target_edge: Option<usize>,
+}
+
+/// One month: the table row cells and the numbers the charts plot.
+#[derive(Debug, Serialize)]
+pub struct Month {
+    pub month: String,
+    pub label: String,
+    pub rows: Vec<MonthRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MonthRow {
+    pub severity: String,
+    pub incidents: u64,
+    pub ack_pct: Option<f64>,
+    pub resolve_pct: Option<f64>,
+    pub ack_pct_text: String,
+    pub resolve_pct_text: String,
+    pub mtta_min: Option<f64>,
+    pub tta_p90_min: Option<f64>,
+    pub mttr_h: Option<f64>,
+    pub ttr_p90_h: Option<f64>,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExceptionGroup {
+    pub kind: String,
+    pub title: String,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputView {
+    pub file: String,
+    pub format: String,
+    pub sha256: String,
+    pub sha256_short: String,
+    pub size: u64,
+    pub rows_read: u64,
+    pub rows_used: u64,
+    pub rows_rejected: u64,
+    pub rows_outside: u64,
+    pub timezone: String,
+}
+
+/// Rejected rows listed in the PDF; above this, a count and a pointer to the CSV.
+pub const REJECTED_LIMIT: usize = 200;
+
+fn month_label(month: &str) -> String {
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map(|d| d.format("%B %Y").to_string())
+        .unwrap_or_else(|_| month.to_string())
+}
+
+fn date_label(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+fn target_words(t: Option<Target>) -> String {
+    t.map_or_else(|| "—".to_string(), |t| t.to_string())
+}
+
+fn verdict(row: &SlaRow, is_ack: bool, policy: &Policy, target: Target) -> Verdict {
+    let (met, judged, pct, goal, verb) = if is_ack {
+        (
+            row.stats.ack_met,
+            row.ack_judged(),
+            row.ack_within_sla_pct(),
+            policy.ack_within_sla_pct,
+            "acknowledged",
+        )
+    } else {
+        (
+            row.stats.resolve_met,
+            row.resolve_judged(),
+            row.resolve_within_sla_pct(),
+            policy.resolve_within_sla_pct,
+            "resolved",
+        )
+    };
+    let within = match target {
+        Target::Within(_) => format!("within {target}"),
+        Target::NextBusinessDay => "by the next business day".to_string(),
+    };
+    let text = match pct {
+        Some(p) => format!(
+            "{} {verb} {within}: {met} of {judged} ({} %)",
+            row.severity,
+            fmt_pct(Some(p))
+        ),
+        None => format!("{} {verb} {within}: no incidents judged", row.severity),
+    };
+    Verdict {
+        text,
+        target: format!("{} %", trim_number(goal)),
+        verdict: match pct {
+            None => "not judged".to_string(),
+            Some(p) if p + 1e-9 >= goal => "met".to_string(),
+            Some(_) => "not met".to_string(),
+        },
+    }
+}
+
+fn trim_number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// "P1 acknowledgement within SLA rose from 72.00 % in January 2026 to 96.00 % in June
+/// 2026", from the first and last months with judged incidents; the lowest month is named
+/// when it lies between them.
+fn trend_sentences(metrics: &Metrics, policy: &Policy) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &policy.severities {
+        for is_ack in [true, false] {
+            let has = if is_ack {
+                s.ack_within.is_some()
+            } else {
+                s.resolve_within.is_some()
+            };
+            if !has {
+                continue;
+            }
+            let points: Vec<(&str, f64)> = metrics
+                .monthly
+                .iter()
+                .filter(|r| r.severity == s.name)
+                .filter_map(|r| {
+                    let pct = if is_ack {
+                        r.ack_within_sla_pct()
+                    } else {
+                        r.resolve_within_sla_pct()
+                    };
+                    Some((r.month.as_deref()?, pct?))
+                })
+                .collect();
+            let what = if is_ack {
+                "acknowledgement"
+            } else {
+                "resolution"
+            };
+            let (Some(first), Some(last)) = (points.first(), points.last()) else {
+                continue;
+            };
+            if points.len() < 2 {
+                out.push(format!(
+                    "{} {what} within SLA: {} % in {} (one month with judged incidents)",
+                    s.name,
+                    fmt_pct(Some(first.1)),
+                    month_label(first.0)
+                ));
+                continue;
+            }
+            let movement = if (last.1 - first.1).abs() < 0.005 {
+                format!(
+                    "was {} % in both {} and {}",
+                    fmt_pct(Some(first.1)),
+                    month_label(first.0),
+                    month_label(last.0)
+                )
+            } else {
+                format!(
+                    "{} from {} % in {} to {} % in {}",
+                    if last.1 > first.1 { "rose" } else { "fell" },
+                    fmt_pct(Some(first.1)),
+                    month_label(first.0),
+                    fmt_pct(Some(last.1)),
+                    month_label(last.0)
+                )
+            };
+            let lowest = points
+                .iter()
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .filter(|low| low.1 < first.1.min(last.1));
+            let low = lowest.map_or_else(String::new, |l| {
+                format!(
+                    "; lowest in {} ({} %)",
+                    month_label(l.0),
+                    fmt_pct(Some(l.1))
+                )
+            });
+            out.push(format!("{} {what} within SLA {movement}{low}", s.name));
+        }
+    }
+    out
+}
+
+fn exception_title(kind: ExceptionKind) -> &'static str {
+    match kind {
+        ExceptionKind::TruncatedExport => "Possibly truncated exports",
+        ExceptionKind::IncidentNumberGap => "Gaps in incident numbering",
+        ExceptionKind::ConflictingDuplicate => "Conflicting duplicate records",
+        ExceptionKind::InconsistentTimestamps => "Inconsistent timestamps",
+        ExceptionKind::Unclassified => "Unclassified incidents (no SLA applies)",
+        ExceptionKind::AckBreach => "Acknowledgement SLA breaches",
+        ExceptionKind::ResolveBreach => "Resolution SLA breaches",
+        ExceptionKind::SlaPending => "Open at the as-of time, not yet due",
+    }
+}
+
+fn minutes(v: Option<f64>) -> Option<f64> {
+    v.map(|s| (s / 60.0 * 100.0).round() / 100.0)
+}
+
+fn hours(v: Option<f64>) -> Option<f64> {
+    v.map(|s| (s / 3600.0 * 100.0).round() / 100.0)
+}
+
+fn status_word(s: SlaStatus) -> &'static str {
+    match s {
+        SlaStatus::Met => "met",
+        SlaStatus::Breach => "breach",
+        SlaStatus::Pending => "pending",
+        SlaStatus::NoTarget => "—",
+    }
+}
+
+/// Builds the report data.
+pub fn build(
+    metrics: &Metrics,
+    ingested: &Ingested,
+    policy: &Policy,
+    params: &ReportParams,
+) -> ReportData {
+    let m = metrics;
+    let period = format!("{} to {}", m.period.from, m.period.to);
+    let meta = Meta {
+        organization: policy.organization.clone(),
+        title: "Incident response evidence — SOC 2 CC7.3".to_string(),
+        period_from: m.period.from.to_string(),
+        period_to: m.period.to.to_string(),
+        period,
+        timezone: policy.timezone.name().to_string(),
+        input_timezone: policy.input_timezone.name().to_string(),
+        as_of: rfc3339(m.as_of),
+        as_of_date: date_label(m.as_of),
+        prepared_by: params
+            .prepared_by
+            .clone()
+            .unwrap_or_else(|| "not stated (pass --prepared-by)".to_string()),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        command_line: params.command_line.clone(),
+        policy_source: params.policy_source.clone(),
+        register_limit: params.register_limit,
+    };
+
+    let mut results = Vec::new();
+    for s in &policy.severities {
+        let Some(row) = m.summary.iter().find(|r| r.severity == s.name) else {
+            continue;
+        };
+        if let Some(t) = s.ack_within {
+            results.push(verdict(row, true, policy, t));
+        }
+        if let Some(t) = s.resolve_within {
+            results.push(verdict(row, false, policy, t));
+        }
+    }
+
+    let by_kind: Vec<(String, usize)> = m
+        .exception_counts()
+        .into_iter()
+        .map(|(k, n)| (k.name().to_string(), n))
+        .collect();
+    let total = m.summary.iter().find(|r| r.severity == ALL);
+    let counts = Counts {
+        incidents: total.map_or(0, |r| r.stats.incidents),
+        exceptions: m.exceptions.len(),
+        rejected: ingested.rejected.len(),
+        by_kind,
+    };
+
+    let day_names: Vec<String> = policy
+        .business_hours
+        .days
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    let policy_view = PolicyView {
+        severities: policy
+            .severities
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    s.matches.join(", "),
+                    s.urgency.clone().unwrap_or_else(|| "—".to_string()),
+                    target_words(s.ack_within),
+                    target_words(s.resolve_within),
+                    target_words(s.postmortem_within),
+                ]
+            })
+            .collect(),
+        business_days: day_names.join(", "),
+        business_hours: format!(
+            "{} to {} ({})",
+            policy.business_hours.start.format("%H:%M"),
+            policy.business_hours.end.format("%H:%M"),
+            policy.timezone.name()
+        ),
+        holidays: if policy.business_hours.holidays.is_empty() {
+            "none".to_string()
+        } else {
+            policy
+                .business_hours
+                .holidays
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        escalation_levels: policy
+            .escalation_levels
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("L{} {}", i + 1, format_duration(*s)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ack_target_pct: format!("{} %", trim_number(policy.ack_within_sla_pct)),
+        resolve_target_pct: format!("{} %", trim_number(policy.resolve_within_sla_pct)),
+        ack_target: policy.ack_within_sla_pct,
+        resolve_target: policy.resolve_within_sla_pct,
+    };
+
+    let histograms = m
+        .tta_histograms
+        .iter()
+        .map(|h| {
+            let edge = |i: usize| {
+                let s = (h.width_s * i as f64).round() as i64;
+                if s == 0 {
+                    "0".to_string()
+                } else {
+                    format_duration(s)
+                }
+            };
+            let n = h.counts.len().saturating_sub(1);
+            let mut labels: Vec<String> = (0..n).map(|i| format!("≤{}", edge(i + 1))).collect();
+            labels.push(format!(">{}", edge(n)));
+            let target_edge = h.target_s.map(|t| (t / h.width_s).round() as usize);
+            let target = policy
+                .severities
+                .iter()
+                .find(|s| s.name == h.severity)
+                .map_or_else(String::new, |s| target_words(s.ack_within));
+            Histogram {
+                severity: h.severity.clone(),
+                labels,
+                counts: h.counts.clone(),
+                target,
+                target_edge,
+            }
+        })
+        .collect();
+
+    let severities: Vec<String> = m.summary.iter().map(|r| r.severity.clone()).collect();
+    let mut monthly: Vec<Month> = Vec::new();
+    for r in &m.monthly {
+        let month = r.month.clone().unwrap_or_default();
+        if monthly.last().is_none_or(|l| l.month != month) {
+            monthly.push(Month {
+                label: month_label(&month),
+                month: month.clone(),
+                rows: Vec::new(),
+            });
+        }
+        let cells = summary_cells(r);
+        if let Some(last) = monthly.last_mut() {
+            last.rows.push(MonthRow {
+                severity: r.severity.clone(),
+                incidents: r.stats.incidents,
+                ack_pct: r.ack_within_sla_pct(),
+                resolve_pct: r.resolve_within_sla_pct(),
+                ack_pct_text: fmt_pct(r.ack_within_sla_pct()),
+                resolve_pct_text: fmt_pct(r.resolve_within_sla_pct()),
+                mtta_min: minutes(r.stats.mtta_s),
+                tta_p90_min: minutes(r.stats.tta_p90_s),
+                mttr_h: hours(r.stats.mttr_s),
+                ttr_p90_h: hours(r.stats.ttr_p90_s),
+                cells: cells.to_vec(),
+            });
+        }
+    }
+
+    let number_of = |id: &Option<String>| id.clone();
+    let register_by_id: std::collections::HashMap<&str, usize> = m
+        .register
+        .iter()
+        .map(|r| (ingested.incidents[r.incident].id.as_str(), r.incident))
+        .collect();
+    let mut exception_groups: Vec<ExceptionGroup> = Vec::new();
+    let mut kinds: Vec<ExceptionKind> = m.exceptions.iter().map(|e| e.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        let rows = m
+            .exceptions
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| {
+                let incident = number_of(&e.incident_id)
+                    .and_then(|id| register_by_id.get(id.as_str()).copied())
+                    .map(|i| &ingested.incidents[i]);
+                let (measured, target, missed) = match &e.facts {
+                    Some(f) => (f.measured.clone(), f.target.clone(), f.missed_by.clone()),
+                    None => (e.detail.clone(), String::new(), String::new()),
+                };
+                vec![
+                    e.incident_number.map(|n| n.to_string()).unwrap_or_default(),
+                    e.severity.clone().unwrap_or_default(),
+                    incident.and_then(|i| i.service.clone()).unwrap_or_default(),
+                    incident.map(|i| rfc3339(i.created)).unwrap_or_default(),
+                    measured,
+                    target,
+                    missed,
+                ]
+            })
+            .collect();
+        exception_groups.push(ExceptionGroup {
+            kind: kind.name().to_string(),
+            title: exception_title(kind).to_string(),
+            rows,
+        });
+    }
+
+    let register_shown = m.register.len().min(params.register_limit);
+    let register = m
+        .register
+        .iter()
+        .take(register_shown)
+        .map(|r| {
+            let i = &ingested.incidents[r.incident];
+            let secs = |v: Option<f64>| {
+                v.map(|s| format_duration(s.round() as i64))
+                    .unwrap_or_default()
+            };
+            vec![
+                i.number.map(|n| n.to_string()).unwrap_or_default(),
+                i.created.format("%Y-%m-%d %H:%M").to_string(),
+                r.severity.clone(),
+                i.service.clone().unwrap_or_default(),
+                i.description.clone().unwrap_or_default(),
+                secs(i.tta_s),
+                secs(i.ttr_s),
+                status_word(r.ack).to_string(),
+                status_word(r.resolve).to_string(),
+            ]
+        })
+        .collect();
+
+    let inputs = ingested
+        .files
+        .iter()
+        .zip(&m.files)
+        .filter(|(f, _)| f.format.is_some())
+        .map(|(f, c)| InputView {
+            file: f.name.clone(),
+            format: f.format.map(|x| x.name().to_string()).unwrap_or_default(),
+            sha256: f.sha256.clone(),
+            sha256_short: f.sha256.chars().take(16).collect(),
+            size: f.size,
+            rows_read: f.rows_read,
+            rows_used: c.rows_used,
+            rows_rejected: c.rows_rejected,
+            rows_outside: c.rows_outside_period,
+            timezone: f.timezone_assumed.clone().unwrap_or_default(),
+        })
+        .collect();
+    let not_used = ingested
+        .files
+        .iter()
+        .filter(|f| f.format.is_none())
+        .map(|f| {
+            (
+                f.name.clone(),
+                f.not_used_reason
+                    .clone()
+                    .unwrap_or_else(|| "not an incidents export".to_string()),
+            )
+        })
+        .collect();
+    let warnings = m
+        .exceptions
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                ExceptionKind::TruncatedExport | ExceptionKind::IncidentNumberGap
+            )
+        })
+        .map(|e| e.detail.clone())
+        .collect();
+    let mut rejected_rows: Vec<_> = ingested.rejected.iter().collect();
+    rejected_rows.sort_by_key(|r| (r.source.file, r.source.line));
+    let rejected_shown = rejected_rows.len().min(REJECTED_LIMIT);
+    let rejected = rejected_rows
+        .iter()
+        .take(rejected_shown)
+        .map(|r| {
+            vec![
+                ingested.files[r.source.file].name.clone(),
+                r.source.line.to_string(),
+                r.reason.clone(),
+            ]
+        })
+        .collect();
+
+    ReportData {
+        meta,
+        results,
+        trends: trend_sentences(m, policy),
+        counts,
+        policy: policy_view,
+        summary: m
+            .summary
+            .iter()
+            .map(|r| summary_cells(r).to_vec())
+            .collect(),
+        histograms,
+        monthly,
+        severities,
+        exception_groups,
+        register,
+        register_total: m.register.len(),
+        register_shown,
+        inputs,
+        not_used,
+        warnings,
+        rejected,
+        rejected_total: ingested.rejected.len(),
+        rejected_shown,
+    }
+}
+
+/// The as-of date as a typst date (the report's "today").
+pub fn today(as_of: DateTime<Utc>) -> (i32, u8, u8) {
+    (as_of.year(), as_of.month() as u8, as_of.day() as u8)
+}

@@ -1,0 +1,287 @@
+//! The PDF report, checked with real tools (qpdf, pdftotext, pdffonts, pdfinfo from Debian).
+//! A test whose tool is missing prints that it skipped, unless AUDITPACK_REQUIRE_TOOLS=1.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{auditpack, build, fixture, outcome};
+
+/// The tool's path, or `None` (test skipped) when it is not installed.
+fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var("AUDITPACK_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("`{name}` is required (AUDITPACK_REQUIRE_TOOLS=1) but not installed");
+        }
+        eprintln!("skipped: `{name}` is not installed");
+    }
+    found
+}
+
+fn run_tool(path: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(path).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The PDF's text with runs of white space folded, so table cells read as one line.
+fn pdf_text(pdf: &Path) -> Option<String> {
+    let pdftotext = tool("pdftotext")?;
+    let out = Command::new(&pdftotext)
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+const AS_OF: [&str; 6] = [
+    "--from",
+    "2026-01-01",
+    "--to",
+    "2026-01-31",
+    "--as-of",
+    "2026-01-31T00:00:00Z",
+];
+
+#[test]
+fn report_is_valid_pdf_with_the_figures_of_the_csvs() {
+    let (tmp, out) = build(
+        &fixture("sla"),
+        &[&AS_OF[..], &["--prepared-by", "Jane Roe"]].concat(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = tmp.path().join("out/evidence-report.pdf");
+    assert!(pdf.is_file());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("evidence-report.pdf"));
+    let p = pdf.to_str().unwrap();
+    if let Some(qpdf) = tool("qpdf") {
+        let (ok, text) = run_tool(&qpdf, &["--check", p]);
+        assert!(ok, "qpdf --check failed: {text}");
+    }
+    if let Some(pdffonts) = tool("pdffonts") {
+        let (ok, text) = run_tool(&pdffonts, &[p]);
+        assert!(ok);
+        let rows: Vec<&str> = text.lines().skip(2).collect();
+        assert!(!rows.is_empty());
+        for row in rows {
+            // name type [type…] encoding emb sub uni id gen: `emb` is the 4th from the end.
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(cols[cols.len() - 5], "yes", "font not embedded: {row}");
+        }
+    }
+    if let Some(pdfinfo) = tool("pdfinfo") {
+        let (ok, text) = run_tool(&pdfinfo, &[p]);
+        assert!(ok);
+        let pages: u32 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!((6..=30).contains(&pages), "{pages} pages");
+        assert!(
+            text.contains(
+                "Title:           Incident response evidence — SOC 2 CC7.3 — Example Corp"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("Author:          Jane Roe"));
+        assert!(text.contains("Keywords:        SOC 2, CC7.3"));
+        assert!(
+            text.contains("CreationDate:    Sat Jan 31 00:00:00 2026 UTC"),
+            "{text}"
+        );
+    }
+    let Some(text) = pdf_text(&pdf) else { return };
+    for needle in [
+        "Incident response evidence — SOC 2 CC7.3",
+        "Prepared by Jane Roe",
+        // Results against targets, from the hand-worked sla fixture.
+        "P1 acknowledged within 5m: 3 of 5 (60.00 %) 95 % ✗ NOT MET",
+        "P2 acknowledged within 15m: 2 of 2 (100.00 %) 95 % ✓ met",
+        "P4 acknowledged by the next business day: 1 of 2 (50.00 %)",
+        // The sla_summary table's cells.
+        "P1 5 3 3 60.00 220.3 300.0 300.8 300.9 5 4 80.00 6600.2 3600.0 14400.6 14400.8",
+        "ALL 11 9 6 66.67 63389.0 300.0 284400.0 284400.0 9 5 83.33 46606.8 3600.0 129120.0 214560.0",
+        // Exceptions, with the measured time, target and miss.
+        "2 P1 checkout 2026-01-05T11:00:00Z acknowledged after 5m1s (301 s) 5m missed by 1s (1 s)",
+        "9 P4 search 2026-01-02T12:00:00Z acknowledged after 3d7h (284400 s)",
+        "10 unclassified search 2026-01-09T10:00:00Z incident `PU00010`",
+        // Provenance.
+        "incidents.csv analytics-csv 11 11 0 0 UTC",
+        "Every row of every export was used.",
+    ] {
+        assert!(
+            text.contains(needle),
+            "the PDF text lacks {needle:?}\n{text}"
+        );
+    }
+    // Every exception's incident number appears in the exceptions section.
+    let exceptions = crate::read_csv(&tmp.path().join("out/derived/exceptions.csv"));
+    let section = &text[text.find("5. Exceptions Every").unwrap()..];
+    for e in exceptions {
+        assert!(
+            section.contains(&format!(" {} {} ", e["incident_number"], e["severity"])),
+            "exception {e:?} missing"
+        );
+    }
+}
+
+#[test]
+fn descriptions_print_literally_and_never_run_as_typst() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let nasty = r#"#panic("x") [*b*] $x$ <l> @r \ "q" _u_ `c`"#;
+    let mut w = csv::Writer::from_path(input.join("incidents.csv")).unwrap();
+    w.write_record([
+        "id",
+        "incident_number",
+        "description",
+        "service_name",
+        "created_at",
+        "priority_name",
+        "seconds_to_first_ack",
+        "seconds_to_resolve",
+    ])
+    .unwrap();
+    w.write_record([
+        "PX1",
+        "1",
+        nasty,
+        "#set page(width: 1cm)",
+        "2026-01-05T10:00:00Z",
+        "P1",
+        "60",
+        "600",
+    ])
+    .unwrap();
+    w.flush().unwrap();
+    drop(w);
+    let out = auditpack(tmp.path())
+        .args([
+            "build",
+            "--input",
+            "in",
+            "--out",
+            "out",
+            "--prepared-by",
+            "#panic(\"who\")",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(text) = pdf_text(&tmp.path().join("out/evidence-report.pdf")) else {
+        return;
+    };
+    assert!(text.contains(nasty), "description not literal:\n{text}");
+    assert!(text.contains("#set page(width: 1cm)"));
+    assert!(text.contains("#panic(\"who\")"));
+}
+
+#[test]
+fn two_builds_give_the_same_pdf_bytes() {
+    let (a, _) = build(&fixture("sla"), &AS_OF);
+    let (b, _) = build(&fixture("sla"), &AS_OF);
+    assert!(
+        fs::read(a.path().join("out/evidence-report.pdf")).unwrap()
+            == fs::read(b.path().join("out/evidence-report.pdf")).unwrap()
+    );
+}
+
+#[test]
+fn register_limit_points_to_the_csv() {
+    let (tmp, out) = build(
+        &fixture("sla"),
+        &[&AS_OF[..], &["--register-limit", "3"]].concat(),
+    );
+    assert!(out.status.success());
+    let Some(text) = pdf_text(&tmp.path().join("out/evidence-report.pdf")) else {
+        return;
+    };
+    assert!(
+        text.contains("The register has 11 incidents; the first 3 are printed here"),
+        "{text}"
+    );
+    assert!(text.contains("derived/incident_register.csv"));
+}
+
+fn with_template(name: &str, body: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tpl");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join(name), body).unwrap();
+    let out = auditpack(tmp.path())
+        .args(["build", "--input"])
+        .arg(fixture("sla"))
+        .args(["--out", "out", "--templates", "tpl"])
+        .output()
+        .unwrap();
+    assert!(!tmp.path().join("out").exists());
+    outcome(&out, tmp.path())
+}
+
+#[test]
+fn bad_templates_name_the_file_and_line() {
+    insta::assert_snapshot!(with_template("summary.typ.j2", "= Summary\n\n{% if %}\n"), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: tpl/summary.typ.j2:3: unexpected end of block
+    ");
+    insta::assert_snapshot!(with_template("summary.typ.j2", "#import \"common.typ\": *\n= Summary\n#let broken = (1, 2\n"), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: tpl/summary.typ.j2:3:15: typst: unclosed delimiter (line and column of the rendered template)
+    ");
+}
+
+#[test]
+fn templates_folder_overrides_a_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tpl");
+    fs::create_dir(&dir).unwrap();
+    fs::write(
+        dir.join("summary.typ.j2"),
+        "#import \"common.typ\": *\n= Summary\nReviewed by the Acme compliance office for #{{ meta.organization }}.\n",
+    )
+    .unwrap();
+    let out = auditpack(tmp.path())
+        .args(["build", "--input"])
+        .arg(fixture("sla"))
+        .args(["--out", "out", "--templates", "tpl"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(text) = pdf_text(&tmp.path().join("out/evidence-report.pdf")) else {
+        return;
+    };
+    assert!(text.contains("Reviewed by the Acme compliance office for Example Corp."));
+    assert!(text.contains("Policy in force"));
+}
