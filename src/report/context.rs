@@ -133,6 +133,9 @@ pub struct MonthRow {
 pub struct ExceptionGroup {
     pub kind: String,
     pub title: String,
+    /// Breaches and pending incidents have measured / target / missed-by columns; other
+    /// kinds one detail column.
+    pub has_facts: bool,
     pub rows: Vec<Vec<String>>,
 }
 
@@ -508,24 +511,27 @@ pub fn build(
                 let incident = number_of(&e.incident_id)
                     .and_then(|id| register_by_id.get(id.as_str()).copied())
                     .map(|i| &ingested.incidents[i]);
-                let (measured, target, missed) = match &e.facts {
-                    Some(f) => (f.measured.clone(), f.target.clone(), f.missed_by.clone()),
-                    None => (e.detail.clone(), String::new(), String::new()),
+                let tail = match &e.facts {
+                    Some(f) => vec![f.measured.clone(), f.target.clone(), f.missed_by.clone()],
+                    None => vec![e.detail.clone()],
                 };
-                vec![
+                let mut row = vec![
                     e.incident_number.map(|n| n.to_string()).unwrap_or_default(),
                     e.severity.clone().unwrap_or_default(),
                     incident.and_then(|i| i.service.clone()).unwrap_or_default(),
                     incident.map(|i| rfc3339(i.created)).unwrap_or_default(),
-                    measured,
-                    target,
-                    missed,
-                ]
+                ];
+                row.extend(tail);
+                row
             })
             .collect();
         exception_groups.push(ExceptionGroup {
             kind: kind.name().to_string(),
             title: exception_title(kind).to_string(),
+            has_facts: matches!(
+                kind,
+                ExceptionKind::AckBreach | ExceptionKind::ResolveBreach | ExceptionKind::SlaPending
+            ),
             rows,
         });
     }
