@@ -52,16 +52,20 @@ fn is_analytics_page<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
 
 /// Parses the document and says whether it is an Analytics export.
 pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> {
-    let top: &RawValue = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
-    let pages: Vec<Object<'a>> = if let Ok(obj) = serde_json::from_str::<Object<'a>>(top.get()) {
-        vec![obj]
-    } else if let Ok(list) = serde_json::from_str::<Vec<Object<'a>>>(top.get()) {
-        list
-    } else {
-        return Ok(JsonKind::Other(
-            "JSON that is neither an object nor a list of objects".to_string(),
-        ));
-    };
+    // One document, or several one after another (NDJSON / concatenated pages).
+    let mut pages: Vec<Object<'a>> = Vec::new();
+    for top in serde_json::Deserializer::from_str(text).into_iter::<&'a RawValue>() {
+        let top = top.map_err(|e| json_error(path, &e))?;
+        if let Ok(obj) = serde_json::from_str::<Object<'a>>(top.get()) {
+            pages.push(obj);
+        } else if let Ok(list) = serde_json::from_str::<Vec<Object<'a>>>(top.get()) {
+            pages.extend(list);
+        } else {
+            return Ok(JsonKind::Other(
+                "JSON that is neither an object nor a list of objects".to_string(),
+            ));
+        }
+    }
     let mut found = Vec::new();
     for page in &pages {
         match is_analytics_page(page) {
@@ -208,6 +212,17 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.starts_with("a.json:3:1: invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn pages_one_per_line_are_read_too() {
+        let text = "{\"data\": [{\"id\": \"PA\", \"incident_number\": 1, \"created_at\": \"2026-01-05T10:00:00Z\", \"seconds_to_first_ack\": 1}], \"time_zone\": \"UTC\"}\n{\"data\": [{\"id\": \"PB\", \"incident_number\": 2, \"created_at\": \"2026-01-05T11:00:00Z\", \"seconds_to_first_ack\": 1}], \"time_zone\": \"UTC\"}\n";
+        let JsonKind::Analytics(pages) = recognise(Path::new("p.ndjson"), text).unwrap() else {
+            panic!("analytics")
+        };
+        let read = read(Path::new("p.ndjson"), text, pages, Tz::UTC).unwrap();
+        assert_eq!(read.incidents.len(), 2);
+        assert_eq!(read.incidents[1].source.line, 2);
     }
 
     #[test]

@@ -140,11 +140,29 @@ pub fn recognise(path: &Path, header: &csv::StringRecord) -> Result<Option<Heade
     }))
 }
 
+/// The field separator, from the header line: `,` unless the header has no comma but
+/// semicolons (spreadsheets in comma-decimal locales re-save CSV that way) or tabs.
+fn delimiter(text: &[u8]) -> u8 {
+    let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let count = |c: u8| header.iter().filter(|&&b| b == c).count();
+    let (commas, semicolons, tabs) = (count(b','), count(b';'), count(b'\t'));
+    if commas > 0 {
+        b','
+    } else if semicolons >= tabs && semicolons > 0 {
+        b';'
+    } else if tabs > 0 {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
 /// A CSV reader over `text` (BOM already removed) with the settings exports need.
 pub fn reader(text: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
+        .delimiter(delimiter(text))
         .from_reader(text)
 }
 
@@ -290,6 +308,14 @@ pub fn csv_error(path: &Path, text: &[u8], e: &csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn separator_is_sniffed_from_the_header() {
+        assert_eq!(delimiter(b"id,created_at\n1;2"), b',');
+        assert_eq!(delimiter(b"id;created_at;x\n1,5;2"), b';');
+        assert_eq!(delimiter(b"id\tcreated_at\n"), b'\t');
+        assert_eq!(delimiter(b"id\n"), b',');
+    }
 
     #[test]
     fn header_normalisation_and_synonyms() {

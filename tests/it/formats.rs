@@ -71,3 +71,35 @@ fn analytics_json_classic_csv_and_unused_files() {
     assert_eq!(pj2["month"], "2026-02");
     assert_eq!(pj2["ack_sla_met"], "true");
 }
+
+#[test]
+fn semicolon_separated_csv_from_a_spreadsheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(
+        input.join("re-saved.csv"),
+        "id;incident_number;created_at;priority_name;seconds_to_first_ack;seconds_to_resolve\r\nPS1;1;2026-01-05 10:00:00;P1;60;600\r\n",
+    )
+    .unwrap();
+    let out = crate::auditpack(tmp.path())
+        .args([
+            "build",
+            "--input",
+            "in",
+            "--out",
+            "out",
+            "--register-limit",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let register = read_csv(&tmp.path().join("out/derived/incident_register.csv"));
+    assert_eq!(register[0]["id"], "PS1");
+    assert_eq!(register[0]["ack_sla_met"], "true");
+}
