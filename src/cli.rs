@@ -22,6 +22,7 @@ Examples:
   auditpack build                                  # sample-data/ -> evidence/
   auditpack build --input exports/ --from 2026-01-01 --to 2026-06-30 --out evidence/
   auditpack stats --input sample-data --format csv
+  auditpack verify evidence/evidence-bundle.zip --allow-unsigned
   auditpack init my-policy/";
 
 /// The subcommands.
@@ -33,8 +34,26 @@ pub enum Command {
     Stats(StatsArgs),
     /// Write a commented policy.toml with the default severity matrix
     Init(InitArgs),
+    /// Check an evidence bundle: every file against SHA256SUMS, nothing missing or extra
+    Verify(VerifyArgs),
     /// Write realistic synthetic PagerDuty exports (the generator behind sample-data/)
     Generate(GenerateArgs),
+}
+
+/// `auditpack verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The evidence bundle (`evidence-bundle.zip`)
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+
+    /// Accept a bundle without a signature (hashes prove integrity, not origin)
+    #[arg(long)]
+    pub allow_unsigned: bool,
+
+    /// How to print the verdict
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
 }
 
 /// What to read and how to judge it; shared by `build` and `stats`.

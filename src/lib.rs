@@ -4,6 +4,7 @@
 //! statistics against the `policy`) → `derived` (CSV files). `commands` chains the stages
 //! and is the only module that touches the filesystem.
 
+pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -30,6 +31,7 @@ pub fn run(
         Command::Build(args) => commands::build::run(&args, argv, out),
         Command::Stats(args) => commands::stats::run(&args, out),
         Command::Init(args) => commands::init::run(&args, out),
+        Command::Verify(args) => commands::verify::run(&args, out),
         Command::Generate(args) => commands::generate::run(&args, out),
     }
 }

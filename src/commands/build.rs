@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Loaded, load, stats::sla_table};
+use crate::bundle;
 use crate::cli::BuildArgs;
 use crate::derived;
 use crate::error::{Error, ExitStatus};
@@ -89,6 +90,8 @@ impl Staging {
 
 /// The report's file name in `<out>`.
 pub const REPORT: &str = "evidence-report.pdf";
+/// The bundle's file name in `<out>`.
+pub const BUNDLE: &str = "evidence-bundle.zip";
 
 /// The command line as recorded in the evidence: `auditpack` and the arguments, quoted
 /// where a shell would need it.
@@ -135,10 +138,48 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         &params,
     );
     let pdf = report::render(&data, &templates, assets, loaded.metrics.as_of)?;
+    let derived = derived_files(&loaded)?;
+
+    let mut entries: Vec<bundle::Entry> = loaded
+        .raw
+        .iter()
+        .map(|(name, bytes)| bundle::Entry {
+            path: format!("inputs/{name}"),
+            role: bundle::Role::Input,
+            bytes: bytes.clone(),
+        })
+        .collect();
+    entries.push(bundle::Entry {
+        path: bundle::POLICY_PATH.to_string(),
+        role: bundle::Role::Policy,
+        bytes: loaded.policy.text.clone().into_bytes(),
+    });
+    entries.extend(derived.iter().map(|(path, bytes)| bundle::Entry {
+        path: path.clone(),
+        role: bundle::Role::Derived,
+        bytes: bytes.clone(),
+    }));
+    entries.push(bundle::Entry {
+        path: bundle::REPORT_PATH.to_string(),
+        role: bundle::Role::Report,
+        bytes: pdf.clone(),
+    });
+    let manifest = manifest(&loaded, &entries, &params);
+    let zip = bundle::write(entries, &manifest, loaded.metrics.as_of)?;
+
     let staging = Staging::new(&args.out)?;
-    write_derived(&staging, &loaded)?;
+    for (path, bytes) in &derived {
+        staging.write(path, |w| w.write_all(bytes))?;
+    }
     staging.write(REPORT, |w| w.write_all(&pdf))?;
+    staging.write(BUNDLE, |w| w.write_all(&zip))?;
     staging.commit()?;
+    if !args.quiet {
+        eprintln!(
+            "warning: `{}` is UNSIGNED: signing keys are not supported yet; its SHA256SUMS proves integrity, not origin",
+            args.out.join(BUNDLE).display()
+        );
+    }
     if !args.quiet {
         out.write_all(summary(&loaded, &args.out).as_bytes())
             .map_err(|e| Error::io("write", "standard output", e))?;
@@ -146,21 +187,62 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     Ok(ExitStatus::Success)
 }
 
-fn write_derived(staging: &Staging, loaded: &Loaded) -> Result<(), Error> {
+/// The derived CSV files, in memory: (path in the output and the bundle, bytes).
+fn derived_files(loaded: &Loaded) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let (m, i) = (&loaded.metrics, &loaded.ingested);
+    let mut out = Vec::new();
     for name in derived::FILES {
-        let rel = format!("derived/{name}");
-        staging.write(&rel, |w| match name {
-            "sla_summary.csv" => derived::write_sla_summary(m, w),
-            "monthly_trends.csv" => derived::write_monthly_trends(m, w),
-            "incident_register.csv" => derived::write_register(m, i, w),
-            "exceptions.csv" => derived::write_exceptions(m, w),
-            "rejected_rows.csv" => derived::write_rejected(i, w),
-            "inputs.csv" => derived::write_inputs(m, i, w),
+        let mut bytes = Vec::new();
+        match name {
+            "sla_summary.csv" => derived::write_sla_summary(m, &mut bytes),
+            "monthly_trends.csv" => derived::write_monthly_trends(m, &mut bytes),
+            "incident_register.csv" => derived::write_register(m, i, &mut bytes),
+            "exceptions.csv" => derived::write_exceptions(m, &mut bytes),
+            "rejected_rows.csv" => derived::write_rejected(i, &mut bytes),
+            "inputs.csv" => derived::write_inputs(m, i, &mut bytes),
             other => unreachable!("{other} is listed in derived::FILES but not written"),
-        })?;
+        }
+        .map_err(|e| Error::io("write", format!("derived/{name}"), e))?;
+        out.push((format!("derived/{name}"), bytes));
     }
-    Ok(())
+    Ok(out)
+}
+
+/// The bundle's manifest.
+fn manifest(loaded: &Loaded, entries: &[bundle::Entry], params: &ReportParams) -> bundle::Manifest {
+    let (m, p) = (&loaded.metrics, &loaded.policy.policy);
+    bundle::Manifest {
+        command_line: params.command_line.clone(),
+        files: bundle::manifest_files(entries),
+        format: bundle::FORMAT.to_string(),
+        organization: p.organization.clone(),
+        parameters: bundle::ManifestParameters {
+            as_of: rfc3339(m.as_of),
+            period_from: m.period.from.to_string(),
+            period_to: m.period.to.to_string(),
+            prepared_by: params.prepared_by.clone(),
+            register_limit: params.register_limit,
+            timezone: p.timezone.name().to_string(),
+        },
+        policy_sha256: crate::ingest::sha256_hex(loaded.policy.text.as_bytes()),
+        reconciliation: loaded
+            .ingested
+            .files
+            .iter()
+            .zip(&m.files)
+            .filter(|(f, _)| f.format.is_some())
+            .map(|(f, c)| bundle::ManifestRows {
+                file: f.name.clone(),
+                rows_outside_period: c.rows_outside_period,
+                rows_read: f.rows_read,
+                rows_rejected: c.rows_rejected,
+                rows_used: c.rows_used,
+            })
+            .collect(),
+        report: bundle::REPORT_PATH.to_string(),
+        signed: false,
+        tool: format!("auditpack {}", env!("CARGO_PKG_VERSION")),
+    }
 }
 
 /// The terminal summary: period, SLA table, reconciliation, exceptions, outputs.
@@ -225,8 +307,9 @@ fn summary(loaded: &Loaded, out_dir: &Path) -> String {
         }
     ));
     s.push_str(&format!(
-        "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/derived/: {}\n",
+        "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/{BUNDLE} (unsigned)\nwrote {}/derived/: {}\n",
         ingested.rejected.len(),
+        out_dir.display(),
         out_dir.display(),
         out_dir.display(),
         derived::FILES.join(", ")

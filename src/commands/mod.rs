@@ -5,6 +5,7 @@ pub mod build;
 pub mod generate;
 pub mod init;
 pub mod stats;
+pub mod verify;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ pub struct PolicySource {
     pub policy: Policy,
     /// The file, or `None` for the built-in default.
     pub path: Option<PathBuf>,
+    /// The policy text exactly as read (the built-in text for the default).
+    pub text: String,
 }
 
 /// Inputs read and metrics computed: what `build` and `stats` share.
@@ -30,6 +33,8 @@ pub struct Loaded {
     pub policy: PolicySource,
     pub ingested: Ingested,
     pub metrics: Metrics,
+    /// Every input file's bytes by its name in `inputs.csv` (symbolic links left out).
+    pub raw: Vec<(String, Vec<u8>)>,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
@@ -44,8 +49,11 @@ pub fn load_policy(args: &InputArgs) -> Result<PolicySource, Error> {
         None if args.input.is_dir() && candidate.is_file() => Some(candidate),
         None => None,
     };
-    let policy = match &path {
-        None => Policy::default_policy(),
+    let (policy, text) = match &path {
+        None => (
+            Policy::default_policy(),
+            crate::policy::DEFAULT_POLICY.to_string(),
+        ),
         Some(p) => {
             let bytes = read(p)?;
             let text = String::from_utf8(bytes).map_err(|e| Error::PolicyInvalid {
@@ -55,10 +63,10 @@ pub fn load_policy(args: &InputArgs) -> Result<PolicySource, Error> {
                     e.utf8_error().valid_up_to()
                 ),
             })?;
-            Policy::parse(p, &text)?
+            (Policy::parse(p, &text)?, text)
         }
     };
-    Ok(PolicySource { policy, path })
+    Ok(PolicySource { policy, path, text })
 }
 
 /// Every regular file under `dir`, as paths relative to it, sorted; symbolic links are
@@ -152,6 +160,11 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         reads.push((file, read, bytes.as_slice()));
     }
     let ingested = ingest::combine(reads);
+    let raw = contents
+        .into_iter()
+        .filter(|(_, _, is_link, _)| !is_link)
+        .map(|(name, _, _, bytes)| (name.clone(), bytes))
+        .collect();
     if ingested.files.iter().all(|f| f.format.is_none()) {
         return Err(Error::NoInput {
             path: args.input.clone(),
@@ -174,5 +187,6 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         policy,
         ingested,
         metrics,
+        raw,
     })
 }

@@ -64,6 +64,8 @@ pub struct Meta {
     pub command_line: String,
     pub policy_source: String,
     pub register_limit: usize,
+    /// Whether the bundle carrying this report is signed.
+    pub signed: bool,
 }
 
 /// One key result against its target.
@@ -352,6 +354,7 @@ pub fn build(
         command_line: params.command_line.clone(),
         policy_source: params.policy_source.clone(),
         register_limit: params.register_limit,
+        signed: false,
     };
 
     let mut results = Vec::new();

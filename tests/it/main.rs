@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod build;
+mod bundle;
 mod errors;
 mod formats;
 mod generate;
@@ -92,4 +93,20 @@ pub fn build(input: &Path, extra: &[&str]) -> (tempfile::TempDir, Output) {
 /// `derived/<name>` of a build in `tmp`.
 pub fn derived(tmp: &tempfile::TempDir, name: &str) -> PathBuf {
     tmp.path().join("out/derived").join(name)
+}
+
+/// The tool's path, or `None` (test skipped) when it is not installed.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var("AUDITPACK_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("`{name}` is required (AUDITPACK_REQUIRE_TOOLS=1) but not installed");
+        }
+        eprintln!("skipped: `{name}` is not installed");
+    }
+    found
 }

@@ -2,26 +2,10 @@
 //! A test whose tool is missing prints that it skipped, unless AUDITPACK_REQUIRE_TOOLS=1.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::{auditpack, build, fixture, outcome};
-
-/// The tool's path, or `None` (test skipped) when it is not installed.
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if std::env::var("AUDITPACK_REQUIRE_TOOLS").as_deref() == Ok("1") {
-            panic!("`{name}` is required (AUDITPACK_REQUIRE_TOOLS=1) but not installed");
-        }
-        eprintln!("skipped: `{name}` is not installed");
-    }
-    found
-}
+use crate::{auditpack, build, fixture, outcome, tool};
 
 fn run_tool(path: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(path).args(args).output().unwrap();

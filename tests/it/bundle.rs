@@ -1,0 +1,244 @@
+//! The evidence bundle and `auditpack verify`: determinism, tampering, hostile zips, and
+//! agreement with stock tools (`sha256sum -c`, `unzip -t`).
+
+use std::fs;
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+use std::process::Command;
+
+use crate::{auditpack, build, fixture, outcome, tool};
+
+const ARGS: [&str; 6] = [
+    "--from",
+    "2026-01-01",
+    "--to",
+    "2026-01-31",
+    "--as-of",
+    "2026-01-31T00:00:00Z",
+];
+
+fn verify(dir: &Path, bundle: &str, extra: &[&str]) -> std::process::Output {
+    auditpack(dir)
+        .args(["verify", bundle])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The bundle's entries, in order.
+fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut a = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
+    (0..a.len())
+        .map(|i| {
+            let mut f = a.by_index(i).unwrap();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            (f.name().unwrap().to_string(), b)
+        })
+        .collect()
+}
+
+fn rezip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
+    let (a, out) = build(&fixture("sla"), &ARGS);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UNSIGNED"));
+    let (b, _) = build(&fixture("sla"), &ARGS);
+    let zip_a = fs::read(a.path().join("out/evidence-bundle.zip")).unwrap();
+    assert_eq!(
+        zip_a,
+        fs::read(b.path().join("out/evidence-bundle.zip")).unwrap()
+    );
+
+    let names: Vec<String> = entries(&zip_a).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "SHA256SUMS",
+            "VERIFY.txt",
+            "derived/exceptions.csv",
+            "derived/incident_register.csv",
+            "derived/inputs.csv",
+            "derived/monthly_trends.csv",
+            "derived/rejected_rows.csv",
+            "derived/sla_summary.csv",
+            "inputs/incidents.csv",
+            "manifest.json",
+            "policy.toml",
+            "report/evidence-report.pdf",
+        ]
+        .map(String::from)
+    );
+    // The bundle holds the raw input and the outputs byte for byte.
+    let files: std::collections::BTreeMap<String, Vec<u8>> = entries(&zip_a).into_iter().collect();
+    assert_eq!(
+        files["inputs/incidents.csv"],
+        fs::read(fixture("sla").join("incidents.csv")).unwrap()
+    );
+    assert_eq!(
+        files["policy.toml"],
+        fs::read(fixture("sla").join("policy.toml")).unwrap()
+    );
+    assert_eq!(
+        files["derived/sla_summary.csv"],
+        fs::read(a.path().join("out/derived/sla_summary.csv")).unwrap()
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert_eq!(manifest["signed"], false);
+    assert_eq!(manifest["parameters"]["as_of"], "2026-01-31T00:00:00Z");
+    assert_eq!(manifest["reconciliation"][0]["rows_read"], 11);
+
+    let out = verify(a.path(), "out/evidence-bundle.zip", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unsigned fails without --allow-unsigned"
+    );
+    let out = verify(a.path(), "out/evidence-bundle.zip", &["--allow-unsigned"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = verify(
+        a.path(),
+        "out/evidence-bundle.zip",
+        &["--allow-unsigned", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["valid"], true);
+
+    // Stock tools agree.
+    let x = a.path().join("x");
+    fs::create_dir(&x).unwrap();
+    for (name, bytes) in entries(&zip_a) {
+        let p = x.join(&name);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, bytes).unwrap();
+    }
+    if let Some(sha256sum) = tool("sha256sum") {
+        let out = Command::new(sha256sum)
+            .args(["-c", "SHA256SUMS"])
+            .current_dir(&x)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    if let Some(unzip) = tool("unzip") {
+        let out = Command::new(unzip)
+            .args(["-t", "out/evidence-bundle.zip"])
+            .current_dir(a.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn a_flipped_byte_anywhere_fails_naming_the_file() {
+    let (tmp, out) = build(&fixture("sla"), &ARGS);
+    assert!(out.status.success());
+    let original = entries(&fs::read(tmp.path().join("out/evidence-bundle.zip")).unwrap());
+    for target in [
+        "derived/sla_summary.csv",
+        "inputs/incidents.csv",
+        "report/evidence-report.pdf",
+        "SHA256SUMS",
+    ] {
+        let mut files = original.clone();
+        let (_, bytes) = files.iter_mut().find(|(n, _)| n == target).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 0x01;
+        fs::write(tmp.path().join("t.zip"), rezip(&files)).unwrap();
+        let out = verify(tmp.path(), "t.zip", &["--allow-unsigned"]);
+        assert_eq!(out.status.code(), Some(1), "{target}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let named = if target == "SHA256SUMS" {
+            text.lines().any(|l| l.starts_with("FAILED"))
+        } else {
+            text.lines()
+                .any(|l| l.starts_with(&format!("FAILED  {target}:")))
+        };
+        assert!(named, "{target} not named:\n{text}");
+    }
+    // A file added or removed.
+    let mut files = original.clone();
+    files.push(("extra.txt".to_string(), b"x".to_vec()));
+    fs::write(tmp.path().join("t.zip"), rezip(&files)).unwrap();
+    let out = verify(tmp.path(), "t.zip", &["--allow-unsigned"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED  extra.txt: not listed"));
+    let files: Vec<_> = original
+        .into_iter()
+        .filter(|(n, _)| n != "derived/inputs.csv")
+        .collect();
+    fs::write(tmp.path().join("t.zip"), rezip(&files)).unwrap();
+    let out = verify(tmp.path(), "t.zip", &["--allow-unsigned"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("FAILED  derived/inputs.csv: listed in SHA256SUMS but missing")
+    );
+}
+
+#[test]
+fn hostile_bundles_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("slip.zip"),
+        rezip(&[("../../etc/evil".to_string(), b"x".to_vec())]),
+    )
+    .unwrap();
+    insta::assert_snapshot!(outcome(&verify(tmp.path(), "slip.zip", &[]), tmp.path()), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: slip.zip: entry `../../etc/evil` has an unsafe path
+    ");
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    w.start_file(
+        "bomb.bin",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated),
+    )
+    .unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        w.write_all(&zeros).unwrap();
+    }
+    fs::write(
+        tmp.path().join("bomb.zip"),
+        w.finish().unwrap().into_inner(),
+    )
+    .unwrap();
+    let out = verify(tmp.path(), "bomb.zip", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused as a zip bomb"));
+    fs::write(tmp.path().join("junk.zip"), b"not a zip").unwrap();
+    let out = verify(tmp.path(), "junk.zip", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!tmp.path().join("etc").exists());
+}
