@@ -22,7 +22,8 @@ Examples:
   auditpack build                                  # sample-data/ -> evidence/
   auditpack build --input exports/ --from 2026-01-01 --to 2026-06-30 --out evidence/
   auditpack stats --input sample-data --format csv
-  auditpack verify evidence/evidence-bundle.zip --allow-unsigned
+  auditpack keygen --out keys/ --name \"Jane Roe, Example Corp\"
+  auditpack verify evidence/evidence-bundle.zip --pubkey keys/auditpack.pub
   auditpack init my-policy/";
 
 /// The subcommands.
@@ -34,10 +35,24 @@ pub enum Command {
     Stats(StatsArgs),
     /// Write a commented policy.toml with the default severity matrix
     Init(InitArgs),
-    /// Check an evidence bundle: every file against SHA256SUMS, nothing missing or extra
+    /// Check an evidence bundle: signature, every file against SHA256SUMS, nothing missing or extra
     Verify(VerifyArgs),
+    /// Create a signing key pair: auditpack.key (secret), auditpack.pub (minisign format)
+    Keygen(KeygenArgs),
     /// Write realistic synthetic PagerDuty exports (the generator behind sample-data/)
     Generate(GenerateArgs),
+}
+
+/// `auditpack keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Folder to write the keys into
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// The signer, as the signature will name it (e.g. "Jane Roe, Example Corp")
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
 }
 
 /// `auditpack verify`.
@@ -46,6 +61,10 @@ pub struct VerifyArgs {
     /// The evidence bundle (`evidence-bundle.zip`)
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
+
+    /// The signer's public key (`auditpack.pub`, minisign format)
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
 
     /// Accept a bundle without a signature (hashes prove integrity, not origin)
     #[arg(long)]
@@ -105,6 +124,11 @@ pub struct BuildArgs {
     /// other files in it (a logo) can be used by the templates by name
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+
+    /// Secret key (from `auditpack keygen`) that signs the bundle's SHA256SUMS; without it
+    /// the bundle is marked UNSIGNED
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
 
     /// Print only errors
     #[arg(long, short)]

@@ -32,6 +32,7 @@ pub fn run(
         Command::Stats(args) => commands::stats::run(&args, out),
         Command::Init(args) => commands::init::run(&args, out),
         Command::Verify(args) => commands::verify::run(&args, out),
+        Command::Keygen(args) => commands::keygen::run(&args, out),
         Command::Generate(args) => commands::generate::run(&args, out),
     }
 }

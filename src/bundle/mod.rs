@@ -4,6 +4,7 @@
 //! Deterministic: entries in path order, every timestamp the as-of time, fixed permissions,
 //! fixed compression, no extra fields. Nothing here touches the filesystem.
 
+pub mod sign;
 pub mod verify;
 
 use std::io::{Cursor, Write};
@@ -89,12 +90,16 @@ pub struct Manifest {
     pub command_line: String,
     pub files: Vec<ManifestFile>,
     pub format: String,
+    /// The signing key's id (minisign key number), when signed.
+    pub key_id: Option<String>,
     pub organization: String,
     pub parameters: ManifestParameters,
     pub policy_sha256: String,
     pub reconciliation: Vec<ManifestRows>,
     pub report: String,
     pub signed: bool,
+    /// The signer named in the key, when signed.
+    pub signer: Option<String>,
     pub tool: String,
 }
 
@@ -149,7 +154,12 @@ An unsigned bundle (this one, if \"Signed: no\" above) is reported as such and f
 Without auditpack, with stock tools:
 
     unzip -q evidence-bundle.zip -d bundle && cd bundle
-    sha256sum -c SHA256SUMS          # every file listed, each must say OK
+    minisign -Vm SHA256SUMS -p auditpack.pub   # the signature (signed bundles); shows the
+                                               # trusted comment: signer, period, manifest digest
+    sha256sum -c SHA256SUMS                    # every file listed, each must say OK
+
+Compare the key id that minisign prints, and the public key's SHA-256 fingerprint, with the
+ones the organisation published.
 
 Every file except SHA256SUMS (and its signature) is listed in SHA256SUMS; manifest.json lists
 the same files with their size and role, the parameters of the build and the row
@@ -192,9 +202,11 @@ pub fn write(
     mut entries: Vec<Entry>,
     manifest: &Manifest,
     as_of: DateTime<Utc>,
+    signer: Option<&sign::SecretKey>,
 ) -> Result<Vec<u8>, Error> {
     let manifest_json = serde_json::to_vec_pretty(manifest)
         .map_err(|e| Error::Report(format!("cannot encode the manifest: {e}")))?;
+    let manifest_sha256 = sha256_hex(&manifest_json);
     entries.push(Entry {
         path: MANIFEST.to_string(),
         role: Role::Instructions,
@@ -209,10 +221,25 @@ pub fn write(
         .iter()
         .map(|e| (e.path.clone(), e.bytes.clone()))
         .collect();
+    let sums = sha256sums(&listed);
+    if let Some(key) = signer {
+        let comment = format!(
+            "auditpack evidence bundle; signer: {}; organization: {}; period: {} to {}; manifest sha256: {manifest_sha256}",
+            key.name,
+            manifest.organization,
+            manifest.parameters.period_from,
+            manifest.parameters.period_to
+        );
+        entries.push(Entry {
+            path: SIGNATURE.to_string(),
+            role: Role::Instructions,
+            bytes: key.sign(sums.as_bytes(), &comment).into_bytes(),
+        });
+    }
     entries.push(Entry {
         path: SHA256SUMS.to_string(),
         role: Role::Instructions,
-        bytes: sha256sums(&listed).into_bytes(),
+        bytes: sums.into_bytes(),
     });
     entries.sort_by(|a, b| a.path.cmp(&b.path));
 

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::sign::PublicKey;
 use super::{MANIFEST, Manifest, SHA256SUMS, SIGNATURE};
 use crate::error::{Error, Location};
 use crate::ingest::sha256_hex;
@@ -116,8 +117,9 @@ pub struct Verdict {
     pub valid: bool,
 }
 
-/// Checks the files of a bundle. `allow_unsigned` accepts a bundle without a signature.
-pub fn check(files: &Files, allow_unsigned: bool) -> Verdict {
+/// Checks the files of a bundle. `allow_unsigned` accepts a bundle without a signature;
+/// `pubkey` checks the signature of a signed one.
+pub fn check(files: &Files, allow_unsigned: bool, pubkey: Option<&PublicKey>) -> Verdict {
     let mut checks = Vec::new();
     let mut push = |subject: &str, ok: bool, detail: String| {
         checks.push(Check {
@@ -211,12 +213,25 @@ pub fn check(files: &Files, allow_unsigned: bool) -> Verdict {
     }
     let signed = files.contains_key(SIGNATURE) || manifest.as_ref().is_some_and(|m| m.signed);
     if signed {
-        push(
-            SIGNATURE,
-            false,
-            "this auditpack cannot check signatures yet; the bundle cannot be trusted as signed"
-                .to_string(),
-        );
+        let signature = files
+            .get(SIGNATURE)
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        let outcome = match (signature, pubkey, files.get(SHA256SUMS)) {
+            (None, _, _) => {
+                Err("the manifest says signed but SHA256SUMS.minisig is missing".to_string())
+            }
+            (_, None, _) => {
+                Err("the bundle is signed: pass --pubkey to check the signature".to_string())
+            }
+            (_, _, None) => Err("nothing to check: SHA256SUMS is missing".to_string()),
+            (Some(sig), Some(pk), Some(sums)) => pk
+                .verify(sums, &sig)
+                .map(|trusted| format!("good signature by key {}: {trusted}", pk.id())),
+        };
+        match outcome {
+            Ok(detail) => push(SIGNATURE, true, detail),
+            Err(detail) => push(SIGNATURE, false, detail),
+        }
     } else {
         push(
             "signature",

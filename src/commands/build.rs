@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Loaded, load, stats::sla_table};
-use crate::bundle;
+use crate::bundle::{self, sign::SecretKey};
 use crate::cli::BuildArgs;
 use crate::derived;
 use crate::error::{Error, ExitStatus};
@@ -121,8 +121,21 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
             Templates::with_overrides(dir, |p| fs::read(p).map_err(|e| Error::io("read", p, e)))?
         }
     };
+    let signer = match &args.key {
+        None => None,
+        Some(p) => {
+            let text = fs::read_to_string(p).map_err(|e| Error::io("read", p, e))?;
+            Some(
+                SecretKey::from_text(&text).map_err(|reason| Error::InputInvalid {
+                    location: crate::error::Location::file(p),
+                    reason,
+                })?,
+            )
+        }
+    };
     let loaded = load(&args.input)?;
     let params = ReportParams {
+        signed: signer.is_some(),
         prepared_by: args.prepared_by.clone(),
         register_limit: args.register_limit,
         command_line: command_line(argv),
@@ -164,8 +177,13 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         role: bundle::Role::Report,
         bytes: pdf.clone(),
     });
-    let manifest = manifest(&loaded, &entries, &params);
-    let zip = bundle::write(entries, &manifest, loaded.metrics.as_of)?;
+    let mut manifest = manifest(&loaded, &entries, &params);
+    if let Some(key) = &signer {
+        manifest.signed = true;
+        manifest.key_id = Some(key.public().id());
+        manifest.signer = Some(key.name.clone());
+    }
+    let zip = bundle::write(entries, &manifest, loaded.metrics.as_of, signer.as_ref())?;
 
     let staging = Staging::new(&args.out)?;
     for (path, bytes) in &derived {
@@ -174,14 +192,14 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     staging.write(REPORT, |w| w.write_all(&pdf))?;
     staging.write(BUNDLE, |w| w.write_all(&zip))?;
     staging.commit()?;
-    if !args.quiet {
+    if !args.quiet && signer.is_none() {
         eprintln!(
-            "warning: `{}` is UNSIGNED: signing keys are not supported yet; its SHA256SUMS proves integrity, not origin",
+            "warning: `{}` is UNSIGNED (no `--key`): its SHA256SUMS proves integrity, not origin",
             args.out.join(BUNDLE).display()
         );
     }
     if !args.quiet {
-        out.write_all(summary(&loaded, &args.out).as_bytes())
+        out.write_all(summary(&loaded, &args.out, signer.is_some()).as_bytes())
             .map_err(|e| Error::io("write", "standard output", e))?;
     }
     Ok(ExitStatus::Success)
@@ -215,6 +233,7 @@ fn manifest(loaded: &Loaded, entries: &[bundle::Entry], params: &ReportParams) -
         command_line: params.command_line.clone(),
         files: bundle::manifest_files(entries),
         format: bundle::FORMAT.to_string(),
+        key_id: None,
         organization: p.organization.clone(),
         parameters: bundle::ManifestParameters {
             as_of: rfc3339(m.as_of),
@@ -241,12 +260,13 @@ fn manifest(loaded: &Loaded, entries: &[bundle::Entry], params: &ReportParams) -
             .collect(),
         report: bundle::REPORT_PATH.to_string(),
         signed: false,
+        signer: None,
         tool: format!("auditpack {}", env!("CARGO_PKG_VERSION")),
     }
 }
 
 /// The terminal summary: period, SLA table, reconciliation, exceptions, outputs.
-fn summary(loaded: &Loaded, out_dir: &Path) -> String {
+fn summary(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
     let (m, ingested, p) = (&loaded.metrics, &loaded.ingested, &loaded.policy);
     let mut s = String::new();
     s.push_str(&format!(
@@ -307,10 +327,11 @@ fn summary(loaded: &Loaded, out_dir: &Path) -> String {
         }
     ));
     s.push_str(&format!(
-        "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/{BUNDLE} (unsigned)\nwrote {}/derived/: {}\n",
+        "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/{BUNDLE} ({})\nwrote {}/derived/: {}\n",
         ingested.rejected.len(),
         out_dir.display(),
         out_dir.display(),
+        if signed { "signed" } else { "UNSIGNED" },
         out_dir.display(),
         derived::FILES.join(", ")
     ));

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod generate;
 pub mod init;
+pub mod keygen;
 pub mod stats;
 pub mod verify;
 

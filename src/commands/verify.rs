@@ -3,15 +3,29 @@
 
 use std::io::Write;
 
+use crate::bundle::sign::PublicKey;
 use crate::bundle::verify::{check, read_zip};
 use crate::cli::{StatsFormat, VerifyArgs};
+use crate::error::Location;
 use crate::error::{Error, ExitStatus};
 
 /// Runs the verification.
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let bytes = std::fs::read(&args.bundle).map_err(|e| Error::io("read", &args.bundle, e))?;
+    let pubkey = match &args.pubkey {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::io("read", p, e))?;
+            Some(
+                PublicKey::from_text(&text).map_err(|reason| Error::InputInvalid {
+                    location: Location::file(p),
+                    reason,
+                })?,
+            )
+        }
+    };
     let files = read_zip(&args.bundle, &bytes)?;
-    let verdict = check(&files, args.allow_unsigned);
+    let verdict = check(&files, args.allow_unsigned, pubkey.as_ref());
     let io = |e| Error::io("write", "standard output", e);
     if args.format == StatsFormat::Json {
         let text = serde_json::to_string_pretty(&verdict)

@@ -22,6 +22,8 @@ pub struct ReportParams {
     pub command_line: String,
     /// Where the policy came from.
     pub policy_source: String,
+    /// Whether the bundle is signed.
+    pub signed: bool,
 }
 
 /// Everything the templates show.
@@ -354,7 +356,7 @@ pub fn build(
         command_line: params.command_line.clone(),
         policy_source: params.policy_source.clone(),
         register_limit: params.register_limit,
-        signed: false,
+        signed: params.signed,
     };
 
     let mut results = Vec::new();

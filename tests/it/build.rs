@@ -368,14 +368,38 @@ fn classic_export_of_exactly_20000_rows_is_flagged_as_possibly_truncated() {
 
 #[test]
 fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let (a, out) = build(&sample, &[]);
+    // The README's first command: sample-data signed with the demo key.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample = root.join("sample-data");
+    let key = root.join("demo-keys/auditpack.key");
+    let args = ["--key", key.to_str().unwrap()];
+    let (a, out) = build(&sample, &args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (b, _) = build(&sample, &[]);
+    let (b, _) = build(&sample, &args);
+    assert!(
+        fs::read(a.path().join("out/evidence-bundle.zip")).unwrap()
+            == fs::read(b.path().join("out/evidence-bundle.zip")).unwrap()
+    );
+    let pubkey = root.join("demo-keys/auditpack.pub");
+    let verified = crate::auditpack(a.path())
+        .args([
+            "verify",
+            "out/evidence-bundle.zip",
+            "--pubkey",
+            pubkey.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
     for name in [
         "sla_summary.csv",
         "monthly_trends.csv",

@@ -242,3 +242,147 @@ fn hostile_bundles_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!tmp.path().join("etc").exists());
 }
+
+fn keygen(dir: &Path, name: &str) {
+    let out = auditpack(dir)
+        .args(["keygen", "--out", "keys", "--name", name])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    keygen(tmp.path(), "Jane Roe, Example Corp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(tmp.path().join("keys/auditpack.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let pubkey = fs::read_to_string(tmp.path().join("keys/auditpack.pub")).unwrap();
+    assert!(pubkey.starts_with("untrusted comment: minisign public key "));
+    let out = auditpack(tmp.path())
+        .args(["keygen", "--out", "keys", "--name", "again"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+}
+
+#[test]
+fn signed_bundle_verifies_with_the_right_key_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    keygen(tmp.path(), "Jane Roe, Example Corp");
+    let signed_build = |dir: &Path| {
+        let out = auditpack(dir)
+            .args(["build", "--input"])
+            .arg(fixture("sla"))
+            .args(["--out", "a", "--key", "keys/auditpack.key"])
+            .args(ARGS)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("UNSIGNED"));
+        fs::read(dir.join("a/evidence-bundle.zip")).unwrap()
+    };
+    let zip_a = signed_build(tmp.path());
+    // The same key and command in another folder give the same bytes.
+    let twin = tempfile::tempdir().unwrap();
+    fs::create_dir(twin.path().join("keys")).unwrap();
+    fs::copy(
+        tmp.path().join("keys/auditpack.key"),
+        twin.path().join("keys/auditpack.key"),
+    )
+    .unwrap();
+    assert!(
+        zip_a == signed_build(twin.path()),
+        "signed bundles are deterministic"
+    );
+    let files: std::collections::BTreeMap<String, Vec<u8>> = entries(&zip_a).into_iter().collect();
+    let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert_eq!(manifest["signed"], true);
+    assert_eq!(manifest["signer"], "Jane Roe, Example Corp");
+
+    let out = verify(
+        tmp.path(),
+        "a/evidence-bundle.zip",
+        &["--pubkey", "keys/auditpack.pub"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("ok      SHA256SUMS.minisig: good signature by key"));
+    assert!(text.contains("signer: Jane Roe, Example Corp; organization: Example Corp; period: 2026-01-01 to 2026-01-31"));
+    // Without the public key the signature cannot be trusted.
+    assert_eq!(
+        verify(tmp.path(), "a/evidence-bundle.zip", &[])
+            .status
+            .code(),
+        Some(1)
+    );
+    // Another key fails.
+    let other = tempfile::tempdir().unwrap();
+    keygen(other.path(), "Mallory");
+    let wrong = other.path().join("keys/auditpack.pub");
+    let out = verify(
+        tmp.path(),
+        "a/evidence-bundle.zip",
+        &["--pubkey", wrong.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FAILED  SHA256SUMS.minisig: signed by key")
+    );
+    // A changed signature fails, naming it.
+    let mut tampered = entries(&zip_a);
+    let (_, sig) = tampered
+        .iter_mut()
+        .find(|(n, _)| n == "SHA256SUMS.minisig")
+        .unwrap();
+    let line2 = sig.iter().position(|&b| b == b'\n').unwrap() + 5;
+    sig[line2] = if sig[line2] == b'A' { b'B' } else { b'A' };
+    fs::write(tmp.path().join("t.zip"), rezip(&tampered)).unwrap();
+    let out = verify(tmp.path(), "t.zip", &["--pubkey", "keys/auditpack.pub"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED  SHA256SUMS.minisig:"));
+
+    // Stock minisign agrees.
+    if let Some(minisign) = tool("minisign") {
+        let x = tmp.path().join("x");
+        fs::create_dir(&x).unwrap();
+        for name in ["SHA256SUMS", "SHA256SUMS.minisig"] {
+            fs::write(x.join(name), &files[name]).unwrap();
+        }
+        let out = Command::new(&minisign)
+            .args(["-Vm", "SHA256SUMS", "-p"])
+            .arg(tmp.path().join("keys/auditpack.pub"))
+            .current_dir(&x)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("signer: Jane Roe, Example Corp"));
+        let out = Command::new(&minisign)
+            .args(["-Vm", "SHA256SUMS", "-p"])
+            .arg(&wrong)
+            .current_dir(&x)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+    }
+}

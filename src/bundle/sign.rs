@@ -1,0 +1,238 @@
+//! Signing keys and the detached signature of `SHA256SUMS`, in minisign's format so that the
+//! stock `minisign -Vm SHA256SUMS -p auditpack.pub` checks it.
+//!
+//! minisign's "ED" signature: Ed25519 over BLAKE2b-512 of the file, then a global Ed25519
+//! signature over (signature ‖ trusted comment). Ed25519 is deterministic, so the same key
+//! and file give the same signature bytes. The secret key file is auditpack's own (the seed
+//! in base64 under a comment); only public keys and signatures need minisign's format.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use blake2::{Blake2b512, Digest};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+
+/// A secret signing key with its key id and signer name.
+pub struct SecretKey {
+    key: SigningKey,
+    /// The signer, e.g. "Jane Roe, Example Corp".
+    pub name: String,
+}
+
+/// A public key with its key id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+    keynum: [u8; 8],
+}
+
+/// minisign's key id: here the first 8 bytes of SHA-256 of the public key.
+fn keynum_of(key: &VerifyingKey) -> [u8; 8] {
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(key.as_bytes());
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&digest[..8]);
+    out
+}
+
+fn base64_line(text: &str) -> Option<Vec<u8>> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| {
+            !l.is_empty()
+                && !l.starts_with("untrusted comment:")
+                && !l.starts_with("trusted comment:")
+        })
+        .and_then(|l| B64.decode(l).ok())
+}
+
+impl SecretKey {
+    /// A new random key (the only randomness in auditpack).
+    pub fn generate(name: &str) -> Result<Self, String> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| format!("no randomness available: {e}"))?;
+        Ok(Self {
+            key: SigningKey::from_bytes(&seed),
+            name: name.to_string(),
+        })
+    }
+
+    /// The key file's text.
+    pub fn to_text(&self) -> String {
+        let mut raw = b"Ed".to_vec();
+        raw.extend_from_slice(&keynum_of(&self.key.verifying_key()));
+        raw.extend_from_slice(self.key.as_bytes());
+        format!(
+            "untrusted comment: auditpack secret key: {}\n{}\n",
+            self.name.replace('\n', " "),
+            B64.encode(raw)
+        )
+    }
+
+    /// Reads a key file written by `to_text`.
+    pub fn from_text(text: &str) -> Result<Self, String> {
+        let name = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("untrusted comment: auditpack secret key:"))
+            .map(|n| n.trim().to_string())
+            .ok_or("not an auditpack secret key (expected `untrusted comment: auditpack secret key: NAME` on the first line)")?;
+        let raw = base64_line(text).ok_or("the key line is not base64")?;
+        if raw.len() != 2 + 8 + 32 || &raw[..2] != b"Ed" {
+            return Err("the key line does not hold an Ed25519 key".to_string());
+        }
+        let seed: [u8; 32] = raw[10..].try_into().map_err(|_| "bad key length")?;
+        let key = SigningKey::from_bytes(&seed);
+        if raw[2..10] != keynum_of(&key.verifying_key()) {
+            return Err("the key id does not match the key: the file is damaged".to_string());
+        }
+        Ok(Self { key, name })
+    }
+
+    /// The public half.
+    pub fn public(&self) -> PublicKey {
+        let key = self.key.verifying_key();
+        PublicKey {
+            keynum: keynum_of(&key),
+            key,
+        }
+    }
+
+    /// The minisign signature file of `data`, with a one-line trusted comment.
+    pub fn sign(&self, data: &[u8], trusted_comment: &str) -> String {
+        let trusted = trusted_comment.replace(['\n', '\r'], " ");
+        let prehash = Blake2b512::digest(data);
+        let signature = self.key.sign(&prehash).to_bytes();
+        let mut global_input = signature.to_vec();
+        global_input.extend_from_slice(trusted.as_bytes());
+        let global = self.key.sign(&global_input).to_bytes();
+        let mut raw = b"ED".to_vec();
+        raw.extend_from_slice(&keynum_of(&self.key.verifying_key()));
+        raw.extend_from_slice(&signature);
+        format!(
+            "untrusted comment: signature from auditpack secret key {}\n{}\ntrusted comment: {trusted}\n{}\n",
+            self.public().id(),
+            B64.encode(raw),
+            B64.encode(global)
+        )
+    }
+}
+
+impl PublicKey {
+    /// The key id as minisign prints it (16 upper-case hex digits).
+    pub fn id(&self) -> String {
+        // minisign shows the key number as a little-endian u64.
+        format!("{:016X}", u64::from_le_bytes(self.keynum))
+    }
+
+    /// SHA-256 of the public key bytes, the fingerprint to publish.
+    pub fn fingerprint(&self) -> String {
+        crate::ingest::sha256_hex(self.key.as_bytes())
+    }
+
+    /// The minisign public key file's text.
+    pub fn to_text(&self) -> String {
+        let mut raw = b"Ed".to_vec();
+        raw.extend_from_slice(&self.keynum);
+        raw.extend_from_slice(self.key.as_bytes());
+        format!(
+            "untrusted comment: minisign public key {}\n{}\n",
+            self.id(),
+            B64.encode(raw)
+        )
+    }
+
+    /// Reads a minisign public key file (or the bare base64 line).
+    pub fn from_text(text: &str) -> Result<Self, String> {
+        let raw = base64_line(text).ok_or("not a minisign public key: no base64 key line")?;
+        if raw.len() != 2 + 8 + 32 || &raw[..2] != b"Ed" {
+            return Err("not a minisign Ed25519 public key".to_string());
+        }
+        let bytes: [u8; 32] = raw[10..].try_into().map_err(|_| "bad key length")?;
+        let key =
+            VerifyingKey::from_bytes(&bytes).map_err(|e| format!("invalid public key: {e}"))?;
+        let mut keynum = [0u8; 8];
+        keynum.copy_from_slice(&raw[2..10]);
+        Ok(Self { key, keynum })
+    }
+
+    /// Checks a minisign signature file over `data`; returns the trusted comment.
+    pub fn verify(&self, data: &[u8], signature_text: &str) -> Result<String, String> {
+        let lines: Vec<&str> = signature_text.lines().map(str::trim).collect();
+        let sig_line = lines
+            .iter()
+            .find(|l| !l.is_empty() && !l.contains("comment:"))
+            .ok_or("no signature line")?;
+        let raw = B64
+            .decode(sig_line)
+            .map_err(|_| "the signature line is not base64")?;
+        if raw.len() != 2 + 8 + 64 {
+            return Err("not a minisign signature".to_string());
+        }
+        if raw[2..10] != self.keynum {
+            return Err(format!(
+                "signed by key {:016X}, not by {}",
+                u64::from_le_bytes(raw[2..10].try_into().map_err(|_| "bad key id")?),
+                self.id()
+            ));
+        }
+        let signature = Signature::from_slice(&raw[10..]).map_err(|e| e.to_string())?;
+        let signed = match &raw[..2] {
+            b"ED" => Blake2b512::digest(data).to_vec(),
+            b"Ed" => data.to_vec(),
+            _ => return Err("unknown signature algorithm".to_string()),
+        };
+        self.key
+            .verify_strict(&signed, &signature)
+            .map_err(|_| "the signature does not match the file".to_string())?;
+        let trusted = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("trusted comment: "))
+            .ok_or("no trusted comment")?;
+        let global_line = lines
+            .iter()
+            .skip_while(|l| !l.starts_with("trusted comment: "))
+            .nth(1)
+            .ok_or("no global signature")?;
+        let global = B64
+            .decode(global_line)
+            .map_err(|_| "the global signature is not base64")?;
+        let global = Signature::from_slice(&global).map_err(|e| e.to_string())?;
+        let mut input = raw[10..].to_vec();
+        input.extend_from_slice(trusted.as_bytes());
+        self.key
+            .verify_strict(&input, &global)
+            .map_err(|_| "the trusted comment was changed".to_string())?;
+        Ok(trusted.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_verify_round_trip_is_deterministic_and_detects_changes() {
+        let sk = SecretKey::generate("Jane Roe, Example Corp").unwrap();
+        let sk = SecretKey::from_text(&sk.to_text()).unwrap();
+        assert_eq!(sk.name, "Jane Roe, Example Corp");
+        let pk = PublicKey::from_text(&sk.public().to_text()).unwrap();
+        let a = sk.sign(b"abc\n", "auditpack evidence");
+        assert_eq!(a, sk.sign(b"abc\n", "auditpack evidence"));
+        assert_eq!(pk.verify(b"abc\n", &a).unwrap(), "auditpack evidence");
+        assert!(pk.verify(b"abd\n", &a).is_err());
+        let forged = a.replace(
+            "trusted comment: auditpack evidence",
+            "trusted comment: other",
+        );
+        assert_eq!(
+            pk.verify(b"abc\n", &forged).unwrap_err(),
+            "the trusted comment was changed"
+        );
+        let other = SecretKey::generate("Mallory").unwrap().public();
+        assert!(
+            other
+                .verify(b"abc\n", &a)
+                .unwrap_err()
+                .starts_with("signed by key")
+        );
+    }
+}

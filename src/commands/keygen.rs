@@ -1,0 +1,65 @@
+//! `auditpack keygen --out DIR --name NAME`: a new signing key pair. The secret key file is
+//! created with mode 0600 and never overwritten; the public key is in minisign's format.
+
+use std::fs;
+use std::io::Write;
+
+use crate::bundle::sign::SecretKey;
+use crate::cli::KeygenArgs;
+use crate::error::{Error, ExitStatus};
+
+/// File names in the output folder.
+pub const SECRET: &str = "auditpack.key";
+/// The public key.
+pub const PUBLIC: &str = "auditpack.pub";
+/// The key id and fingerprint, to publish with the public key.
+pub const FINGERPRINT: &str = "auditpack.fingerprint";
+
+/// Writes the key pair.
+pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let secret_path = args.out.join(SECRET);
+    for name in [SECRET, PUBLIC, FINGERPRINT] {
+        let p = args.out.join(name);
+        if p.exists() {
+            return Err(Error::Exists { path: p });
+        }
+    }
+    let key = SecretKey::generate(&args.name).map_err(Error::Usage)?;
+    let public = key.public();
+    fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&secret_path)
+        .map_err(|e| Error::io("create", &secret_path, e))?;
+    file.write_all(key.to_text().as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io("write", &secret_path, e))?;
+    let fingerprint = format!(
+        "signer: {}\nkey id: {}\npublic key sha256: {}\n",
+        args.name,
+        public.id(),
+        public.fingerprint()
+    );
+    for (name, text) in [
+        (PUBLIC, public.to_text()),
+        (FINGERPRINT, fingerprint.clone()),
+    ] {
+        let p = args.out.join(name);
+        fs::write(&p, text).map_err(|e| Error::io("write", &p, e))?;
+    }
+    let io = |e| Error::io("write", "standard output", e);
+    writeln!(
+        out,
+        "wrote {} (secret, mode 0600: keep it private)\nwrote {} (public: give it to the auditor)\n{fingerprint}",
+        secret_path.display(),
+        args.out.join(PUBLIC).display()
+    )
+    .map_err(io)?;
+    Ok(ExitStatus::Success)
+}
