@@ -70,6 +70,11 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub allow_unsigned: bool,
 
+    /// Also recompute derived/*.csv from inputs/ and policy.toml with this binary and compare
+    /// them byte for byte
+    #[arg(long)]
+    pub rebuild: bool,
+
     /// How to print the verdict
     #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
     pub format: StatsFormat,

@@ -145,9 +145,10 @@ Signed:       {signed}
 
 With auditpack (offline):
 
-    auditpack verify evidence-bundle.zip --pubkey auditpack.pub
+    auditpack verify evidence-bundle.zip --pubkey auditpack.pub --rebuild
 
-checks every file against SHA256SUMS, that no file is missing or extra, and the signature.
+checks every file against SHA256SUMS, that no file is missing or extra, and the signature;
+--rebuild also recomputes derived/*.csv from inputs/ and policy.toml and compares them.
 An unsigned bundle (this one, if \"Signed: no\" above) is reported as such and fails unless
 `--allow-unsigned` is given.
 

@@ -151,7 +151,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         &params,
     );
     let pdf = report::render(&data, &templates, assets, loaded.metrics.as_of)?;
-    let derived = derived_files(&loaded)?;
+    let derived = super::derived_files(&loaded.metrics, &loaded.ingested)?;
 
     let mut entries: Vec<bundle::Entry> = loaded
         .raw
@@ -203,27 +203,6 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
             .map_err(|e| Error::io("write", "standard output", e))?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// The derived CSV files, in memory: (path in the output and the bundle, bytes).
-fn derived_files(loaded: &Loaded) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let (m, i) = (&loaded.metrics, &loaded.ingested);
-    let mut out = Vec::new();
-    for name in derived::FILES {
-        let mut bytes = Vec::new();
-        match name {
-            "sla_summary.csv" => derived::write_sla_summary(m, &mut bytes),
-            "monthly_trends.csv" => derived::write_monthly_trends(m, &mut bytes),
-            "incident_register.csv" => derived::write_register(m, i, &mut bytes),
-            "exceptions.csv" => derived::write_exceptions(m, &mut bytes),
-            "rejected_rows.csv" => derived::write_rejected(i, &mut bytes),
-            "inputs.csv" => derived::write_inputs(m, i, &mut bytes),
-            other => unreachable!("{other} is listed in derived::FILES but not written"),
-        }
-        .map_err(|e| Error::io("write", format!("derived/{name}"), e))?;
-        out.push((format!("derived/{name}"), bytes));
-    }
-    Ok(out)
 }
 
 /// The bundle's manifest.

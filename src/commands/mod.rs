@@ -123,6 +123,62 @@ fn input_files(args: &InputArgs, policy: Option<&Path>) -> Result<Vec<(String, P
     Ok(files)
 }
 
+/// One input file for `ingest_all`.
+pub struct InputBytes<'a> {
+    /// Its name in `inputs.csv` (relative to the input folder).
+    pub name: &'a str,
+    /// The path that labels its messages.
+    pub label: &'a Path,
+    /// Its contents; `None` for a symbolic link (not followed).
+    pub bytes: Option<&'a [u8]>,
+}
+
+/// Reads input files (in the order given) into incidents, rejected rows and exceptions.
+pub fn ingest_all(files: &[InputBytes<'_>], policy: &Policy) -> Result<Ingested, Error> {
+    let mut reads = Vec::with_capacity(files.len());
+    for f in files {
+        let bytes = f.bytes.unwrap_or_default();
+        let read = match f.bytes {
+            None => ingest::FileRead {
+                not_used_reason: Some("symbolic link; not followed".to_string()),
+                ..Default::default()
+            },
+            Some(b) => ingest::read_file(f.label, b, policy.input_timezone)?,
+        };
+        let file = InputFile {
+            name: f.name.to_string(),
+            sha256: ingest::sha256_hex(bytes),
+            size: bytes.len() as u64,
+            format: None,
+            not_used_reason: None,
+            rows_read: 0,
+            timezone_assumed: None,
+        };
+        reads.push((file, read, bytes));
+    }
+    Ok(ingest::combine(reads))
+}
+
+/// The derived CSV files, in memory: (path under the output folder and in the bundle, bytes).
+pub fn derived_files(m: &Metrics, i: &Ingested) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let mut out = Vec::new();
+    for name in crate::derived::FILES {
+        let mut bytes = Vec::new();
+        match name {
+            "sla_summary.csv" => crate::derived::write_sla_summary(m, &mut bytes),
+            "monthly_trends.csv" => crate::derived::write_monthly_trends(m, &mut bytes),
+            "incident_register.csv" => crate::derived::write_register(m, i, &mut bytes),
+            "exceptions.csv" => crate::derived::write_exceptions(m, &mut bytes),
+            "rejected_rows.csv" => crate::derived::write_rejected(i, &mut bytes),
+            "inputs.csv" => crate::derived::write_inputs(m, i, &mut bytes),
+            other => unreachable!("{other} is listed in derived::FILES but not written"),
+        }
+        .map_err(|e| Error::io("write", format!("derived/{name}"), e))?;
+        out.push((format!("derived/{name}"), bytes));
+    }
+    Ok(out)
+}
+
 /// Reads the inputs and computes the metrics.
 pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
     let policy = load_policy(args)?;
@@ -139,28 +195,15 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
             if is_link { Vec::new() } else { read(full)? },
         ));
     }
-    let mut reads = Vec::with_capacity(contents.len());
-    for (name, full, is_link, bytes) in &contents {
-        let read = if *is_link {
-            ingest::FileRead {
-                not_used_reason: Some("symbolic link; not followed".to_string()),
-                ..Default::default()
-            }
-        } else {
-            ingest::read_file(full, bytes, policy.policy.input_timezone)?
-        };
-        let file = InputFile {
-            name: (*name).clone(),
-            sha256: ingest::sha256_hex(bytes),
-            size: bytes.len() as u64,
-            format: None,
-            not_used_reason: None,
-            rows_read: 0,
-            timezone_assumed: None,
-        };
-        reads.push((file, read, bytes.as_slice()));
-    }
-    let ingested = ingest::combine(reads);
+    let entries: Vec<InputBytes<'_>> = contents
+        .iter()
+        .map(|(name, full, is_link, bytes)| InputBytes {
+            name: name.as_str(),
+            label: full.as_path(),
+            bytes: (!is_link).then_some(bytes.as_slice()),
+        })
+        .collect();
+    let ingested = ingest_all(&entries, &policy.policy)?;
     let raw = contents
         .into_iter()
         .filter(|(_, _, is_link, _)| !is_link)

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::bundle::sign::PublicKey;
-use crate::bundle::verify::{check, read_zip};
+use crate::bundle::verify::{Check, Files, check, read_zip};
 use crate::cli::{StatsFormat, VerifyArgs};
 use crate::error::Location;
 use crate::error::{Error, ExitStatus};
@@ -25,7 +25,11 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         }
     };
     let files = read_zip(&args.bundle, &bytes)?;
-    let verdict = check(&files, args.allow_unsigned, pubkey.as_ref());
+    let mut verdict = check(&files, args.allow_unsigned, pubkey.as_ref());
+    if args.rebuild {
+        verdict.checks.extend(rebuild(&files));
+        verdict.valid = verdict.checks.iter().all(|c| c.ok);
+    }
     let io = |e| Error::io("write", "standard output", e);
     if args.format == StatsFormat::Json {
         let text = serde_json::to_string_pretty(&verdict)
@@ -58,4 +62,109 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     } else {
         ExitStatus::Negative
     })
+}
+
+/// The first line where two texts differ: (1-based line, expected, actual).
+fn first_difference(expected: &[u8], actual: &[u8]) -> (usize, String, String) {
+    let (e, a) = (
+        String::from_utf8_lossy(expected),
+        String::from_utf8_lossy(actual),
+    );
+    let mut el = e.lines();
+    let mut al = a.lines();
+    let mut n = 0;
+    loop {
+        n += 1;
+        match (el.next(), al.next()) {
+            (Some(x), Some(y)) if x == y => continue,
+            (x, y) => {
+                return (
+                    n,
+                    x.unwrap_or("(end of file)").to_string(),
+                    y.unwrap_or("(end of file)").to_string(),
+                );
+            }
+        }
+    }
+}
+
+/// Recomputes the derived CSVs from the bundle's inputs and policy with the recorded period
+/// and as-of time, and compares them with the shipped ones.
+fn rebuild(files: &Files) -> Vec<Check> {
+    let fail = |detail: String| {
+        vec![Check {
+            subject: "rebuild".to_string(),
+            ok: false,
+            detail,
+        }]
+    };
+    let Some(manifest) = files
+        .get(crate::bundle::MANIFEST)
+        .and_then(|b| serde_json::from_slice::<crate::bundle::Manifest>(b).ok())
+    else {
+        return fail("no readable manifest.json to take the parameters from".to_string());
+    };
+    let Some(policy_text) = files
+        .get(crate::bundle::POLICY_PATH)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+    else {
+        return fail("policy.toml is missing".to_string());
+    };
+    let result = (|| -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let policy =
+            crate::policy::Policy::parse(std::path::Path::new("policy.toml"), &policy_text)?;
+        let labels: Vec<(String, std::path::PathBuf)> = files
+            .keys()
+            .filter_map(|k| k.strip_prefix("inputs/"))
+            .map(|n| {
+                (
+                    n.to_string(),
+                    std::path::PathBuf::from(format!("inputs/{n}")),
+                )
+            })
+            .collect();
+        let entries: Vec<super::InputBytes<'_>> = labels
+            .iter()
+            .map(|(name, label)| super::InputBytes {
+                name,
+                label,
+                bytes: files.get(&format!("inputs/{name}")).map(Vec::as_slice),
+            })
+            .collect();
+        let ingested = super::ingest_all(&entries, &policy)?;
+        let p = &manifest.parameters;
+        let period = crate::config::period(Some(&p.period_from), Some(&p.period_to), None)?;
+        let as_of = crate::config::as_of(Some(&p.as_of), None, period, policy.timezone)?;
+        let metrics = crate::metrics::compute(&ingested, &policy, period, as_of)?;
+        super::derived_files(&metrics, &ingested)
+    })();
+    let rebuilt = match result {
+        Ok(r) => r,
+        Err(e) => return fail(format!("the inputs could not be processed: {e}")),
+    };
+    rebuilt
+        .into_iter()
+        .map(|(path, bytes)| match files.get(&path) {
+            None => Check {
+                subject: format!("rebuild {path}"),
+                ok: false,
+                detail: "missing from the bundle".to_string(),
+            },
+            Some(shipped) if *shipped == bytes => Check {
+                subject: format!("rebuild {path}"),
+                ok: true,
+                detail: "recomputed from inputs/ and policy.toml: identical".to_string(),
+            },
+            Some(shipped) => {
+                let (line, expected, actual) = first_difference(shipped, &bytes);
+                Check {
+                    subject: format!("rebuild {path}"),
+                    ok: false,
+                    detail: format!(
+                        "differs from the recomputation at line {line}: bundle has `{expected}`, recomputed `{actual}`"
+                    ),
+                }
+            }
+        })
+        .collect()
 }

@@ -386,3 +386,83 @@ fn signed_bundle_verifies_with_the_right_key_only() {
         assert!(!out.status.success());
     }
 }
+
+#[test]
+fn rebuild_catches_a_consistently_rehashed_change() {
+    let (tmp, out) = build(&fixture("sla"), &ARGS);
+    assert!(out.status.success());
+    let out = verify(
+        tmp.path(),
+        "out/evidence-bundle.zip",
+        &["--allow-unsigned", "--rebuild"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok      rebuild derived/sla_summary.csv: recomputed from inputs/ and policy.toml: identical"));
+
+    // Someone edits a figure and fixes up the manifest and SHA256SUMS to match: the hashes
+    // agree, the recomputation does not.
+    let mut files = entries(&fs::read(tmp.path().join("out/evidence-bundle.zip")).unwrap());
+    let edit =
+        |files: &mut Vec<(String, Vec<u8>)>, name: &str, change: &dyn Fn(Vec<u8>) -> Vec<u8>| {
+            let slot = files.iter_mut().find(|(n, _)| n == name).unwrap();
+            slot.1 = change(slot.1.clone());
+            hex(&slot.1)
+        };
+    let new_csv_hash = edit(&mut files, "derived/sla_summary.csv", &|b| {
+        String::from_utf8(b)
+            .unwrap()
+            .replace("P1,5,3,3,60.00", "P1,5,3,5,100.00")
+            .into_bytes()
+    });
+    let new_manifest_hash = edit(&mut files, "manifest.json", &|b| {
+        let mut m: serde_json::Value = serde_json::from_slice(&b).unwrap();
+        for f in m["files"].as_array_mut().unwrap() {
+            if f["path"] == "derived/sla_summary.csv" {
+                f["sha256"] = new_csv_hash.clone().into();
+            }
+        }
+        serde_json::to_vec_pretty(&m).unwrap()
+    });
+    edit(&mut files, "SHA256SUMS", &|b| {
+        String::from_utf8(b)
+            .unwrap()
+            .lines()
+            .map(|l| match l.split_once("  ") {
+                Some((_, "derived/sla_summary.csv")) => {
+                    format!("{new_csv_hash}  derived/sla_summary.csv\n")
+                }
+                Some((_, "manifest.json")) => format!("{new_manifest_hash}  manifest.json\n"),
+                _ => format!("{l}\n"),
+            })
+            .collect::<String>()
+            .into_bytes()
+    });
+    fs::write(tmp.path().join("t.zip"), rezip(&files)).unwrap();
+    let out = verify(tmp.path(), "t.zip", &["--allow-unsigned"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = verify(tmp.path(), "t.zip", &["--allow-unsigned", "--rebuild"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("FAILED  rebuild derived/sla_summary.csv: differs from the recomputation at line 2: bundle has `P1,5,3,5,100.00"),
+        "{text}"
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
