@@ -4,6 +4,7 @@
 //! Deterministic: entries in path order, every timestamp the as-of time, fixed permissions,
 //! fixed compression, no extra fields. Nothing here touches the filesystem.
 
+pub mod pdfsign;
 pub mod sign;
 pub mod verify;
 
@@ -158,6 +159,9 @@ Without auditpack, with stock tools:
     minisign -Vm SHA256SUMS -p auditpack.pub   # the signature (signed bundles); shows the
                                                # trusted comment: signer, period, manifest digest
     sha256sum -c SHA256SUMS                    # every file listed, each must say OK
+    pdfsig -no-ocsp report/evidence-report.pdf # the report's embedded signature (signed
+                                               # bundles): \"Signature is Valid\"; a self-signed
+                                               # certificate shows as issuer unknown
 
 Compare the key id that minisign prints, and the public key's SHA-256 fingerprint, with the
 ones the organisation published.

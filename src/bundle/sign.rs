@@ -14,6 +14,8 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 /// A secret signing key with its key id and signer name.
 pub struct SecretKey {
     key: SigningKey,
+    /// The P-256 key of the PDF signature (poppler does not accept Ed25519 there).
+    pub pdf_key: Option<p256::ecdsa::SigningKey>,
     /// The signer, e.g. "Jane Roe, Example Corp".
     pub name: String,
 }
@@ -49,8 +51,17 @@ impl SecretKey {
     pub fn generate(name: &str) -> Result<Self, String> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| format!("no randomness available: {e}"))?;
+        let pdf_key = loop {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| format!("no randomness available: {e}"))?;
+            // Almost every 32-byte string is a valid scalar; retry the rare one that is not.
+            if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&bytes) {
+                break k;
+            }
+        };
         Ok(Self {
             key: SigningKey::from_bytes(&seed),
+            pdf_key: Some(pdf_key),
             name: name.to_string(),
         })
     }
@@ -60,11 +71,18 @@ impl SecretKey {
         let mut raw = b"Ed".to_vec();
         raw.extend_from_slice(&keynum_of(&self.key.verifying_key()));
         raw.extend_from_slice(self.key.as_bytes());
-        format!(
+        let mut text = format!(
             "untrusted comment: auditpack secret key: {}\n{}\n",
             self.name.replace('\n', " "),
             B64.encode(raw)
-        )
+        );
+        if let Some(k) = &self.pdf_key {
+            let mut raw = b"P2".to_vec();
+            raw.extend_from_slice(&k.to_bytes());
+            text.push_str(&B64.encode(raw));
+            text.push('\n');
+        }
+        text
     }
 
     /// Reads a key file written by `to_text`.
@@ -84,7 +102,16 @@ impl SecretKey {
         if raw[2..10] != keynum_of(&key.verifying_key()) {
             return Err("the key id does not match the key: the file is damaged".to_string());
         }
-        Ok(Self { key, name })
+        let pdf_key = text
+            .lines()
+            .filter_map(|l| B64.decode(l.trim()).ok())
+            .find(|raw| raw.len() == 34 && &raw[..2] == b"P2")
+            .map(|raw| {
+                p256::ecdsa::SigningKey::from_slice(&raw[2..])
+                    .map_err(|_| "the PDF signing key is damaged".to_string())
+            })
+            .transpose()?;
+        Ok(Self { key, pdf_key, name })
     }
 
     /// The public half.

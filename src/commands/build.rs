@@ -133,6 +133,20 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
             )
         }
     };
+    // The PDF signature's certificate sits beside the key (`auditpack.crt`).
+    let certificate = match (&args.key, signer.as_ref().and_then(|k| k.pdf_key.as_ref())) {
+        (Some(p), Some(_)) => {
+            let path = p.with_extension("crt");
+            let text = fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+            Some(
+                bundle::pdfsign::from_pem(&text).ok_or_else(|| Error::InputInvalid {
+                    location: crate::error::Location::file(&path),
+                    reason: "not a PEM certificate".to_string(),
+                })?,
+            )
+        }
+        _ => None,
+    };
     let loaded = load(&args.input)?;
     let params = ReportParams {
         signed: signer.is_some(),
@@ -150,7 +164,13 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         &loaded.policy.policy,
         &params,
     );
-    let pdf = report::render(&data, &templates, assets, loaded.metrics.as_of)?;
+    let mut pdf = report::render(&data, &templates, assets, loaded.metrics.as_of)?;
+    if let (Some(key), Some(cert)) = (&signer, &certificate)
+        && let Some(pdf_key) = &key.pdf_key
+    {
+        pdf = bundle::pdfsign::sign_pdf(&pdf, pdf_key, cert, &key.name, loaded.metrics.as_of)
+            .map_err(|e| Error::Report(format!("cannot sign the PDF: {e}")))?;
+    }
     let derived = super::derived_files(&loaded.metrics, &loaded.ingested)?;
 
     let mut entries: Vec<bundle::Entry> = loaded

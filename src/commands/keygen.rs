@@ -14,11 +14,13 @@ pub const SECRET: &str = "auditpack.key";
 pub const PUBLIC: &str = "auditpack.pub";
 /// The key id and fingerprint, to publish with the public key.
 pub const FINGERPRINT: &str = "auditpack.fingerprint";
+/// The self-signed certificate of the PDF signature key.
+pub const CERTIFICATE: &str = "auditpack.crt";
 
 /// Writes the key pair.
 pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let secret_path = args.out.join(SECRET);
-    for name in [SECRET, PUBLIC, FINGERPRINT] {
+    for name in [SECRET, PUBLIC, FINGERPRINT, CERTIFICATE] {
         let p = args.out.join(name);
         if p.exists() {
             return Err(Error::Exists { path: p });
@@ -46,9 +48,23 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         public.id(),
         public.fingerprint()
     );
+    // A fixed validity (no clock): 2020-01-01 to 2100-01-01.
+    let at = |y| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+            .expect("a valid date")
+    };
+    let certificate = key
+        .pdf_key
+        .as_ref()
+        .map(|k| crate::bundle::pdfsign::certificate(k, &args.name, at(2020), at(2100)))
+        .map(|der| crate::bundle::pdfsign::pem(&der))
+        .unwrap_or_default();
     for (name, text) in [
         (PUBLIC, public.to_text()),
         (FINGERPRINT, fingerprint.clone()),
+        (CERTIFICATE, certificate),
     ] {
         let p = args.out.join(name);
         fs::write(&p, text).map_err(|e| Error::io("write", &p, e))?;
@@ -56,9 +72,10 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     let io = |e| Error::io("write", "standard output", e);
     writeln!(
         out,
-        "wrote {} (secret, mode 0600: keep it private)\nwrote {} (public: give it to the auditor)\n{fingerprint}",
+        "wrote {} (secret, mode 0600: keep it private)\nwrote {} (public: give it to the auditor)\nwrote {} (certificate of the PDF signature)\n{fingerprint}",
         secret_path.display(),
-        args.out.join(PUBLIC).display()
+        args.out.join(PUBLIC).display(),
+        args.out.join(CERTIFICATE).display()
     )
     .map_err(io)?;
     Ok(ExitStatus::Success)

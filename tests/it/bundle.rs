@@ -307,6 +307,11 @@ fn signed_bundle_verifies_with_the_right_key_only() {
         twin.path().join("keys/auditpack.key"),
     )
     .unwrap();
+    fs::copy(
+        tmp.path().join("keys/auditpack.crt"),
+        twin.path().join("keys/auditpack.crt"),
+    )
+    .unwrap();
     assert!(
         zip_a == signed_build(twin.path()),
         "signed bundles are deterministic"
@@ -357,6 +362,35 @@ fn signed_bundle_verifies_with_the_right_key_only() {
     let out = verify(tmp.path(), "t.zip", &["--pubkey", "keys/auditpack.pub"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED  SHA256SUMS.minisig:"));
+
+    // The report inside carries a valid embedded signature (poppler's pdfsig).
+    if let Some(pdfsig) = tool("pdfsig") {
+        let pdf = tmp.path().join("a/evidence-report.pdf");
+        assert!(files["report/evidence-report.pdf"] == fs::read(&pdf).unwrap());
+        let out = Command::new(pdfsig)
+            .arg("-no-ocsp")
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Signature Validation: Signature is Valid."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Signer Certificate Common Name: Jane Roe, Example Corp"),
+            "{text}"
+        );
+        assert!(text.contains("Total document signed"), "{text}");
+    }
+    if let Some(qpdf) = tool("qpdf") {
+        let out = Command::new(qpdf)
+            .arg("--check")
+            .arg(tmp.path().join("a/evidence-report.pdf"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
 
     // Stock minisign agrees.
     if let Some(minisign) = tool("minisign") {
