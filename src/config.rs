@@ -73,6 +73,16 @@ pub fn as_of(
     }
 }
 
+/// The bundle's entry timestamps: `SOURCE_DATE_EPOCH` (reproducible-builds convention) when
+/// set to whole seconds, else the as-of time. The only environment lookup of auditpack.
+pub fn zip_time(as_of: DateTime<Utc>) -> DateTime<Utc> {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or(as_of)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

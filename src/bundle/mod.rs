@@ -202,11 +202,11 @@ fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
 }
 
 /// Writes the zip: `entries` plus `manifest.json`, `VERIFY.txt` and `SHA256SUMS`, in path
-/// order, with the as-of time on every entry.
+/// order, with `time` (the as-of time, or SOURCE_DATE_EPOCH) on every entry.
 pub fn write(
     mut entries: Vec<Entry>,
     manifest: &Manifest,
-    as_of: DateTime<Utc>,
+    time: DateTime<Utc>,
     signer: Option<&sign::SecretKey>,
 ) -> Result<Vec<u8>, Error> {
     let manifest_json = serde_json::to_vec_pretty(manifest)
@@ -251,7 +251,7 @@ pub fn write(
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(6))
-        .last_modified_time(zip_time(as_of))
+        .last_modified_time(zip_time(time))
         .unix_permissions(0o644);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let fail = |e: &dyn std::fmt::Display| Error::Report(format!("cannot write the bundle: {e}"));

@@ -321,3 +321,120 @@ pub fn from_pem(text: &str) -> Option<Vec<u8>> {
         .collect();
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
+
+/// The common name in a DER Name.
+fn common_name(name: &[u8]) -> Option<String> {
+    for rdn in children(name)? {
+        for atv in children(rdn)? {
+            let parts = children(atv)?;
+            if parts.first() == Some(&OID_COMMON_NAME) {
+                let (_, h, n) = header(parts.get(1)?)?;
+                return String::from_utf8(parts.get(1)?.get(h..h + n)?.to_vec()).ok();
+            }
+        }
+    }
+    None
+}
+
+/// Checks the last embedded signature of `pdf`: the byte range covers the whole file but
+/// the signature itself, the signed digest matches, and the ECDSA P-256 signature verifies
+/// with the embedded certificate's key. Returns the certificate's common name. (Trust in
+/// that certificate is the reader's decision, as with pdfsig.)
+pub fn verify_pdf(pdf: &[u8]) -> Result<String, String> {
+    use p256::ecdsa::VerifyingKey;
+    use p256::ecdsa::signature::Verifier as _;
+    let at = pdf
+        .windows(10)
+        .rposition(|w| w == b"/ByteRange")
+        .ok_or("the PDF has no embedded signature")?;
+    let open = at
+        + pdf[at..]
+            .iter()
+            .position(|&b| b == b'[')
+            .ok_or("bad /ByteRange")?;
+    let close = open
+        + pdf[open..]
+            .iter()
+            .position(|&b| b == b']')
+            .ok_or("bad /ByteRange")?;
+    let numbers: Vec<usize> = String::from_utf8_lossy(&pdf[open + 1..close])
+        .split_whitespace()
+        .map(|n| n.parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| "bad /ByteRange")?;
+    let [a, l1, b, l2] = numbers[..] else {
+        return Err("bad /ByteRange".to_string());
+    };
+    if a != 0 || b < l1 || b + l2 != pdf.len() {
+        return Err(
+            "the signature does not cover the whole file: changed after signing".to_string(),
+        );
+    }
+    let hex = pdf.get(l1 + 1..b - 1).ok_or("bad /Contents")?;
+    let blob: Vec<u8> = hex
+        .chunks(2)
+        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap_or("zz"), 16))
+        .collect::<Result<_, _>>()
+        .map_err(|_| "/Contents is not hex")?;
+    let bad = || "the signature is not a CMS SignedData this tool can read".to_string();
+    let (_, h, n) = header(&blob).ok_or_else(bad)?;
+    let content_info = blob.get(..h + n).ok_or_else(bad)?;
+    let ci = children(content_info).ok_or_else(bad)?;
+    let signed_data = ci
+        .get(1)
+        .and_then(|x| children(x))
+        .and_then(|c| c.first().copied())
+        .ok_or_else(bad)?;
+    let sd = children(signed_data).ok_or_else(bad)?;
+    let cert = sd
+        .get(3)
+        .and_then(|x| children(x))
+        .and_then(|c| c.first().copied())
+        .ok_or_else(bad)?;
+    let signer_info = sd
+        .get(4)
+        .and_then(|x| children(x))
+        .and_then(|c| c.first().copied())
+        .ok_or_else(bad)?;
+    let si = children(signer_info).ok_or_else(bad)?;
+    let signed_attrs = si.get(3).ok_or_else(bad)?;
+    let signature = si.get(5).ok_or_else(bad)?;
+
+    let mut content = pdf[..l1].to_vec();
+    content.extend_from_slice(&pdf[b..]);
+    let digest = Sha256::digest(&content);
+    let expected = tlv(0x04, &digest);
+    let digest_ok = children(signed_attrs).ok_or_else(bad)?.iter().any(|attr| {
+        children(attr).is_some_and(|parts| {
+            parts.first() == Some(&OID_MESSAGE_DIGEST)
+                && parts
+                    .get(1)
+                    .and_then(|s| children(s))
+                    .is_some_and(|v| v.first() == Some(&expected.as_slice()))
+        })
+    });
+    if !digest_ok {
+        return Err(
+            "the signed digest does not match the document: changed after signing".to_string(),
+        );
+    }
+    let tbs = children(cert)
+        .and_then(|c| c.first().copied())
+        .ok_or_else(bad)?;
+    let fields = children(tbs).ok_or_else(bad)?;
+    let spki = fields.get(6).and_then(|x| children(x)).ok_or_else(bad)?;
+    let (_, h, n) = header(spki.get(1).ok_or_else(bad)?).ok_or_else(bad)?;
+    let point = spki[1].get(h + 1..h + n).ok_or_else(bad)?;
+    let key = VerifyingKey::from_sec1_bytes(point)
+        .map_err(|_| "the certificate's key is not P-256".to_string())?;
+    let (_, h, n) = header(signature).ok_or_else(bad)?;
+    let sig = Signature::from_der(signature.get(h..h + n).ok_or_else(bad)?).map_err(|_| bad())?;
+    let mut attrs = signed_attrs.to_vec();
+    attrs[0] = 0x31;
+    key.verify(&attrs, &sig)
+        .map_err(|_| "the signature does not verify with its certificate".to_string())?;
+    Ok(fields
+        .get(5)
+        .and_then(|s| common_name(s))
+        .unwrap_or_default())
+}

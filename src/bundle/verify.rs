@@ -243,6 +243,21 @@ pub fn check(files: &Files, allow_unsigned: bool, pubkey: Option<&PublicKey>) ->
             },
         );
     }
+    if signed
+        && let Some(m) = &manifest
+        && let Some(pdf) = files.get(&m.report)
+    {
+        match super::pdfsign::verify_pdf(pdf) {
+            Ok(cn) => push(
+                &m.report,
+                true,
+                format!(
+                    "embedded PDF signature valid (certificate CN={cn}; self-signed: compare it with the signer's published certificate)"
+                ),
+            ),
+            Err(e) => push(&m.report, false, format!("embedded PDF signature: {e}")),
+        }
+    }
     let valid = checks.iter().all(|c| c.ok);
     Verdict {
         checks,

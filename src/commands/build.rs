@@ -203,7 +203,12 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         manifest.key_id = Some(key.public().id());
         manifest.signer = Some(key.name.clone());
     }
-    let zip = bundle::write(entries, &manifest, loaded.metrics.as_of, signer.as_ref())?;
+    let zip = bundle::write(
+        entries,
+        &manifest,
+        crate::config::zip_time(loaded.metrics.as_of),
+        signer.as_ref(),
+    )?;
 
     let staging = Staging::new(&args.out)?;
     for (path, bytes) in &derived {

@@ -329,6 +329,9 @@ fn signed_bundle_verifies_with_the_right_key_only() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("ok      SHA256SUMS.minisig: good signature by key"));
+    assert!(text.contains(
+        "ok      report/evidence-report.pdf: embedded PDF signature valid (certificate CN=Jane Roe, Example Corp"
+    ));
     assert!(text.contains("signer: Jane Roe, Example Corp; organization: Example Corp; period: 2026-01-01 to 2026-01-31"));
     // Without the public key the signature cannot be trusted.
     assert_eq!(
@@ -362,6 +365,20 @@ fn signed_bundle_verifies_with_the_right_key_only() {
     let out = verify(tmp.path(), "t.zip", &["--pubkey", "keys/auditpack.pub"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED  SHA256SUMS.minisig:"));
+
+    // A changed byte in the signed part of the report breaks its embedded signature too.
+    let mut tampered = entries(&zip_a);
+    let (_, pdf) = tampered
+        .iter_mut()
+        .find(|(n, _)| n == "report/evidence-report.pdf")
+        .unwrap();
+    pdf[2000] ^= 0x20;
+    fs::write(tmp.path().join("t.zip"), rezip(&tampered)).unwrap();
+    let out = verify(tmp.path(), "t.zip", &["--pubkey", "keys/auditpack.pub"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(
+        "FAILED  report/evidence-report.pdf: embedded PDF signature: the signed digest does not match the document"
+    ));
 
     // The report inside carries a valid embedded signature (poppler's pdfsig).
     if let Some(pdfsig) = tool("pdfsig") {
@@ -499,4 +516,34 @@ fn hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[test]
+fn source_date_epoch_sets_the_entry_times() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = auditpack(tmp.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000") // 2023-11-14T22:13:20Z
+        .args(["build", "--input"])
+        .arg(fixture("sla"))
+        .args(["--out", "out"])
+        .args(ARGS)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let zip = fs::read(tmp.path().join("out/evidence-bundle.zip")).unwrap();
+    let mut a = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
+    for i in 0..a.len() {
+        let t = a.by_index(i).unwrap().last_modified().unwrap();
+        assert_eq!(
+            (
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+            (2023, 11, 14, 22, 13, 20)
+        );
+    }
 }
