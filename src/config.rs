@@ -73,8 +73,15 @@ pub fn as_of(
     }
 }
 
+/// The secret key's passphrase from `AUDITPACK_KEY_PASSWORD` (unset or empty: none).
+pub fn key_password() -> Option<String> {
+    std::env::var("AUDITPACK_KEY_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
 /// The bundle's entry timestamps: `SOURCE_DATE_EPOCH` (reproducible-builds convention) when
-/// set to whole seconds, else the as-of time. The only environment lookup of auditpack.
+/// set to whole seconds, else the as-of time.
 pub fn zip_time(as_of: DateTime<Utc>) -> DateTime<Utc> {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()

@@ -9,6 +9,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use blake2::{Blake2b512, Digest};
+use chacha20poly1305::aead::Aead as _;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 /// A secret signing key with its key id and signer name.
@@ -66,16 +67,12 @@ impl SecretKey {
         })
     }
 
-    /// The key file's text.
-    pub fn to_text(&self) -> String {
+    /// The key lines (base64 of the Ed25519 and P-256 keys), one per line.
+    fn key_lines(&self) -> String {
         let mut raw = b"Ed".to_vec();
         raw.extend_from_slice(&keynum_of(&self.key.verifying_key()));
         raw.extend_from_slice(self.key.as_bytes());
-        let mut text = format!(
-            "untrusted comment: auditpack secret key: {}\n{}\n",
-            self.name.replace('\n', " "),
-            B64.encode(raw)
-        );
+        let mut text = format!("{}\n", B64.encode(raw));
         if let Some(k) = &self.pdf_key {
             let mut raw = b"P2".to_vec();
             raw.extend_from_slice(&k.to_bytes());
@@ -85,8 +82,60 @@ impl SecretKey {
         text
     }
 
-    /// Reads a key file written by `to_text`.
-    pub fn from_text(text: &str) -> Result<Self, String> {
+    /// The key file's text; with a passphrase the key lines are encrypted (Argon2id key
+    /// derivation, ChaCha20-Poly1305).
+    pub fn to_text(&self, passphrase: Option<&str>) -> Result<String, String> {
+        let header = format!(
+            "untrusted comment: auditpack secret key: {}\n",
+            self.name.replace('\n', " ")
+        );
+        let Some(passphrase) = passphrase else {
+            return Ok(header + &self.key_lines());
+        };
+        let mut salt_nonce = [0u8; 16 + 12];
+        getrandom::fill(&mut salt_nonce).map_err(|e| format!("no randomness available: {e}"))?;
+        let (salt, nonce) = salt_nonce.split_at(16);
+        let cipher = cipher_for(passphrase, salt)?;
+        let sealed = cipher
+            .encrypt(
+                chacha20poly1305::Nonce::from_slice(nonce),
+                self.key_lines().as_bytes(),
+            )
+            .map_err(|_| "cannot encrypt the key".to_string())?;
+        let mut blob = salt_nonce.to_vec();
+        blob.extend_from_slice(&sealed);
+        Ok(format!(
+            "{header}encrypted: argon2id chacha20poly1305\n{}\n",
+            B64.encode(blob)
+        ))
+    }
+
+    /// Reads a key file written by `to_text`; an encrypted one needs its passphrase.
+    pub fn from_text(text: &str, passphrase: Option<&str>) -> Result<Self, String> {
+        let decrypted;
+        let text = if text.lines().any(|l| l.starts_with("encrypted: ")) {
+            let passphrase = passphrase
+                .ok_or("the key is encrypted: set AUDITPACK_KEY_PASSWORD to its passphrase")?;
+            let blob = text
+                .lines()
+                .skip_while(|l| !l.starts_with("encrypted: "))
+                .nth(1)
+                .and_then(|l| B64.decode(l.trim()).ok())
+                .filter(|b| b.len() > 28)
+                .ok_or("the encrypted key line is damaged")?;
+            let cipher = cipher_for(passphrase, &blob[..16])?;
+            let plain = cipher
+                .decrypt(
+                    chacha20poly1305::Nonce::from_slice(&blob[16..28]),
+                    &blob[28..],
+                )
+                .map_err(|_| "wrong passphrase (AUDITPACK_KEY_PASSWORD), or a damaged key file")?;
+            let first = text.lines().next().unwrap_or_default();
+            decrypted = format!("{first}\n{}", String::from_utf8_lossy(&plain));
+            decrypted.as_str()
+        } else {
+            text
+        };
         let name = text
             .lines()
             .next()
@@ -141,6 +190,16 @@ impl SecretKey {
             B64.encode(global)
         )
     }
+}
+
+/// ChaCha20-Poly1305 keyed by Argon2id(passphrase, salt).
+fn cipher_for(passphrase: &str, salt: &[u8]) -> Result<chacha20poly1305::ChaCha20Poly1305, String> {
+    use chacha20poly1305::KeyInit as _;
+    let mut key = [0u8; 32];
+    argon2::Argon2::default()
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
+        .map_err(|e| format!("cannot derive the key: {e}"))?;
+    Ok(chacha20poly1305::ChaCha20Poly1305::new(&key.into()))
 }
 
 impl PublicKey {
@@ -237,9 +296,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn passphrase_protects_the_key_file() {
+        let sk = SecretKey::generate("J").unwrap();
+        let text = sk.to_text(Some("correct horse")).unwrap();
+        assert!(text.contains("encrypted: argon2id chacha20poly1305"));
+        assert!(!text.contains(&sk.key_lines()));
+        let back = SecretKey::from_text(&text, Some("correct horse")).unwrap();
+        assert_eq!(back.public(), sk.public());
+        assert!(back.pdf_key.is_some());
+        assert!(
+            SecretKey::from_text(&text, Some("wrong"))
+                .err()
+                .unwrap()
+                .starts_with("wrong passphrase")
+        );
+        assert!(
+            SecretKey::from_text(&text, None)
+                .err()
+                .unwrap()
+                .contains("AUDITPACK_KEY_PASSWORD")
+        );
+    }
+
+    #[test]
     fn sign_verify_round_trip_is_deterministic_and_detects_changes() {
         let sk = SecretKey::generate("Jane Roe, Example Corp").unwrap();
-        let sk = SecretKey::from_text(&sk.to_text()).unwrap();
+        let sk = SecretKey::from_text(&sk.to_text(None).unwrap(), None).unwrap();
         assert_eq!(sk.name, "Jane Roe, Example Corp");
         let pk = PublicKey::from_text(&sk.public().to_text()).unwrap();
         let a = sk.sign(b"abc\n", "auditpack evidence");

@@ -126,10 +126,12 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         Some(p) => {
             let text = fs::read_to_string(p).map_err(|e| Error::io("read", p, e))?;
             Some(
-                SecretKey::from_text(&text).map_err(|reason| Error::InputInvalid {
-                    location: crate::error::Location::file(p),
-                    reason,
-                })?,
+                SecretKey::from_text(&text, crate::config::key_password().as_deref()).map_err(
+                    |reason| Error::InputInvalid {
+                        location: crate::error::Location::file(p),
+                        reason,
+                    },
+                )?,
             )
         }
     };

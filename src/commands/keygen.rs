@@ -39,7 +39,10 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     let mut file = options
         .open(&secret_path)
         .map_err(|e| Error::io("create", &secret_path, e))?;
-    file.write_all(key.to_text().as_bytes())
+    let text = key
+        .to_text(crate::config::key_password().as_deref())
+        .map_err(Error::Usage)?;
+    file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| Error::io("write", &secret_path, e))?;
     let fingerprint = format!(

@@ -547,3 +547,54 @@ fn source_date_epoch_sets_the_entry_times() {
         );
     }
 }
+
+#[test]
+fn an_encrypted_key_needs_its_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = auditpack(tmp.path())
+        .env("AUDITPACK_KEY_PASSWORD", "correct horse")
+        .args(["keygen", "--out", "keys", "--name", "Jane Roe"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let build_with = |password: Option<&str>| {
+        let mut cmd = auditpack(tmp.path());
+        if let Some(p) = password {
+            cmd.env("AUDITPACK_KEY_PASSWORD", p);
+        }
+        cmd.args(["build", "--input"])
+            .arg(fixture("sla"))
+            .args([
+                "--out",
+                "out",
+                "--key",
+                "keys/auditpack.key",
+                "--register-limit",
+                "5",
+            ])
+            .args(ARGS)
+            .output()
+            .unwrap()
+    };
+    let out = build_with(None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the key is encrypted: set AUDITPACK_KEY_PASSWORD")
+    );
+    let out = build_with(Some("wrong"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    let out = build_with(Some("correct horse"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = verify(
+        tmp.path(),
+        "out/evidence-bundle.zip",
+        &["--pubkey", "keys/auditpack.pub"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
