@@ -135,6 +135,16 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
 
+    /// Sign the PDF with your own ECDSA P-256 key (PEM, PKCS#8) instead of the one in
+    /// `--key`; needs `--cert`
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub pdf_key: Option<PathBuf>,
+
+    /// Certificate (PEM) of the PDF signature key, e.g. from the company's CA
+    /// [default: `auditpack.crt` beside `--key`]
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+
     /// Print only errors
     #[arg(long, short)]
     pub quiet: bool,

@@ -438,3 +438,26 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<String, String> {
         .and_then(|s| common_name(s))
         .unwrap_or_default())
 }
+
+/// Whether `cert_der` certifies `key` (its public key is the key's).
+pub fn certifies(cert_der: &[u8], key: &SigningKey) -> bool {
+    let point = key.verifying_key().to_encoded_point(false);
+    children(cert_der)
+        .and_then(|c| c.first().copied())
+        .and_then(children)
+        .and_then(|f| f.get(6).copied())
+        .and_then(children)
+        .and_then(|spki| {
+            let (_, h, n) = header(spki.get(1)?)?;
+            spki[1].get(h + 1..h + n).map(|p| p == point.as_bytes())
+        })
+        .unwrap_or(false)
+}
+
+/// A P-256 private key from PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`).
+pub fn key_from_pem(text: &str) -> Result<SigningKey, String> {
+    use p256::pkcs8::DecodePrivateKey as _;
+    SigningKey::from_pkcs8_pem(text)
+        .or_else(|_| p256::SecretKey::from_sec1_pem(text).map(SigningKey::from))
+        .map_err(|_| "not a P-256 private key in PEM (PKCS#8 or SEC1)".to_string())
+}

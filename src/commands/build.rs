@@ -135,17 +135,38 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
             )
         }
     };
-    // The PDF signature's certificate sits beside the key (`auditpack.crt`).
-    let certificate = match (&args.key, signer.as_ref().and_then(|k| k.pdf_key.as_ref())) {
-        (Some(p), Some(_)) => {
-            let path = p.with_extension("crt");
-            let text = fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-            Some(
-                bundle::pdfsign::from_pem(&text).ok_or_else(|| Error::InputInvalid {
-                    location: crate::error::Location::file(&path),
-                    reason: "not a PEM certificate".to_string(),
-                })?,
-            )
+    // The PDF's signing key: `--pdf-key` (the company's own), else the P-256 key in `--key`;
+    // its certificate: `--cert`, else `auditpack.crt` beside `--key`.
+    let read_text = |p: &Path| fs::read_to_string(p).map_err(|e| Error::io("read", p, e));
+    let invalid = |p: &Path, reason: String| Error::InputInvalid {
+        location: crate::error::Location::file(p),
+        reason,
+    };
+    let own_pdf_key = match &args.pdf_key {
+        None => None,
+        Some(p) => Some(bundle::pdfsign::key_from_pem(&read_text(p)?).map_err(|r| invalid(p, r))?),
+    };
+    let pdf_key = own_pdf_key.or_else(|| signer.as_ref().and_then(|k| k.pdf_key.clone()));
+    let certificate = match (&args.cert, &args.key, &pdf_key) {
+        (_, _, None) => None,
+        (Some(p), _, Some(_)) => Some((p.clone(), read_text(p)?)),
+        (None, Some(k), Some(_)) => {
+            let p = k.with_extension("crt");
+            Some((p.clone(), read_text(&p)?))
+        }
+        (None, None, Some(_)) => None,
+    };
+    let certificate = match (certificate, &pdf_key) {
+        (Some((path, text)), Some(key)) => {
+            let der = bundle::pdfsign::from_pem(&text)
+                .ok_or_else(|| invalid(&path, "not a PEM certificate".to_string()))?;
+            if !bundle::pdfsign::certifies(&der, key) {
+                return Err(invalid(
+                    &path,
+                    "this certificate is not for the PDF signing key".to_string(),
+                ));
+            }
+            Some(der)
         }
         _ => None,
     };
@@ -167,10 +188,9 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         &params,
     );
     let mut pdf = report::render(&data, &templates, assets, loaded.metrics.as_of)?;
-    if let (Some(key), Some(cert)) = (&signer, &certificate)
-        && let Some(pdf_key) = &key.pdf_key
-    {
-        pdf = bundle::pdfsign::sign_pdf(&pdf, pdf_key, cert, &key.name, loaded.metrics.as_of)
+    if let (Some(pdf_key), Some(cert)) = (&pdf_key, &certificate) {
+        let name = signer.as_ref().map_or("", |k| k.name.as_str());
+        pdf = bundle::pdfsign::sign_pdf(&pdf, pdf_key, cert, name, loaded.metrics.as_of)
             .map_err(|e| Error::Report(format!("cannot sign the PDF: {e}")))?;
     }
     let derived = super::derived_files(&loaded.metrics, &loaded.ingested)?;

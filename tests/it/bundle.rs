@@ -598,3 +598,82 @@ fn an_encrypted_key_needs_its_passphrase() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn pdf_signed_with_the_companys_own_key_and_certificate() {
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    keygen(tmp.path(), "Jane Roe, Example Corp");
+    let sh = |script: &str| {
+        let out = Command::new("sh")
+            .args(["-c", script])
+            .env("OPENSSL", &openssl)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sh(
+        "\"$OPENSSL\" ecparam -genkey -name prime256v1 -noout | \"$OPENSSL\" pkcs8 -topk8 -nocrypt -out co.pem",
+    );
+    sh(
+        "\"$OPENSSL\" req -new -x509 -key co.pem -subj '/CN=Example Corp Compliance' -days 3650 -out co.crt",
+    );
+    let build_with = |cert: &str| {
+        auditpack(tmp.path())
+            .args(["build", "--input"])
+            .arg(fixture("sla"))
+            .args([
+                "--out",
+                "out",
+                "--key",
+                "keys/auditpack.key",
+                "--pdf-key",
+                "co.pem",
+                "--cert",
+                cert,
+            ])
+            .args(ARGS)
+            .output()
+            .unwrap()
+    };
+    let out = build_with("co.crt");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = verify(
+        tmp.path(),
+        "out/evidence-bundle.zip",
+        &["--pubkey", "keys/auditpack.pub"],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("certificate CN=Example Corp Compliance")
+    );
+    if let Some(pdfsig) = tool("pdfsig") {
+        let out = Command::new(pdfsig)
+            .arg("-no-ocsp")
+            .arg(tmp.path().join("out/evidence-report.pdf"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Signature is Valid.") && text.contains("Example Corp Compliance"),
+            "{text}"
+        );
+    }
+    // A certificate for another key is refused before any work.
+    let out = build_with("keys/auditpack.crt");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("keys/auditpack.crt: this certificate is not for the PDF signing key")
+    );
+}
