@@ -66,6 +66,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub pubkey: Option<PathBuf>,
 
+    /// Instead of (or as well as) `--pubkey`: the published fingerprint (SHA-256 of the public
+    /// key, or its key id) that the public key inside the bundle must have
+    #[arg(long, value_name = "HEX")]
+    pub fingerprint: Option<String>,
+
     /// Accept a bundle without a signature (hashes prove integrity, not origin)
     #[arg(long)]
     pub allow_unsigned: bool,

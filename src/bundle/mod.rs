@@ -32,6 +32,8 @@ pub const VERIFY_TXT: &str = "VERIFY.txt";
 pub const REPORT_PATH: &str = "report/evidence-report.pdf";
 /// The policy's path in the bundle.
 pub const POLICY_PATH: &str = "policy.toml";
+/// The signer's public key in the bundle (checked against `verify --fingerprint`).
+pub const PUBKEY_PATH: &str = "auditpack.pub";
 
 /// What a file in the bundle is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -42,6 +44,7 @@ pub enum Role {
     Derived,
     Report,
     Instructions,
+    PublicKey,
 }
 
 /// One file to put in the bundle.
@@ -147,6 +150,7 @@ Signed:       {signed}
 With auditpack (offline):
 
     auditpack verify evidence-bundle.zip --pubkey auditpack.pub --rebuild
+    auditpack verify evidence-bundle.zip --fingerprint <published SHA-256 of the key>
 
 checks every file against SHA256SUMS, that no file is missing or extra, and the signature;
 --rebuild also recomputes derived/*.csv from inputs/ and policy.toml and compares them.
@@ -222,6 +226,13 @@ pub fn write(
         role: Role::Instructions,
         bytes: verify_text(manifest).into_bytes(),
     });
+    if let Some(key) = signer {
+        entries.push(Entry {
+            path: PUBKEY_PATH.to_string(),
+            role: Role::PublicKey,
+            bytes: key.public().to_text().into_bytes(),
+        });
+    }
     let listed: Vec<(String, Vec<u8>)> = entries
         .iter()
         .map(|e| (e.path.clone(), e.bytes.clone()))

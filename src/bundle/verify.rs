@@ -35,6 +35,24 @@ fn bad(path: &Path, reason: String) -> Error {
 pub fn read_zip(path: &Path, bytes: &[u8]) -> Result<Files, Error> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| bad(path, format!("not a readable zip archive: {e}")))?;
+    // The zip crate keeps one entry per name: compare with the count the end-of-central-
+    // directory record declares, so two entries of one name cannot hide each other.
+    let declared_entries = bytes
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .and_then(|at| bytes.get(at + 10..at + 12))
+        .map(|b| u16::from_le_bytes([b[0], b[1]]));
+    if let Some(n) = declared_entries.filter(|&n| n != u16::MAX)
+        && usize::from(n) != archive.len()
+    {
+        return Err(bad(
+            path,
+            format!(
+                "the archive declares {n} entries but has {} distinct names: duplicate entries",
+                archive.len()
+            ),
+        ));
+    }
     let mut files = Files::new();
     let mut total: u64 = 0;
     for i in 0..archive.len() {

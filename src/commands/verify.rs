@@ -25,7 +25,15 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         }
     };
     let files = read_zip(&args.bundle, &bytes)?;
+    let (pubkey, pinned) = match &args.fingerprint {
+        None => (pubkey, None),
+        Some(fp) => pin_bundled_key(&files, fp, pubkey),
+    };
     let mut verdict = check(&files, args.allow_unsigned, pubkey.as_ref());
+    if let Some(c) = pinned {
+        verdict.checks.insert(0, c);
+        verdict.valid = verdict.checks.iter().all(|c| c.ok);
+    }
     if args.rebuild {
         verdict.checks.extend(rebuild(&files));
         verdict.valid = verdict.checks.iter().all(|c| c.ok);
@@ -62,6 +70,58 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     } else {
         ExitStatus::Negative
     })
+}
+
+/// The public key inside the bundle, if its fingerprint (SHA-256) or key id is `fingerprint`
+/// (and it is the `--pubkey` one when that is given too), with the check that says so.
+fn pin_bundled_key(
+    files: &Files,
+    fingerprint: &str,
+    given: Option<PublicKey>,
+) -> (Option<PublicKey>, Option<Check>) {
+    let wanted: String = fingerprint
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let bundled = files
+        .get(crate::bundle::PUBKEY_PATH)
+        .and_then(|b| PublicKey::from_text(&String::from_utf8_lossy(b)).ok());
+    let check = |ok: bool, detail: String| Check {
+        subject: "fingerprint".to_string(),
+        ok,
+        detail,
+    };
+    match bundled {
+        None => (
+            given,
+            Some(check(
+                false,
+                "the bundle holds no public key to pin".to_string(),
+            )),
+        ),
+        Some(key) => {
+            let matches = key.fingerprint() == wanted || key.id().to_ascii_lowercase() == wanted;
+            let same_as_given = given.as_ref().is_none_or(|g| *g == key);
+            if matches && same_as_given {
+                let detail = format!(
+                    "the bundled public key {} has the published fingerprint",
+                    key.id()
+                );
+                (Some(key), Some(check(true, detail)))
+            } else if !matches {
+                let detail = format!(
+                    "the bundled public key has fingerprint {} (key id {}), not {fingerprint}",
+                    key.fingerprint(),
+                    key.id()
+                );
+                (given, Some(check(false, detail)))
+            } else {
+                let detail = "the bundled public key is not the `--pubkey` one".to_string();
+                (given, Some(check(false, detail)))
+            }
+        }
+    }
 }
 
 /// The first line where two texts differ: (1-based line, expected, actual).

@@ -237,6 +237,40 @@ fn hostile_bundles_are_refused() {
     let out = verify(tmp.path(), "bomb.zip", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused as a zip bomb"));
+    // A symbolic link entry, and two entries with one name.
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    w.add_symlink(
+        "link",
+        "/etc/passwd",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("link.zip"),
+        w.finish().unwrap().into_inner(),
+    )
+    .unwrap();
+    let out = verify(tmp.path(), "link.zip", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("entry `link` is a symbolic link"));
+    let twins = rezip(&[
+        ("a.txt".to_string(), b"1".to_vec()),
+        ("b.txt".to_string(), b"2".to_vec()),
+    ]);
+    let mut patched = twins.clone();
+    for i in 0..patched.len() - 5 {
+        if &patched[i..i + 5] == b"b.txt" {
+            patched[i] = b'a';
+        }
+    }
+    fs::write(tmp.path().join("twins.zip"), patched).unwrap();
+    let out = verify(tmp.path(), "twins.zip", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     fs::write(tmp.path().join("junk.zip"), b"not a zip").unwrap();
     let out = verify(tmp.path(), "junk.zip", &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -333,6 +367,34 @@ fn signed_bundle_verifies_with_the_right_key_only() {
         "ok      report/evidence-report.pdf: embedded PDF signature valid (certificate CN=Jane Roe, Example Corp"
     ));
     assert!(text.contains("signer: Jane Roe, Example Corp; organization: Example Corp; period: 2026-01-01 to 2026-01-31"));
+    // The published fingerprint pins the public key carried in the bundle.
+    let fp = fs::read_to_string(tmp.path().join("keys/auditpack.fingerprint")).unwrap();
+    let sha = fp
+        .lines()
+        .find_map(|l| l.strip_prefix("public key sha256: "))
+        .unwrap()
+        .to_string();
+    let out = verify(
+        tmp.path(),
+        "a/evidence-bundle.zip",
+        &["--fingerprint", &sha],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = verify(
+        tmp.path(),
+        "a/evidence-bundle.zip",
+        &["--fingerprint", &"ab".repeat(32)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("FAILED  fingerprint: the bundled public key has fingerprint")
+    );
     // Without the public key the signature cannot be trusted.
     assert_eq!(
         verify(tmp.path(), "a/evidence-bundle.zip", &[])
