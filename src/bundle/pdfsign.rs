@@ -222,12 +222,12 @@ pub fn sign_pdf(
             .map_err(e("page annotations"))?,
         _ => Vec::new(),
     };
-    let placeholder = 9_999_999_999i64;
+    let reserved = 9_999_999_999i64;
     let sig_id = inc.new_document.add_object(dictionary! {
         "Type" => "Sig",
         "Filter" => "Adobe.PPKLite",
         "SubFilter" => "adbe.pkcs7.detached",
-        "ByteRange" => vec![0.into(), placeholder.into(), placeholder.into(), placeholder.into()],
+        "ByteRange" => vec![0.into(), reserved.into(), reserved.into(), reserved.into()],
         "Contents" => Object::String(vec![0u8; SIG_CAP], StringFormat::Hexadecimal),
         "M" => Object::string_literal(pdf_date(at)),
         "Name" => Object::string_literal(signer),
@@ -265,7 +265,7 @@ pub fn sign_pdf(
     inc.save_to(&mut out)
         .map_err(|err| format!("cannot write the PDF: {err}"))?;
 
-    // Patch the placeholders in the appended section in place (same lengths).
+    // Patch the reserved fields in the appended section in place (same lengths).
     let find = |hay: &[u8], needle: &[u8], from: usize| {
         hay.get(from..)?
             .windows(needle.len())
@@ -273,13 +273,13 @@ pub fn sign_pdf(
             .map(|p| p + from)
     };
     let zeros = vec![b'0'; SIG_CAP * 2];
-    let c0 = find(&out, &zeros, pdf.len()).ok_or("no /Contents placeholder")? - 1;
+    let c0 = find(&out, &zeros, pdf.len()).ok_or("no reserved /Contents")? - 1;
     let c1 = c0 + 2 + SIG_CAP * 2;
     if out.get(c0) != Some(&b'<') || out.get(c1 - 1) != Some(&b'>') {
         return Err("unexpected /Contents layout".to_string());
     }
     let range_text = b"9999999999 9999999999 9999999999";
-    let b0 = find(&out, range_text, pdf.len()).ok_or("no /ByteRange placeholder")? - 2;
+    let b0 = find(&out, range_text, pdf.len()).ok_or("no reserved /ByteRange")? - 2;
     let byte_range = format!("0 {} {} {}", c0, c1, out.len() - c1);
     let byte_range = format!("{byte_range:<width$}", width = range_text.len() + 2);
     out[b0..b0 + byte_range.len()].copy_from_slice(byte_range.as_bytes());
@@ -287,7 +287,7 @@ pub fn sign_pdf(
     signed.extend_from_slice(&out[c1..]);
     let blob = cms(key, cert_der, &signed)?;
     if blob.len() > SIG_CAP {
-        return Err("the signature does not fit its placeholder".to_string());
+        return Err("the signature does not fit the reserved space".to_string());
     }
     let hex: String = blob.iter().map(|b| format!("{b:02X}")).collect();
     out[c0 + 1..c0 + 1 + hex.len()].copy_from_slice(hex.as_bytes());
