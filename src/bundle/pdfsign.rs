@@ -61,6 +61,11 @@ fn header(d: &[u8]) -> Option<(u8, usize, usize)> {
     Some((d[0], 2 + k, n))
 }
 
+/// The first child of a constructed TLV.
+fn first_child(d: &[u8]) -> Option<&[u8]> {
+    children(d)?.first().copied()
+}
+
 /// The full encodings of the children of a constructed TLV.
 fn children(d: &[u8]) -> Option<Vec<&[u8]>> {
     let (_, h, n) = header(d)?;
@@ -81,20 +86,21 @@ fn name(common_name: &str) -> Vec<u8> {
     ])])])
 }
 
-fn generalized_time(t: DateTime<Utc>) -> Vec<u8> {
-    tlv(
-        0x18,
-        format!(
-            "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-        .as_bytes(),
+/// `YYYYMMDDHHMMSSZ`: the body of an ASN.1 GeneralizedTime and of a PDF date.
+fn compact_utc(t: DateTime<Utc>) -> String {
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
+}
+
+fn generalized_time(t: DateTime<Utc>) -> Vec<u8> {
+    tlv(0x18, compact_utc(t).as_bytes())
 }
 
 /// A self-signed X.509 v3 certificate for `key` naming `common_name`, valid between the
@@ -140,9 +146,7 @@ pub fn certificate(
 /// Detached CMS SignedData over `content` (the bytes the `/ByteRange` covers).
 fn cms(key: &SigningKey, cert_der: &[u8], content: &[u8]) -> Result<Vec<u8>, String> {
     let digest = Sha256::digest(content);
-    let tbs = children(cert_der)
-        .and_then(|c| c.first().copied())
-        .ok_or("the certificate is not DER")?;
+    let tbs = first_child(cert_der).ok_or("the certificate is not DER")?;
     let fields = children(tbs).ok_or("the certificate is not DER")?;
     // version, serial, signature algorithm, issuer, ...
     let (serial, issuer) = match (fields.get(1), fields.get(3)) {
@@ -177,15 +181,7 @@ fn cms(key: &SigningKey, cert_der: &[u8], content: &[u8]) -> Result<Vec<u8>, Str
 }
 
 fn pdf_date(t: DateTime<Utc>) -> String {
-    format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    format!("D:{}", compact_utc(t))
 }
 
 /// Appends a signature to `pdf` as an incremental update; signing time is `at`.
@@ -380,22 +376,10 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<String, String> {
     let (_, h, n) = header(&blob).ok_or_else(bad)?;
     let content_info = blob.get(..h + n).ok_or_else(bad)?;
     let ci = children(content_info).ok_or_else(bad)?;
-    let signed_data = ci
-        .get(1)
-        .and_then(|x| children(x))
-        .and_then(|c| c.first().copied())
-        .ok_or_else(bad)?;
+    let signed_data = ci.get(1).and_then(|x| first_child(x)).ok_or_else(bad)?;
     let sd = children(signed_data).ok_or_else(bad)?;
-    let cert = sd
-        .get(3)
-        .and_then(|x| children(x))
-        .and_then(|c| c.first().copied())
-        .ok_or_else(bad)?;
-    let signer_info = sd
-        .get(4)
-        .and_then(|x| children(x))
-        .and_then(|c| c.first().copied())
-        .ok_or_else(bad)?;
+    let cert = sd.get(3).and_then(|x| first_child(x)).ok_or_else(bad)?;
+    let signer_info = sd.get(4).and_then(|x| first_child(x)).ok_or_else(bad)?;
     let si = children(signer_info).ok_or_else(bad)?;
     let signed_attrs = si.get(3).ok_or_else(bad)?;
     let signature = si.get(5).ok_or_else(bad)?;
@@ -418,13 +402,8 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<String, String> {
             "the signed digest does not match the document: changed after signing".to_string(),
         );
     }
-    let tbs = children(cert)
-        .and_then(|c| c.first().copied())
-        .ok_or_else(bad)?;
-    let fields = children(tbs).ok_or_else(bad)?;
-    let spki = fields.get(6).and_then(|x| children(x)).ok_or_else(bad)?;
-    let (_, h, n) = header(spki.get(1).ok_or_else(bad)?).ok_or_else(bad)?;
-    let point = spki[1].get(h + 1..h + n).ok_or_else(bad)?;
+    let fields = first_child(cert).and_then(children).ok_or_else(bad)?;
+    let point = certificate_point(cert).ok_or_else(bad)?;
     let key = VerifyingKey::from_sec1_bytes(point)
         .map_err(|_| "the certificate's key is not P-256".to_string())?;
     let (_, h, n) = header(signature).ok_or_else(bad)?;
@@ -439,19 +418,19 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<String, String> {
         .unwrap_or_default())
 }
 
+/// The uncompressed EC point of a certificate's public key (SubjectPublicKeyInfo, the
+/// seventh field of the TBSCertificate, its BIT STRING without the unused-bits byte).
+fn certificate_point(cert_der: &[u8]) -> Option<&[u8]> {
+    let fields = first_child(cert_der).and_then(children)?;
+    let spki = children(fields.get(6)?)?;
+    let (_, h, n) = header(spki.get(1)?)?;
+    spki[1].get(h + 1..h + n)
+}
+
 /// Whether `cert_der` certifies `key` (its public key is the key's).
 pub fn certifies(cert_der: &[u8], key: &SigningKey) -> bool {
     let point = key.verifying_key().to_encoded_point(false);
-    children(cert_der)
-        .and_then(|c| c.first().copied())
-        .and_then(children)
-        .and_then(|f| f.get(6).copied())
-        .and_then(children)
-        .and_then(|spki| {
-            let (_, h, n) = header(spki.get(1)?)?;
-            spki[1].get(h + 1..h + n).map(|p| p == point.as_bytes())
-        })
-        .unwrap_or(false)
+    certificate_point(cert_der) == Some(point.as_bytes())
 }
 
 /// A P-256 private key from PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`).

@@ -170,7 +170,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         }
         _ => None,
     };
-    let loaded = load(&args.input)?;
+    let mut loaded = load(&args.input)?;
     let params = ReportParams {
         signed: signer.is_some(),
         prepared_by: args.prepared_by.clone(),
@@ -195,13 +195,13 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     }
     let derived = super::derived_files(&loaded.metrics, &loaded.ingested)?;
 
-    let mut entries: Vec<bundle::Entry> = loaded
-        .raw
-        .iter()
+    // The raw inputs move into the bundle: no second copy of large exports in memory.
+    let mut entries: Vec<bundle::Entry> = std::mem::take(&mut loaded.raw)
+        .into_iter()
         .map(|(name, bytes)| bundle::Entry {
             path: format!("inputs/{name}"),
             role: bundle::Role::Input,
-            bytes: bytes.clone(),
+            bytes,
         })
         .collect();
     entries.push(bundle::Entry {

@@ -2,7 +2,7 @@
 //! in the derived CSVs, so the PDF and the CSVs cannot disagree. The templates get it as
 //! minijinja context and typst reads the same values from `/data.json`.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::derived::{fmt_pct, summary_cells};
@@ -497,7 +497,6 @@ pub fn build(
         }
     }
 
-    let number_of = |id: &Option<String>| id.clone();
     let register_by_id: std::collections::HashMap<&str, usize> = m
         .register
         .iter()
@@ -513,8 +512,10 @@ pub fn build(
             .iter()
             .filter(|e| e.kind == kind)
             .map(|e| {
-                let incident = number_of(&e.incident_id)
-                    .and_then(|id| register_by_id.get(id.as_str()).copied())
+                let incident = e
+                    .incident_id
+                    .as_deref()
+                    .and_then(|id| register_by_id.get(id).copied())
                     .map(|i| &ingested.incidents[i]);
                 let tail = match &e.facts {
                     Some(f) => vec![f.measured.clone(), f.target.clone(), f.missed_by.clone()],
@@ -648,9 +649,4 @@ pub fn build(
         rejected_total: ingested.rejected.len(),
         rejected_shown,
     }
-}
-
-/// The as-of date as a typst date (the report's "today").
-pub fn today(as_of: DateTime<Utc>) -> (i32, u8, u8) {
-    (as_of.year(), as_of.month() as u8, as_of.day() as u8)
 }
