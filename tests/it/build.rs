@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::{build, derived, fixture, read_csv, row};
+use crate::{assert_success, build, derived, fixture, read_csv, row};
 
 /// Cells of one row, by column name.
 fn cells(r: &std::collections::BTreeMap<String, String>, cols: &[&str]) -> Vec<String> {
@@ -41,11 +41,7 @@ fn sla_summary_worked_by_hand() {
             "2026-01-31T00:00:00Z",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let rows = read_csv(&derived(&tmp, "sla_summary.csv"));
     let order: Vec<&str> = rows.iter().map(|r| r["severity"].as_str()).collect();
     assert_eq!(order, ["P1", "P2", "P3", "P4", "unclassified", "ALL"]);
@@ -159,11 +155,7 @@ fn months_and_daylight_saving_in_the_organisation_zone() {
         &fixture("tz_month_dst"),
         &["--from", "2026-01-01", "--to", "2026-03-31"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let register = read_csv(&derived(&tmp, "incident_register.csv"));
     let get = |n: &str, c: &str| row(&register, "incident_number", n)[c].clone();
     // 23:30 on 31 January in New York is 04:30Z on 1 February: it counts in January.
@@ -219,11 +211,7 @@ fn months_and_daylight_saving_in_the_organisation_zone() {
 #[test]
 fn one_rejected_row_per_reason() {
     let (tmp, out) = build(&fixture("rejected"), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     insta::assert_snapshot!(
         "rejected_rows",
         fs::read_to_string(derived(&tmp, "rejected_rows.csv")).unwrap()
@@ -254,11 +242,7 @@ fn one_rejected_row_per_reason() {
 #[test]
 fn csv_quirks_bom_crlf_quotes_and_physical_lines() {
     let (tmp, out) = build(&fixture("csv_quirks"), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let register = read_csv(&derived(&tmp, "incident_register.csv"));
     let pq2 = row(&register, "id", "PQ2");
     assert_eq!(
@@ -286,11 +270,7 @@ fn numbering_gaps_and_overlapping_pages() {
         &fixture("gaps_and_duplicates"),
         &["--from", "2026-05-01", "--to", "2026-05-31"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
     let gaps: Vec<(String, String)> = exceptions
         .iter()
@@ -350,11 +330,7 @@ fn classic_export_of_exactly_20000_rows_is_flagged_as_possibly_truncated() {
     fs::write(dir.path().join("incidents.csv"), &text).unwrap();
     // A short PDF register: this test is about the CSVs.
     let (tmp, out) = build(dir.path(), &["--register-limit", "10"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
     let t = row(&exceptions, "kind", "truncated_export");
     assert!(t["detail"].contains("exactly 20000 data rows"), "{t:?}");
@@ -374,11 +350,7 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
     let key = root.join("demo-keys/auditpack.key");
     let args = ["--key", key.to_str().unwrap()];
     let (a, out) = build(&sample, &args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let (b, _) = build(&sample, &args);
     assert!(
         fs::read(a.path().join("out/evidence-bundle.zip")).unwrap()

@@ -6,7 +6,7 @@ use std::io::{Cursor, Read, Write};
 use std::path::Path;
 use std::process::Command;
 
-use crate::{auditpack, build, fixture, outcome, tool};
+use crate::{assert_success, auditpack, build, fixture, outcome, tool};
 
 const ARGS: [&str; 6] = [
     "--from",
@@ -51,11 +51,7 @@ fn rezip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
 #[test]
 fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
     let (a, out) = build(&fixture("sla"), &ARGS);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("UNSIGNED"));
     let (b, _) = build(&fixture("sla"), &ARGS);
     let zip_a = fs::read(a.path().join("out/evidence-bundle.zip")).unwrap();
@@ -282,11 +278,7 @@ fn keygen(dir: &Path, name: &str) {
         .args(["keygen", "--out", "keys", "--name", name])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
@@ -324,11 +316,7 @@ fn signed_bundle_verifies_with_the_right_key_only() {
             .args(ARGS)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         assert!(!String::from_utf8_lossy(&out.stderr).contains("UNSIGNED"));
         fs::read(dir.join("a/evidence-bundle.zip")).unwrap()
     };
@@ -484,11 +472,7 @@ fn signed_bundle_verifies_with_the_right_key_only() {
             .current_dir(&x)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         assert!(String::from_utf8_lossy(&out.stdout).contains("signer: Jane Roe, Example Corp"));
         let out = Command::new(&minisign)
             .args(["-Vm", "SHA256SUMS", "-p"])
@@ -648,11 +632,7 @@ fn an_encrypted_key_needs_its_passphrase() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
     let out = build_with(Some("correct horse"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let out = verify(
         tmp.path(),
         "out/evidence-bundle.zip",
@@ -675,11 +655,7 @@ fn pdf_signed_with_the_companys_own_key_and_certificate() {
             .current_dir(tmp.path())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
     };
     sh(
         "\"$OPENSSL\" ecparam -genkey -name prime256v1 -noout | \"$OPENSSL\" pkcs8 -topk8 -nocrypt -out co.pem",
@@ -706,11 +682,7 @@ fn pdf_signed_with_the_companys_own_key_and_certificate() {
             .unwrap()
     };
     let out = build_with("co.crt");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let out = verify(
         tmp.path(),
         "out/evidence-bundle.zip",

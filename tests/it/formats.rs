@@ -1,15 +1,11 @@
 //! Each input format on a small real-shaped file, recognised by content, not by name.
 
-use crate::{build, derived, fixture, read_csv, row};
+use crate::{assert_success, build, derived, fixture, read_csv, row};
 
 #[test]
 fn analytics_json_classic_csv_and_unused_files() {
     let (tmp, out) = build(&fixture("formats"), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let inputs = read_csv(&derived(&tmp, "inputs.csv"));
     let kinds: Vec<(String, String, String)> = inputs
         .iter()
@@ -94,11 +90,7 @@ fn semicolon_separated_csv_from_a_spreadsheet() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let register = read_csv(&tmp.path().join("out/derived/incident_register.csv"));
     assert_eq!(register[0]["id"], "PS1");
     assert_eq!(register[0]["ack_sla_met"], "true");

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::{auditpack, outcome};
+use crate::{assert_success, auditpack, outcome};
 
 #[test]
 fn sample_data_is_what_the_generator_writes() {
@@ -23,11 +23,7 @@ fn sample_data_is_what_the_generator_writes() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let mut names: Vec<String> = fs::read_dir(&sample)
         .unwrap()

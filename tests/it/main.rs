@@ -45,6 +45,15 @@ pub fn outcome(output: &Output, tmp: &Path) -> String {
     )
 }
 
+/// Asserts that the command succeeded, showing its stderr when it did not.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// A CSV file as rows of column → value.
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut rdr =

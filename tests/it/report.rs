@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::{auditpack, build, fixture, outcome, tool};
+use crate::{assert_success, auditpack, build, fixture, outcome, tool};
 
 fn run_tool(path: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(path).args(args).output().unwrap();
@@ -45,11 +45,7 @@ fn report_is_valid_pdf_with_the_figures_of_the_csvs() {
         &fixture("sla"),
         &[&AS_OF[..], &["--prepared-by", "Jane Roe"]].concat(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let pdf = tmp.path().join("out/evidence-report.pdf");
     assert!(pdf.is_file());
     assert!(String::from_utf8_lossy(&out.stdout).contains("evidence-report.pdf"));
@@ -171,11 +167,7 @@ fn descriptions_print_literally_and_never_run_as_typst() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let Some(text) = pdf_text(&tmp.path().join("out/evidence-report.pdf")) else {
         return;
     };
@@ -258,11 +250,7 @@ fn templates_folder_overrides_a_section() {
         .args(["--out", "out", "--templates", "tpl"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let Some(text) = pdf_text(&tmp.path().join("out/evidence-report.pdf")) else {
         return;
     };
