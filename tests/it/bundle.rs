@@ -508,7 +508,7 @@ fn rebuild_catches_a_consistently_rehashed_change() {
         |files: &mut Vec<(String, Vec<u8>)>, name: &str, change: &dyn Fn(Vec<u8>) -> Vec<u8>| {
             let slot = files.iter_mut().find(|(n, _)| n == name).unwrap();
             slot.1 = change(slot.1.clone());
-            hex(&slot.1)
+            auditpack::ingest::sha256_hex(&slot.1)
         };
     let new_csv_hash = edit(&mut files, "derived/sla_summary.csv", &|b| {
         String::from_utf8(b)
@@ -554,14 +554,6 @@ fn rebuild_catches_a_consistently_rehashed_change() {
         text.contains("FAILED  rebuild derived/sla_summary.csv: differs from the recomputation at line 2: bundle has `P1,5,3,5,100.00"),
         "{text}"
     );
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[test]
