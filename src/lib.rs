@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod model;
 pub mod policy;
+pub mod postmortem;
 pub mod report;
 pub mod synth;
 
