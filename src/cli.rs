@@ -41,6 +41,9 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Write realistic synthetic PagerDuty exports (the generator behind sample-data/)
     Generate(GenerateArgs),
+    /// Internal: read one PDF on stdin, write its text as JSON (the bounded postmortem reader)
+    #[command(hide = true)]
+    PdfText,
 }
 
 /// `auditpack keygen`.

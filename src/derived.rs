@@ -5,15 +5,17 @@ use std::io::Write;
 
 use crate::ingest::Ingested;
 use crate::metrics::{Metrics, SlaRow, rfc3339};
+use crate::postmortem::Postmortems;
 
 /// File names under `derived/`, in the order they are written.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 7] = [
     "sla_summary.csv",
     "monthly_trends.csv",
     "incident_register.csv",
     "exceptions.csv",
     "rejected_rows.csv",
     "inputs.csv",
+    "postmortems.csv",
 ];
 
 /// A percentage with 2 decimals; empty for null.
@@ -247,6 +249,11 @@ pub fn write_inputs<W: Write>(
     ])
     .map_err(io)?;
     for (f, c) in ingested.files.iter().zip(&metrics.files) {
+        if let Some(kind) = f.document {
+            w.write_record([f.name.as_str(), kind, &f.sha256, "", "", "", "", ""])
+                .map_err(io)?;
+            continue;
+        }
         match f.format {
             Some(format) => w.write_record([
                 f.name.clone(),
@@ -260,6 +267,78 @@ pub fn write_inputs<W: Write>(
             ]),
             None => w.write_record([f.name.as_str(), "not_used", &f.sha256, "", "", "", "", ""]),
         }
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// The columns of `postmortems.csv`, in order.
+pub const POSTMORTEM_HEADER: [&str; 13] = [
+    "incident_number",
+    "severity",
+    "resolved_at",
+    "due_by",
+    "document",
+    "document_sha256",
+    "postmortem_date",
+    "date_source",
+    "on_time",
+    "missing_sections",
+    "actions",
+    "actions_missing_owner_or_due",
+    "status",
+];
+
+/// `postmortems.csv`: one row per incident that needs a postmortem and each document linked
+/// to it (an incident without one gets a row with no document), then documents linked to no
+/// incident of the period. `status` sums the row up (see docs/postmortems.md).
+pub fn write_postmortems<W: Write>(
+    postmortems: &Postmortems,
+    ingested: &Ingested,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(POSTMORTEM_HEADER).map_err(io)?;
+    for row in &postmortems.rows {
+        let incident = row.incident.map(|i| &ingested.incidents[i]);
+        let doc = row.document.map(|d| &postmortems.documents[d]);
+        let readable = doc.filter(|d| d.unreadable.is_none());
+        let contents = readable.and_then(|d| d.contents.as_ref());
+        w.write_record([
+            incident
+                .and_then(|i| i.number)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            row.severity.clone().unwrap_or_default(),
+            row.resolved_at.map(rfc3339).unwrap_or_default(),
+            row.due_by.map(rfc3339).unwrap_or_default(),
+            doc.map(|d| d.name.clone()).unwrap_or_default(),
+            doc.map(|d| d.sha256.clone()).unwrap_or_default(),
+            readable
+                .and_then(|d| d.date.as_ref())
+                .map(|(date, _)| date.render())
+                .unwrap_or_default(),
+            readable
+                .map(|d| d.date_source().to_string())
+                .unwrap_or_default(),
+            row.on_time.map(|b| b.to_string()).unwrap_or_default(),
+            contents
+                .map(|c| {
+                    c.missing()
+                        .iter()
+                        .map(|s| s.name())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default(),
+            contents
+                .map(|c| c.actions.len().to_string())
+                .unwrap_or_default(),
+            contents
+                .map(|c| c.incomplete_actions().count().to_string())
+                .unwrap_or_default(),
+            row.status.clone(),
+        ])
         .map_err(io)?;
     }
     w.flush()

@@ -147,6 +147,20 @@ pub enum ExceptionKind {
     ResolveBreach,
     /// Still open at the as-of time and not yet past a deadline.
     SlaPending,
+    /// A required postmortem with no document, past its deadline.
+    PostmortemMissing,
+    /// A postmortem dated after its deadline.
+    PostmortemLate,
+    /// A postmortem with no date auditpack can read.
+    PostmortemUndated,
+    /// A postmortem without every required section, or with actions lacking owner or due date.
+    PostmortemIncomplete,
+    /// A postmortem document that cannot be read (encrypted, scan, corrupt).
+    PostmortemUnreadable,
+    /// A postmortem document that names no incident of the period.
+    PostmortemOrphan,
+    /// A postmortem document whose incident cannot be told for sure.
+    PostmortemAmbiguous,
 }
 
 impl ExceptionKind {
@@ -161,6 +175,13 @@ impl ExceptionKind {
             Self::AckBreach => "ack_breach",
             Self::ResolveBreach => "resolve_breach",
             Self::SlaPending => "sla_pending",
+            Self::PostmortemMissing => "postmortem_missing",
+            Self::PostmortemLate => "postmortem_late",
+            Self::PostmortemUndated => "postmortem_undated",
+            Self::PostmortemIncomplete => "postmortem_incomplete",
+            Self::PostmortemUnreadable => "postmortem_unreadable",
+            Self::PostmortemOrphan => "postmortem_orphan",
+            Self::PostmortemAmbiguous => "postmortem_ambiguous",
         }
     }
 }
@@ -210,4 +231,6 @@ pub struct InputFile {
     pub rows_read: u64,
     /// Time zone applied to timestamps without an offset.
     pub timezone_assumed: Option<String>,
+    /// For a postmortem document: its format name (`postmortem-pdf`).
+    pub document: Option<&'static str>,
 }

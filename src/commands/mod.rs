@@ -18,6 +18,7 @@ use crate::ingest::{self, Ingested};
 use crate::metrics::{self, Metrics};
 use crate::model::InputFile;
 use crate::policy::Policy;
+use crate::postmortem::{self, Postmortems, extract};
 
 /// The policy in force and where it came from.
 pub struct PolicySource {
@@ -34,6 +35,8 @@ pub struct Loaded {
     pub policy: PolicySource,
     pub ingested: Ingested,
     pub metrics: Metrics,
+    /// The postmortem check (its exceptions are also in `metrics.exceptions`).
+    pub postmortems: Postmortems,
     /// Every input file's bytes by its name in `inputs.csv` (symbolic links left out).
     pub raw: Vec<(String, Vec<u8>)>,
 }
@@ -138,11 +141,13 @@ pub fn ingest_all(files: &[InputBytes<'_>], policy: &Policy) -> Result<Ingested,
     let mut reads = Vec::with_capacity(files.len());
     for f in files {
         let bytes = f.bytes.unwrap_or_default();
+        let document = postmortem::is_document(f.name);
         let read = match f.bytes {
             None => ingest::FileRead {
                 not_used_reason: Some("symbolic link; not followed".to_string()),
                 ..Default::default()
             },
+            Some(_) if document => ingest::FileRead::default(),
             Some(b) => ingest::read_file(f.label, b, policy.input_timezone)?,
         };
         let file = InputFile {
@@ -153,14 +158,140 @@ pub fn ingest_all(files: &[InputBytes<'_>], policy: &Policy) -> Result<Ingested,
             not_used_reason: None,
             rows_read: 0,
             timezone_assumed: None,
+            document: (document && f.bytes.is_some()).then(|| postmortem::document_format(f.name)),
         };
         reads.push((file, read, bytes));
     }
     Ok(ingest::combine(reads))
 }
 
+/// Reads the postmortem documents among the inputs, in name order. PDFs are read by a child
+/// `auditpack pdf-text` that bounds its own memory and CPU time, so a hostile PDF costs one
+/// unreadable document, never the run.
+pub fn read_documents(files: &[InputBytes<'_>]) -> Result<Vec<postmortem::Document>, Error> {
+    let mut docs: Vec<postmortem::Document> = files
+        .iter()
+        .filter(|f| postmortem::is_document(f.name))
+        .filter_map(|f| {
+            let bytes = f.bytes?;
+            Some((f, bytes))
+        })
+        .map(|(f, bytes)| {
+            let readout = match extract::Kind::of(f.name) {
+                Some(extract::Kind::Pdf) => pdf_text_isolated(bytes)?,
+                Some(_) => extract::read_text(bytes),
+                None => extract::Readout::Unreadable(extract::Unreadable::Unsupported(
+                    f.name
+                        .rsplit_once('.')
+                        .map_or_else(|| "(no extension)".to_string(), |(_, e)| format!(".{e}")),
+                )),
+            };
+            Ok(postmortem::Document {
+                name: f.name.to_string(),
+                sha256: ingest::sha256_hex(bytes),
+                readout,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    docs.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(docs)
+}
+
+/// Runs `auditpack pdf-text` on `bytes` and reads its answer.
+fn pdf_text_isolated(bytes: &[u8]) -> Result<extract::Readout, Error> {
+    use extract::Readout;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let exe =
+        std::env::current_exe().map_err(|e| Error::io("find", "the auditpack executable", e))?;
+    let mut child = Command::new(&exe)
+        .arg("pdf-text")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io("run", &exe, e))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let output = std::thread::scope(|s| {
+        // The child may stop reading (it died): a broken pipe is then expected.
+        s.spawn(move || {
+            let _ = stdin.write_all(bytes);
+        });
+        child.wait_with_output()
+    })
+    .map_err(|e| Error::io("run", &exe, e))?;
+    if output.status.success()
+        && let Ok(readout) = serde_json::from_slice::<Readout>(&output.stdout)
+    {
+        return Ok(readout);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let why = child_failure(&output.status, last);
+    Ok(Readout::Unreadable(why))
+}
+
+/// Names how the PDF reader died.
+fn child_failure(status: &std::process::ExitStatus, stderr_last: &str) -> extract::Unreadable {
+    use extract::Unreadable;
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        match status.signal() {
+            // SIGXCPU (24), SIGKILL (9): the CPU-time limit.
+            Some(24 | 9) => {
+                return Unreadable::LimitExceeded(format!(
+                    "reading it took more than {} s of CPU time",
+                    extract::CPU_LIMIT_S
+                ));
+            }
+            // SIGABRT (6): an allocation over the memory limit, or a stack overflow.
+            Some(6 | 11) => {
+                return Unreadable::LimitExceeded(format!(
+                    "reading it needed more than {} MiB of memory or stack",
+                    extract::MEMORY_LIMIT >> 20
+                ));
+            }
+            _ => {}
+        }
+    }
+    Unreadable::Corrupt(format!(
+        "the PDF reader failed ({status}){}",
+        if stderr_last.is_empty() {
+            String::new()
+        } else {
+            format!(": {stderr_last}")
+        }
+    ))
+}
+
+/// Metrics and the postmortem check, with the postmortem exceptions merged in.
+pub fn evaluate(
+    ingested: &Ingested,
+    documents: &[postmortem::Document],
+    policy: &Policy,
+    period: metrics::classify::Period,
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> Result<(Metrics, Postmortems), Error> {
+    let mut metrics = metrics::compute(ingested, policy, period, as_of)?;
+    let postmortems = postmortem::assess(documents, ingested, &metrics, policy);
+    metrics
+        .exceptions
+        .extend(postmortems.exceptions.iter().cloned());
+    metrics::sort_exceptions(&mut metrics.exceptions);
+    Ok((metrics, postmortems))
+}
+
 /// The derived CSV files, in memory: (path under the output folder and in the bundle, bytes).
-pub fn derived_files(m: &Metrics, i: &Ingested) -> Result<Vec<(String, Vec<u8>)>, Error> {
+pub fn derived_files(
+    m: &Metrics,
+    i: &Ingested,
+    p: &Postmortems,
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let mut out = Vec::new();
     for name in crate::derived::FILES {
         let mut bytes = Vec::new();
@@ -171,6 +302,7 @@ pub fn derived_files(m: &Metrics, i: &Ingested) -> Result<Vec<(String, Vec<u8>)>
             "exceptions.csv" => crate::derived::write_exceptions(m, &mut bytes),
             "rejected_rows.csv" => crate::derived::write_rejected(i, &mut bytes),
             "inputs.csv" => crate::derived::write_inputs(m, i, &mut bytes),
+            "postmortems.csv" => crate::derived::write_postmortems(p, i, &mut bytes),
             other => unreachable!("{other} is listed in derived::FILES but not written"),
         }
         .map_err(|e| Error::io("write", format!("derived/{name}"), e))?;
@@ -204,12 +336,14 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         })
         .collect();
     let ingested = ingest_all(&entries, &policy.policy)?;
+    let documents = read_documents(&entries)?;
     let raw = contents
         .into_iter()
         .filter(|(_, _, is_link, _)| !is_link)
         .map(|(name, _, _, bytes)| (name.clone(), bytes))
         .collect();
     if ingested.files.iter().all(|f| f.format.is_none()) {
+        // Postmortems alone are not enough: they are judged against incidents.
         return Err(Error::NoInput {
             path: args.input.clone(),
         });
@@ -226,11 +360,12 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         period,
         p.timezone,
     )?;
-    let metrics = metrics::compute(&ingested, p, period, as_of)?;
+    let (metrics, postmortems) = evaluate(&ingested, &documents, p, period, as_of)?;
     Ok(Loaded {
         policy,
         ingested,
         metrics,
+        postmortems,
         raw,
     })
 }

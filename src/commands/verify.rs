@@ -195,8 +195,10 @@ fn rebuild(files: &Files) -> Vec<Check> {
         let p = &manifest.parameters;
         let period = crate::config::period(Some(&p.period_from), Some(&p.period_to), None)?;
         let as_of = crate::config::as_of(Some(&p.as_of), None, period, policy.timezone)?;
-        let metrics = crate::metrics::compute(&ingested, &policy, period, as_of)?;
-        super::derived_files(&metrics, &ingested)
+        let documents = super::read_documents(&entries)?;
+        let (metrics, postmortems) =
+            super::evaluate(&ingested, &documents, &policy, period, as_of)?;
+        super::derived_files(&metrics, &ingested, &postmortems)
     })();
     let rebuilt = match result {
         Ok(r) => r,

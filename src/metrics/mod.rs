@@ -164,6 +164,13 @@ pub struct TtaHistogram {
     pub target_s: Option<f64>,
 }
 
+/// The order of `exceptions.csv`: by incident number (none first), kind, detail.
+pub fn sort_exceptions(exceptions: &mut [Exception]) {
+    exceptions.sort_by(|a, b| {
+        (a.incident_number, a.kind, &a.detail).cmp(&(b.incident_number, b.kind, &b.detail))
+    });
+}
+
 /// Buckets below the overflow bucket: eight, so the target sits at the fourth edge.
 pub const HISTOGRAM_BUCKETS: i64 = 8;
 
@@ -398,9 +405,7 @@ pub fn compute(
     exceptions.extend(number_gaps(
         register.iter().map(|r| &ingested.incidents[r.incident]),
     ));
-    exceptions.sort_by(|a, b| {
-        (a.incident_number, a.kind, &a.detail).cmp(&(b.incident_number, b.kind, &b.detail))
-    });
+    sort_exceptions(&mut exceptions);
 
     let mut tta_histograms = Vec::new();
     for s in &policy.severities {

@@ -6,3 +6,675 @@ out of a PDF; this module joins documents to incidents under the policy.
 
 pub mod content;
 pub mod extract;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::ingest::Ingested;
+use crate::metrics::Metrics;
+use crate::metrics::classify::{local_date, next_business_day_deadline};
+use crate::model::{BreachFacts, Exception, ExceptionKind};
+use crate::policy::{Policy, Target, format_duration};
+use content::{Contents, Ref, WrittenDate};
+use extract::{Kind, Readout, Unreadable};
+
+/// The input folder that holds postmortems (any case).
+pub const FOLDER: &str = "postmortems";
+
+/// Whether an input file (its name relative to the input folder, `/`-separated) is a
+/// postmortem document: anything under `postmortems/` except hidden files.
+pub fn is_document(name: &str) -> bool {
+    let mut parts = name.split('/');
+    let top = parts.next().unwrap_or_default();
+    let base = name.rsplit('/').next().unwrap_or_default();
+    top.eq_ignore_ascii_case(FOLDER) && name.contains('/') && !base.starts_with('.')
+}
+
+/// The format name of a document in `inputs.csv`.
+pub fn document_format(name: &str) -> &'static str {
+    Kind::of(name).map_or("postmortem-unsupported", Kind::name)
+}
+
+/// One postmortem document as read.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Its name relative to the input folder (`postmortems/PM-1234.pdf`).
+    pub name: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// What reading it gave.
+    pub readout: Readout,
+}
+
+/// What one document says, once linked.
+#[derive(Debug, Clone)]
+pub struct DocumentView {
+    pub name: String,
+    pub sha256: String,
+    /// Incidents it is linked to (indexes into `Ingested::incidents`), by number.
+    pub linked: Vec<usize>,
+    /// Why it is linked to nothing: `orphan` or `ambiguous`, with the words for people.
+    pub unlinked: Option<(ExceptionKind, String)>,
+    /// Why it could not be read.
+    pub unreadable: Option<Unreadable>,
+    /// Its date and where the date came from (`text:Published`, `pdf:CreationDate`).
+    pub date: Option<(WrittenDate, String)>,
+    /// A labelled date that could not be read (`Date: 04/03/2026 is ambiguous`).
+    pub date_note: Option<String>,
+    /// Headings and actions, for a readable document.
+    pub contents: Option<Contents>,
+}
+
+impl DocumentView {
+    /// `text:Published`, `pdf:CreationDate` or `none`.
+    pub fn date_source(&self) -> &str {
+        self.date.as_ref().map_or("none", |(_, s)| s.as_str())
+    }
+
+    /// Whether the document has every section and every action has an owner and a due date.
+    pub fn complete(&self) -> Option<bool> {
+        let c = self.contents.as_ref()?;
+        Some(c.missing().is_empty() && !c.actions.is_empty() && c.incomplete_actions().count() == 0)
+    }
+}
+
+/// The postmortem check for one incident (or one unlinked document): a `postmortems.csv` row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Index into `Ingested::incidents`; `None` for a document linked to no incident.
+    pub incident: Option<usize>,
+    /// The incident's severity (or `unclassified`).
+    pub severity: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Resolution + the severity's `postmortem_within`; `None` when not required or unresolved.
+    pub due_by: Option<DateTime<Utc>>,
+    /// Index into `Postmortems::documents`.
+    pub document: Option<usize>,
+    /// On time against `due_by`; `None` when it cannot be judged.
+    pub on_time: Option<bool>,
+    /// ok, late, incomplete, late+incomplete, undated, unreadable, missing, not_due,
+    /// open, not_required, orphan, ambiguous.
+    pub status: String,
+}
+
+/// Postmortem coverage for one severity with a `postmortem_within` rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub severity: String,
+    pub within: Target,
+    /// Incidents in the period past their postmortem deadline at the as-of time.
+    pub required: usize,
+    /// Of those: with at least one linked document.
+    pub present: usize,
+    /// Of those: with a readable document dated by the deadline.
+    pub on_time: usize,
+    /// Of those: with a readable document that has every section and complete actions.
+    pub complete: usize,
+    /// Incidents of the severity not yet due (unresolved, or the deadline is after as-of).
+    pub not_yet_due: usize,
+}
+
+/// Everything the postmortem check found.
+#[derive(Debug, Clone, Default)]
+pub struct Postmortems {
+    /// Documents in name order.
+    pub documents: Vec<DocumentView>,
+    /// `postmortems.csv` rows: incidents in register order, then unlinked documents.
+    pub rows: Vec<Row>,
+    /// One row per severity with a postmortem rule, in policy order.
+    pub coverage: Vec<Coverage>,
+    /// Missing, late, undated, incomplete, unreadable, orphan and ambiguous.
+    pub exceptions: Vec<Exception>,
+}
+
+/// The deadline for a postmortem: resolution plus the rule.
+pub fn due_by(resolved: DateTime<Utc>, within: Target, zone: Tz, policy: &Policy) -> DateTime<Utc> {
+    match within {
+        Target::Within(s) => resolved + chrono::Duration::seconds(s),
+        Target::NextBusinessDay => {
+            next_business_day_deadline(resolved, zone, &policy.business_hours)
+        }
+    }
+}
+
+/// Whether a document dated `date` meets `due`: a date alone counts when it is on or before
+/// the due date (local, organisation zone); an instant when it is at or before `due`.
+pub fn on_time(date: &WrittenDate, due: DateTime<Utc>, zone: Tz) -> bool {
+    match date {
+        WrittenDate::Day(d) => *d <= local_date(due, zone),
+        WrittenDate::Instant(t) => t.with_timezone(&Utc) <= due,
+    }
+}
+
+/// Incidents by number and by id, for resolving references.
+struct Lookup<'a> {
+    by_number: HashMap<i64, Vec<usize>>,
+    by_id: HashMap<&'a str, usize>,
+    ingested: &'a Ingested,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(ingested: &'a Ingested) -> Self {
+        let mut by_number: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut by_id = HashMap::new();
+        for (i, incident) in ingested.incidents.iter().enumerate() {
+            if let Some(n) = incident.number {
+                by_number.entry(n).or_default().push(i);
+            }
+            by_id.insert(incident.id.as_str(), i);
+        }
+        Self {
+            by_number,
+            by_id,
+            ingested,
+        }
+    }
+
+    fn is_id(&self, token: &str) -> bool {
+        self.by_id.contains_key(token)
+    }
+
+    /// The incidents refs resolve to, the refs that resolve to nothing, and an ambiguity.
+    fn resolve(&self, refs: &[Ref]) -> (BTreeSet<usize>, Vec<String>, Option<String>) {
+        let mut found = BTreeSet::new();
+        let mut unknown = Vec::new();
+        let mut ambiguity = None;
+        for r in refs {
+            match r {
+                Ref::Number(n) => match self.by_number.get(n).map(Vec::as_slice) {
+                    None | Some([]) => unknown.push(r.to_string()),
+                    Some([one]) => {
+                        found.insert(*one);
+                    }
+                    Some(many) => {
+                        let ids: Vec<&str> = many
+                            .iter()
+                            .map(|&i| self.ingested.incidents[i].id.as_str())
+                            .collect();
+                        ambiguity.get_or_insert(format!(
+                            "{r} is the number of {} incidents ({})",
+                            many.len(),
+                            ids.join(", ")
+                        ));
+                    }
+                },
+                Ref::Id(id) => match self.by_id.get(id.as_str()) {
+                    Some(&i) => {
+                        found.insert(i);
+                    }
+                    None => unknown.push(r.to_string()),
+                },
+            }
+        }
+        (found, unknown, ambiguity)
+    }
+
+    fn names(&self, set: &BTreeSet<usize>) -> String {
+        set.iter()
+            .map(|&i| {
+                let inc = &self.ingested.incidents[i];
+                inc.number
+                    .map_or_else(|| inc.id.clone(), |n| format!("#{n}"))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Links a document: the file name's references first; else the text's labelled references;
+/// else its bare `#1234`s. A name and a text that name different incidents, a name that
+/// names nothing known while the text does, and a number shared by two incidents are
+/// ambiguities: reported, not linked.
+fn link(
+    stem: &str,
+    text: Option<&str>,
+    lookup: &Lookup<'_>,
+) -> Result<BTreeSet<usize>, (ExceptionKind, String)> {
+    let is_id = |t: &str| lookup.is_id(t);
+    let name = content::name_refs(stem, &is_id);
+    let (labelled, bare) = text.map_or_else(Default::default, |t| content::text_refs(t, &is_id));
+    let ambiguous = |why: String| Err((ExceptionKind::PostmortemAmbiguous, why));
+    let (from_name, unknown_name, amb_name) = lookup.resolve(&name);
+    let (from_text, _, amb_text) = lookup.resolve(&labelled);
+    if let Some(why) = amb_name {
+        return ambiguous(format!("the file name's {why}"));
+    }
+    if !name.is_empty() {
+        if from_name.is_empty() {
+            if !from_text.is_empty() {
+                return ambiguous(format!(
+                    "the file name names {}, which no export holds, while the text names {}",
+                    unknown_name.join(", "),
+                    lookup.names(&from_text)
+                ));
+            }
+            return Err((
+                ExceptionKind::PostmortemOrphan,
+                format!(
+                    "the file name names {}, which no export holds",
+                    unknown_name.join(", ")
+                ),
+            ));
+        }
+        if !from_text.is_empty() && from_text.is_disjoint(&from_name) {
+            return ambiguous(format!(
+                "the file name names {} but the text names {}",
+                lookup.names(&from_name),
+                lookup.names(&from_text)
+            ));
+        }
+        return Ok(from_name);
+    }
+    if let Some(why) = amb_text {
+        return ambiguous(format!("the text's {why}"));
+    }
+    if !from_text.is_empty() {
+        return Ok(from_text);
+    }
+    let (from_bare, _, amb_bare) = lookup.resolve(&bare);
+    if let Some(why) = amb_bare {
+        return ambiguous(format!("the text's {why}"));
+    }
+    if !from_bare.is_empty() {
+        return Ok(from_bare);
+    }
+    let named: Vec<String> = labelled.iter().chain(&bare).map(Ref::to_string).collect();
+    Err((
+        ExceptionKind::PostmortemOrphan,
+        if named.is_empty() {
+            "neither the file name nor the text names an incident (`PM-1234.pdf`, `Incident #1234`, an incident URL)".to_string()
+        } else {
+            format!("it names {}, which no export holds", named.join(", "))
+        },
+    ))
+}
+
+/// Reads one document's links, date and contents.
+fn view(doc: &Document, lookup: &Lookup<'_>, zone: Tz) -> DocumentView {
+    let base = doc.name.rsplit('/').next().unwrap_or(&doc.name);
+    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
+    let (text, pdf_created, unreadable) = match &doc.readout {
+        Readout::Text { text, pdf_created } => (Some(text.as_str()), pdf_created.as_deref(), None),
+        Readout::Unreadable(u) => (None, None, Some(u.clone())),
+    };
+    let (linked, unlinked) = match link(stem, text, lookup) {
+        Ok(set) => (set.into_iter().collect(), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let mut date = None;
+    let mut date_note = None;
+    if let Some(text) = text {
+        match content::labelled_date(text, zone) {
+            Ok(Some((d, label))) => date = Some((d, format!("text:{label}"))),
+            Ok(None) => {}
+            Err((label, problem)) => {
+                date_note = Some(match problem {
+                    content::DateProblem::Ambiguous(s) => {
+                        format!("`{label}: {s}` is ambiguous (day and month both 12 or under)")
+                    }
+                    content::DateProblem::Unrecognised => {
+                        format!("the `{label}:` line holds no date auditpack can read")
+                    }
+                })
+            }
+        }
+    }
+    if date.is_none()
+        && let Some(t) = pdf_created.and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+    {
+        date = Some((WrittenDate::Instant(t), "pdf:CreationDate".to_string()));
+    }
+    DocumentView {
+        name: doc.name.clone(),
+        sha256: doc.sha256.clone(),
+        linked,
+        unlinked,
+        unreadable,
+        date,
+        date_note,
+        contents: text.map(|t| content::contents(t, zone)),
+    }
+}
+
+fn exception(
+    lookup: &Lookup<'_>,
+    incident: Option<usize>,
+    severity: Option<&str>,
+    kind: ExceptionKind,
+    detail: String,
+    facts: Option<BreachFacts>,
+) -> Exception {
+    let inc = incident.map(|i| &lookup.ingested.incidents[i]);
+    Exception {
+        incident_number: inc.and_then(|i| i.number),
+        incident_id: inc.map(|i| i.id.clone()),
+        severity: severity.map(str::to_string),
+        kind,
+        detail,
+        facts,
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// What a readable document lacks, for an `incomplete` exception.
+pub fn shortfalls(c: &Contents) -> Vec<String> {
+    let mut out = Vec::new();
+    let missing: Vec<&str> = c.missing().iter().map(|s| s.name()).collect();
+    if !missing.is_empty() {
+        out.push(format!("missing sections: {}", missing.join(", ")));
+    }
+    if c.actions.is_empty() && !c.missing().contains(&content::Section::CorrectiveActions) {
+        out.push("the corrective-actions section lists no actions".to_string());
+    }
+    let lacking: Vec<String> = c
+        .incomplete_actions()
+        .map(|a| {
+            let text: String = a.text.chars().take(60).collect();
+            format!("“{text}” ({})", a.lacks().unwrap_or_default())
+        })
+        .collect();
+    if !lacking.is_empty() {
+        out.push(format!(
+            "{} of {} corrective actions lack an owner or a due date: {}",
+            lacking.len(),
+            c.actions.len(),
+            lacking.join("; ")
+        ));
+    }
+    out
+}
+
+/// Checks the postmortem rule for every incident in the period. `documents` in name order.
+/// With no document at all (no `postmortems/` folder), the rule is not checked: rows say
+/// `not_checked` and one exception says so, instead of one `missing` per incident.
+pub fn assess(
+    documents: &[Document],
+    ingested: &Ingested,
+    metrics: &Metrics,
+    policy: &Policy,
+) -> Postmortems {
+    let zone = policy.timezone;
+    let lookup = Lookup::new(ingested);
+    let views: Vec<DocumentView> = documents.iter().map(|d| view(d, &lookup, zone)).collect();
+    let mut docs_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (d, v) in views.iter().enumerate() {
+        for &i in &v.linked {
+            docs_of.entry(i).or_default().push(d);
+        }
+    }
+    let rules: HashMap<&str, Target> = policy
+        .severities
+        .iter()
+        .filter_map(|s| Some((s.name.as_str(), s.postmortem_within?)))
+        .collect();
+    let mut coverage: Vec<Coverage> = policy
+        .severities
+        .iter()
+        .filter_map(|s| {
+            Some(Coverage {
+                severity: s.name.clone(),
+                within: s.postmortem_within?,
+                required: 0,
+                present: 0,
+                on_time: 0,
+                complete: 0,
+                not_yet_due: 0,
+            })
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut exceptions = Vec::new();
+    let mut in_period = BTreeSet::new();
+    for entry in &metrics.register {
+        let i = entry.incident;
+        in_period.insert(i);
+        let incident = &ingested.incidents[i];
+        let severity = entry.severity.as_str();
+        let linked = docs_of.get(&i).map(Vec::as_slice).unwrap_or_default();
+        let rule = rules.get(severity).copied();
+        let resolved = incident.resolved();
+        let due = rule.zip(resolved).map(|(r, t)| due_by(t, r, zone, policy));
+        let Some(rule) = rule else {
+            // Not required: listed only when a document covers it.
+            for &d in linked {
+                rows.push(Row {
+                    incident: Some(i),
+                    severity: Some(severity.to_string()),
+                    resolved_at: resolved,
+                    due_by: None,
+                    document: Some(d),
+                    on_time: None,
+                    status: "not_required".to_string(),
+                });
+            }
+            continue;
+        };
+        let is_due = due.is_some_and(|d| d <= metrics.as_of);
+        let cov = coverage
+            .iter_mut()
+            .find(|c| c.severity == severity)
+            .expect("coverage has a row for every severity with a rule");
+        let readable: Vec<&DocumentView> = linked
+            .iter()
+            .map(|&d| &views[d])
+            .filter(|v| v.unreadable.is_none())
+            .collect();
+        let any_on_time = due.is_some_and(|due| {
+            readable
+                .iter()
+                .any(|v| v.date.as_ref().is_some_and(|(d, _)| on_time(d, due, zone)))
+        });
+        let any_complete = readable.iter().any(|v| v.complete() == Some(true));
+        if is_due {
+            cov.required += 1;
+            cov.present += usize::from(!linked.is_empty());
+            cov.on_time += usize::from(any_on_time);
+            cov.complete += usize::from(any_complete);
+        } else {
+            cov.not_yet_due += 1;
+        }
+        let within = format!("{rule} after resolution");
+        if linked.is_empty() {
+            let status = match (resolved, is_due) {
+                (None, _) => "open",
+                (Some(_), false) => "not_due",
+                (Some(_), true) if documents.is_empty() => "not_checked",
+                (Some(_), true) => "missing",
+            };
+            if is_due && !documents.is_empty() {
+                let due = due.expect("due when is_due");
+                exceptions.push(exception(
+                    &lookup,
+                    Some(i),
+                    Some(severity),
+                    ExceptionKind::PostmortemMissing,
+                    format!(
+                        "no postmortem document names this incident; {within}, due {}, overdue by {} at the as-of time",
+                        rfc3339(due),
+                        format_duration((metrics.as_of - due).num_seconds())
+                    ),
+                    None,
+                ));
+            }
+            rows.push(Row {
+                incident: Some(i),
+                severity: Some(severity.to_string()),
+                resolved_at: resolved,
+                due_by: due,
+                document: None,
+                on_time: None,
+                status: status.to_string(),
+            });
+            continue;
+        }
+        for &d in linked {
+            let v = &views[d];
+            let judged = due
+                .zip(v.date.as_ref())
+                .map(|(due, (date, _))| on_time(date, due, zone));
+            let status = if v.unreadable.is_some() {
+                "unreadable".to_string()
+            } else {
+                let mut problems = Vec::new();
+                match judged {
+                    Some(false) => problems.push("late"),
+                    None if v.date.is_none() => problems.push("undated"),
+                    _ => {}
+                }
+                if v.complete() == Some(false) {
+                    problems.push("incomplete");
+                }
+                if problems.is_empty() {
+                    "ok".to_string()
+                } else {
+                    problems.join("+")
+                }
+            };
+            rows.push(Row {
+                incident: Some(i),
+                severity: Some(severity.to_string()),
+                resolved_at: resolved,
+                due_by: due,
+                document: Some(d),
+                on_time: judged,
+                status,
+            });
+        }
+        // Incident-level exceptions: judged on the best document.
+        for &d in linked {
+            let v = &views[d];
+            if let Some(u) = &v.unreadable {
+                exceptions.push(exception(
+                    &lookup,
+                    Some(i),
+                    Some(severity),
+                    ExceptionKind::PostmortemUnreadable,
+                    format!("`{}` is unreadable: {}", v.name, u.describe()),
+                    None,
+                ));
+            }
+        }
+        if readable.is_empty() {
+            continue;
+        }
+        if let Some(due) = due
+            && !any_on_time
+        {
+            let dated: Vec<&&DocumentView> = readable.iter().filter(|v| v.date.is_some()).collect();
+            match dated.first() {
+                Some(v) => {
+                    let (date, source) = v.date.as_ref().expect("dated");
+                    let late_by = match date {
+                        WrittenDate::Instant(t) => (t.with_timezone(&Utc) - due).num_seconds(),
+                        WrittenDate::Day(day) => (*day - local_date(due, zone)).num_days() * 86_400,
+                    };
+                    exceptions.push(exception(
+                        &lookup,
+                        Some(i),
+                        Some(severity),
+                        ExceptionKind::PostmortemLate,
+                        format!(
+                            "`{}` is dated {} ({source}); {within}, due {}",
+                            v.name,
+                            date.render(),
+                            rfc3339(due)
+                        ),
+                        Some(BreachFacts {
+                            measured: format!("{} in `{}` ({source})", date.render(), v.name),
+                            target: format!("{within}, due {}", rfc3339(due)),
+                            missed_by: format_duration(late_by.max(0)),
+                        }),
+                    ));
+                }
+                None => {
+                    let v = readable[0];
+                    let note = v.date_note.clone().unwrap_or_else(|| {
+                        "no labelled date (`Date:`, `Published:` …) and no PDF creation date"
+                            .to_string()
+                    });
+                    exceptions.push(exception(
+                        &lookup,
+                        Some(i),
+                        Some(severity),
+                        ExceptionKind::PostmortemUndated,
+                        format!("`{}`: {note}; whether it met the deadline ({within}, due {}) cannot be shown", v.name, rfc3339(due)),
+                        None,
+                    ));
+                }
+            }
+        }
+        if !any_complete {
+            let v = readable[0];
+            let lacks = v.contents.as_ref().map(shortfalls).unwrap_or_default();
+            exceptions.push(exception(
+                &lookup,
+                Some(i),
+                Some(severity),
+                ExceptionKind::PostmortemIncomplete,
+                format!("`{}`: {}", v.name, lacks.join("; ")),
+                None,
+            ));
+        }
+    }
+    let required: usize = coverage.iter().map(|c| c.required).sum();
+    if documents.is_empty() && required > 0 {
+        exceptions.push(exception(
+            &lookup,
+            None,
+            None,
+            ExceptionKind::PostmortemMissing,
+            format!(
+                "no postmortem documents in the inputs (a `{FOLDER}/` folder of PDF, Markdown or text files): {required} incidents needed a postmortem by the as-of time and none was checked"
+            ),
+            None,
+        ));
+    }
+    // Documents that cover no incident in the period.
+    for (d, v) in views.iter().enumerate() {
+        if v.linked.iter().any(|i| in_period.contains(i)) {
+            continue;
+        }
+        let (kind, why) = match &v.unlinked {
+            Some(k) => k.clone(),
+            None => (
+                ExceptionKind::PostmortemOrphan,
+                format!(
+                    "it names {}, outside the period",
+                    lookup.names(&v.linked.iter().copied().collect())
+                ),
+            ),
+        };
+        let mut detail = format!("`{}`: {why}", v.name);
+        if let Some(u) = &v.unreadable {
+            detail.push_str(&format!("; unreadable: {}", u.describe()));
+        }
+        exceptions.push(exception(&lookup, None, None, kind, detail, None));
+        rows.push(Row {
+            incident: None,
+            severity: None,
+            resolved_at: None,
+            due_by: None,
+            document: Some(d),
+            on_time: None,
+            status: kind_status(kind).to_string(),
+        });
+    }
+    Postmortems {
+        documents: views,
+        rows,
+        coverage,
+        exceptions,
+    }
+}
+
+fn kind_status(kind: ExceptionKind) -> &'static str {
+    match kind {
+        ExceptionKind::PostmortemAmbiguous => "ambiguous",
+        _ => "orphan",
+    }
+}

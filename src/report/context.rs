@@ -10,6 +10,7 @@ use crate::ingest::Ingested;
 use crate::metrics::{ALL, Metrics, SlaRow, SlaStatus, rfc3339};
 use crate::model::ExceptionKind;
 use crate::policy::{Policy, Target, format_duration};
+use crate::postmortem::Postmortems;
 
 /// What the report needs beyond the metrics.
 #[derive(Debug, Clone)]
@@ -48,6 +49,20 @@ pub struct ReportData {
     pub rejected: Vec<Vec<String>>,
     pub rejected_total: usize,
     pub rejected_shown: usize,
+    pub postmortems: PostmortemView,
+}
+
+/// The postmortem section: coverage per severity, the documents, their exceptions.
+#[derive(Debug, Serialize)]
+pub struct PostmortemView {
+    /// Whether any postmortem document was supplied.
+    pub supplied: bool,
+    /// Severity, rule, required, present, on time, complete (with %), not yet due.
+    pub coverage: Vec<Vec<String>>,
+    /// Document, incidents, date (source), status, SHA-256.
+    pub documents: Vec<Vec<String>>,
+    /// Postmortem exception kinds (`exceptions.csv` name) and counts, in kind order.
+    pub exceptions: Vec<(String, usize)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -309,6 +324,15 @@ fn exception_title(kind: ExceptionKind) -> &'static str {
         ExceptionKind::AckBreach => "Acknowledgement SLA breaches",
         ExceptionKind::ResolveBreach => "Resolution SLA breaches",
         ExceptionKind::SlaPending => "Open at the as-of time, not yet due",
+        ExceptionKind::PostmortemMissing => "Postmortems missing past their deadline",
+        ExceptionKind::PostmortemLate => "Postmortems dated after their deadline",
+        ExceptionKind::PostmortemUndated => "Postmortems without a readable date",
+        ExceptionKind::PostmortemIncomplete => "Incomplete postmortems",
+        ExceptionKind::PostmortemUnreadable => "Unreadable postmortem documents",
+        ExceptionKind::PostmortemOrphan => "Postmortem documents naming no incident of the period",
+        ExceptionKind::PostmortemAmbiguous => {
+            "Postmortem documents with ambiguous incident references"
+        }
     }
 }
 
@@ -329,10 +353,126 @@ fn status_word(s: SlaStatus) -> &'static str {
     }
 }
 
+fn count_pct(n: usize, of: usize) -> String {
+    if of == 0 {
+        n.to_string()
+    } else {
+        format!("{n} ({:.1} %)", 100.0 * n as f64 / of as f64)
+    }
+}
+
+/// The postmortem verdicts for the summary and the section's tables.
+fn postmortem_view(
+    p: &Postmortems,
+    ingested: &Ingested,
+    results: &mut Vec<Verdict>,
+) -> PostmortemView {
+    let supplied = !p.documents.is_empty();
+    for c in &p.coverage {
+        let target = format!("every incident, within {} after resolution", c.within);
+        let (text, verdict) = if !supplied {
+            (
+                format!(
+                    "{} postmortems: not checked (no postmortem documents in the inputs)",
+                    c.severity
+                ),
+                "not judged",
+            )
+        } else if c.required == 0 {
+            (
+                format!("{} postmortems: none due in the period", c.severity),
+                "not judged",
+            )
+        } else {
+            (
+                format!(
+                    "{} postmortems: {} of {} present, {} on time, {} complete",
+                    c.severity, c.present, c.required, c.on_time, c.complete
+                ),
+                if c.on_time == c.required && c.complete == c.required {
+                    "met"
+                } else {
+                    "not met"
+                },
+            )
+        };
+        results.push(Verdict {
+            text,
+            target,
+            verdict: verdict.to_string(),
+        });
+    }
+    let coverage = p
+        .coverage
+        .iter()
+        .map(|c| {
+            vec![
+                c.severity.clone(),
+                format!("{} after resolution", c.within),
+                c.required.to_string(),
+                count_pct(c.present, c.required),
+                count_pct(c.on_time, c.required),
+                count_pct(c.complete, c.required),
+                c.not_yet_due.to_string(),
+            ]
+        })
+        .collect();
+    let documents = p
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(d, v)| {
+            let incidents: Vec<String> = v
+                .linked
+                .iter()
+                .map(|&i| {
+                    let inc = &ingested.incidents[i];
+                    inc.number
+                        .map_or_else(|| inc.id.clone(), |n| format!("#{n}"))
+                })
+                .collect();
+            let mut statuses: Vec<&str> = p
+                .rows
+                .iter()
+                .filter(|r| r.document == Some(d))
+                .map(|r| r.status.as_str())
+                .collect();
+            statuses.dedup();
+            let date = match (&v.unreadable, &v.date) {
+                (Some(u), _) => format!("unreadable ({})", u.code()),
+                (None, Some((date, source))) => format!("{} ({source})", date.render()),
+                (None, None) => "none".to_string(),
+            };
+            vec![
+                v.name.clone(),
+                incidents.join(", "),
+                date,
+                statuses.join(", "),
+                v.sha256.clone(),
+            ]
+        })
+        .collect();
+    let mut counts: std::collections::BTreeMap<ExceptionKind, usize> = Default::default();
+    for e in &p.exceptions {
+        *counts.entry(e.kind).or_default() += 1;
+    }
+    let exceptions = counts
+        .into_iter()
+        .map(|(k, n)| (k.name().to_string(), n))
+        .collect();
+    PostmortemView {
+        supplied,
+        coverage,
+        documents,
+        exceptions,
+    }
+}
+
 /// Builds the report data.
 pub fn build(
     metrics: &Metrics,
     ingested: &Ingested,
+    postmortems: &Postmortems,
     policy: &Policy,
     params: &ReportParams,
 ) -> ReportData {
@@ -371,6 +511,7 @@ pub fn build(
             results.push(verdict(row, false, policy, t));
         }
     }
+    let postmortems = postmortem_view(postmortems, ingested, &mut results);
 
     let by_kind: Vec<(String, usize)> = m
         .exception_counts()
@@ -536,7 +677,10 @@ pub fn build(
             title: exception_title(kind).to_string(),
             has_facts: matches!(
                 kind,
-                ExceptionKind::AckBreach | ExceptionKind::ResolveBreach | ExceptionKind::SlaPending
+                ExceptionKind::AckBreach
+                    | ExceptionKind::ResolveBreach
+                    | ExceptionKind::SlaPending
+                    | ExceptionKind::PostmortemLate
             ),
             rows,
         });
@@ -648,5 +792,6 @@ pub fn build(
         rejected,
         rejected_total: ingested.rejected.len(),
         rejected_shown,
+        postmortems,
     }
 }

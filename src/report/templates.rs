@@ -37,6 +37,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/trends.typ.j2"),
     ),
     (
+        "postmortems.typ.j2",
+        include_str!("../../report-templates/postmortems.typ.j2"),
+    ),
+    (
         "exceptions.typ.j2",
         include_str!("../../report-templates/exceptions.typ.j2"),
     ),

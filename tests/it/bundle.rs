@@ -70,6 +70,7 @@ fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
             "derived/incident_register.csv",
             "derived/inputs.csv",
             "derived/monthly_trends.csv",
+            "derived/postmortems.csv",
             "derived/rejected_rows.csv",
             "derived/sla_summary.csv",
             "inputs/incidents.csv",
