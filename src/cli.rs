@@ -209,6 +209,11 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 1500)]
     pub incidents: u64,
 
+    /// Also write postmortems for the P1 and P2 incidents under DIR/postmortems/ (Markdown
+    /// and typeset PDFs; one late, one incomplete, one missing, one scan without text)
+    #[arg(long)]
+    pub postmortems: bool,
+
     /// Random seed; the same seed gives the same bytes
     #[arg(long, default_value_t = 7)]
     pub seed: u64,

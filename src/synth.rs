@@ -5,6 +5,8 @@
 //! start, a bad month (the eighth) and a recovery. Unless `clean`, a few rows are broken
 //! the way real exports break (bad timestamps, overlapping pages, unknown priorities).
 
+pub mod postmortems;
+
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};

@@ -76,9 +76,30 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
             json_pages(&second, &mut files);
         }
     }
+    if args.postmortems {
+        for doc in synth::postmortems::generate(&incidents, zone, args.seed) {
+            let bytes = match doc.body {
+                synth::postmortems::Body::Markdown(text) => text.into_bytes(),
+                synth::postmortems::Body::Typst {
+                    source,
+                    created,
+                    scan,
+                } => {
+                    let files = scan
+                        .map(|px| vec![("/scan.raw".to_string(), px)])
+                        .unwrap_or_default();
+                    crate::report::typeset(source, files, created, &doc.name)?
+                }
+            };
+            files.push((doc.name, bytes));
+        }
+    }
     fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
     for (name, bytes) in &files {
         let path = args.out.join(name);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+        }
         fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
         writeln!(out, "wrote {} ({} bytes)", path.display(), bytes.len())
             .map_err(|e| Error::io("write", "standard output", e))?;

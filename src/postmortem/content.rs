@@ -41,6 +41,7 @@ static NAME_PREFIXED: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// `1234-postmortem`, `1234 checkout outage`: digits that open the name.
 static NAME_LEADING: LazyLock<Regex> = LazyLock::new(|| re(r"^#?(\d+)(?:[-_ .]|$)"));
+static NAME_DATE: LazyLock<Regex> = LazyLock::new(|| re(r"^\d{4}[-_.]?\d{2}[-_.]?\d{2}\b"));
 static NAME_HASH: LazyLock<Regex> = LazyLock::new(|| re(r"#(\d+)"));
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"\d+"));
 
@@ -88,7 +89,10 @@ pub fn name_refs(stem: &str, is_id: &dyn Fn(&str) -> bool) -> Vec<Ref> {
     for c in NAME_PREFIXED.captures_iter(stem) {
         numbers(&c[1], &mut out);
     }
-    if let Some(c) = NAME_LEADING.captures(stem) {
+    // A name that opens with a date (`2025-03-04-search-outage`) does not open with a number.
+    if !NAME_DATE.is_match(stem)
+        && let Some(c) = NAME_LEADING.captures(stem)
+    {
         numbers(&c[1], &mut out);
     }
     for c in NAME_HASH.captures_iter(stem) {
@@ -483,9 +487,37 @@ static TABLE_ROW: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\|(.*)\|\s*$"));
 static TABLE_RULE: LazyLock<Regex> = LazyLock::new(|| re(r"^[\s|:-]+$"));
 static OWNER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:owner|owners|owned by|assignee|assigned to|responsible|dri)\b\s*[:\-–]?\s*[@\p{L}]|(?:^|\s|\()@[\w.-]+)",
+        r"(?i)\b(?:owners?|owned by|assignee|assigned to|responsible|dri)\b\s*[:\-–]?\s*([@\p{L}][\p{L}'.@_-]*)",
     )
 });
+static MENTION: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|\s|\()@[\w.-]+"));
+
+/// `TBD`, `none`, `n/a` …: a value that names nobody.
+fn is_placeholder(v: &str) -> bool {
+    matches!(
+        v.trim()
+            .trim_end_matches(['.', ','])
+            .to_lowercase()
+            .as_str(),
+        "" | "tbd"
+            | "tbc"
+            | "tba"
+            | "none"
+            | "unassigned"
+            | "unknown"
+            | "n/a"
+            | "na"
+            | "nobody"
+            | "-"
+            | "?"
+    )
+}
+
+/// Whether an item names its owner: a label with a name (not `TBD`, `none` …) or an
+/// `@handle`.
+fn names_owner(text: &str) -> bool {
+    OWNER.captures_iter(text).any(|c| !is_placeholder(&c[1])) || MENTION.is_match(text)
+}
 static DUE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(?:due(?: date| by| on)?|deadline|target date|by)\b\s*[:\-–]?\s*"));
 
@@ -500,7 +532,7 @@ fn has_date(text: &str, zone: Tz) -> bool {
 }
 
 fn action(text: String, zone: Tz) -> Action {
-    let has_owner = OWNER.is_match(&text);
+    let has_owner = names_owner(&text);
     let due_labelled = DUE
         .find_iter(&text)
         .any(|m| parse_date(&text[m.end()..], zone).is_ok());
@@ -562,7 +594,7 @@ pub fn contents(text: &str, zone: Tz) -> Contents {
             let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).copied().unwrap_or("");
             let mut a = action(cells.join(" | "), zone);
             if owner.is_some() {
-                a.has_owner = !cell(owner).is_empty();
+                a.has_owner = !is_placeholder(cell(owner));
             }
             if due.is_some() {
                 a.has_due = parse_date(cell(due), zone).is_ok();
@@ -610,8 +642,10 @@ mod tests {
             name_refs("postmortem Q1ABC23", &ids),
             vec![Ref::Id("Q1ABC23".into())]
         );
-        // A year or a version in the name is not an incident.
+        // A year, a date or a version in the name is not an incident.
         assert_eq!(name_refs("checkout outage 2026 v2", &ids), vec![]);
+        assert_eq!(name_refs("2025-03-04-search-outage", &ids), vec![]);
+        assert_eq!(name_refs("20250304 search outage", &ids), vec![]);
     }
 
     #[test]
@@ -731,6 +765,7 @@ mod tests {
             - Raise pool size (@bo.chen), due 15 April 2026\n\
             - Review runbook\n  owner: Chidi\n\
             - Load test checkout. Due: TBD\n\
+            - Fix retries. Owner: TBD. Due: 2026-04-02\n\
             Lessons learned\n- Alerts on saturation, not errors\n";
         let c = contents(text, utc());
         assert_eq!(
@@ -749,7 +784,8 @@ mod tests {
                 None,
                 None,
                 Some("no due date"),
-                Some("no owner, no due date")
+                Some("no owner, no due date"),
+                Some("no owner")
             ]
         );
         assert_eq!(c.actions[2].text, "Review runbook owner: Chidi");

@@ -63,6 +63,44 @@ pub fn render(
         .map_err(|errors| diagnostic_error(&world, templates, &errors))
 }
 
+/// Typesets one typst document (no templates, no data) to a plain PDF dated `created`:
+/// the postmortem PDFs of `auditpack generate`. `files` are served by virtual path.
+pub fn typeset(
+    source: String,
+    files: Vec<(String, Vec<u8>)>,
+    created: DateTime<Utc>,
+    ident: &str,
+) -> Result<Vec<u8>, Error> {
+    let date = |t: DateTime<Utc>| {
+        Datetime::from_ymd_hms(
+            t.year(),
+            t.month() as u8,
+            t.day() as u8,
+            t.hour() as u8,
+            t.minute() as u8,
+            t.second() as u8,
+        )
+        .ok_or_else(|| Error::Report(format!("{t} is not a typst date")))
+    };
+    let today = date(created)?;
+    let world = ReportWorld::new(vec![("/main.typ".to_string(), source)], files, today);
+    let fail = |errors: &[SourceDiagnostic]| {
+        Error::Report(errors.first().map_or_else(
+            || "typst failed without a message".to_string(),
+            |e| e.message.to_string(),
+        ))
+    };
+    let document = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|e| fail(&e))?;
+    let options = PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        timestamp: Some(Timestamp::new_utc(today)),
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(&document, &options).map_err(|e| fail(&e))
+}
+
 /// The first typst error, located in the template it came from.
 fn diagnostic_error(
     world: &ReportWorld,

@@ -379,6 +379,7 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
         "exceptions.csv",
         "rejected_rows.csv",
         "inputs.csv",
+        "postmortems.csv",
     ] {
         assert_eq!(
             fs::read(derived(&a, name)).unwrap(),
@@ -387,8 +388,12 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
         );
     }
     let inputs = read_csv(&derived(&a, "inputs.csv"));
-    assert_eq!(inputs.len(), 2);
-    for f in &inputs {
+    let (documents, exports): (Vec<_>, Vec<_>) = inputs
+        .iter()
+        .partition(|f| f["format"].starts_with("postmortem-"));
+    assert_eq!(exports.len(), 2);
+    assert!(documents.len() > 250, "{} documents", documents.len());
+    for f in &exports {
         let n = |c: &str| f[c].parse::<u64>().unwrap();
         assert_eq!(
             n("rows_read"),
@@ -411,6 +416,21 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
             .unwrap()
     };
     assert!(p1("2025-08") < 80.0 && p1("2025-12") > 95.0);
+    // And its postmortems: one late, one missing a section, one with an action lacking an
+    // owner, one missing, one scan; every other required one fine.
+    let pm = read_csv(&derived(&a, "postmortems.csv"));
+    let status = |s: &str| pm.iter().filter(|r| r["status"] == s).count();
+    assert_eq!(
+        (
+            status("late"),
+            status("incomplete"),
+            status("missing"),
+            status("unreadable")
+        ),
+        (1, 2, 1, 1)
+    );
+    assert_eq!(status("ok") + 5, pm.len());
+    assert!(pm.iter().any(|r| r["date_source"] == "pdf:CreationDate"));
 }
 
 #[test]

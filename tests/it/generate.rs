@@ -20,22 +20,15 @@ fn sample_data_is_what_the_generator_writes() {
             "mixed",
             "--out",
             "gen",
+            "--postmortems",
         ])
         .output()
         .unwrap();
     assert_success(&out);
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let mut names: Vec<String> = fs::read_dir(&sample)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let mut generated: Vec<String> = fs::read_dir(tmp.path().join("gen"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    generated.sort();
-    assert_eq!(names, generated);
+    let names = files_under(&sample);
+    assert_eq!(names, files_under(&tmp.path().join("gen")));
+    assert!(names.iter().any(|n| n.starts_with("postmortems/")));
     for name in names {
         assert!(
             fs::read(sample.join(&name)).unwrap()
@@ -43,6 +36,25 @@ fn sample_data_is_what_the_generator_writes() {
             "sample-data/{name} differs from the generator's output: regenerate it"
         );
     }
+}
+
+/// Every file under `dir`, as sorted `/`-separated relative paths.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap();
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 #[test]
