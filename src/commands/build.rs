@@ -312,11 +312,15 @@ fn summary(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
     let width = ingested
         .files
         .iter()
+        .filter(|f| f.document.is_none())
         .map(|f| f.name.len())
         .max()
         .unwrap_or(0);
     let mut not_used = Vec::new();
     for (f, c) in ingested.files.iter().zip(&m.files) {
+        if f.document.is_some() {
+            continue;
+        }
         match f.format {
             Some(format) => s.push_str(&format!(
                 "  {:<width$}  {:<14}  {} = {} + {} + {}\n",
@@ -338,6 +342,33 @@ fn summary(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
                 .as_deref()
                 .unwrap_or("not an incidents export")
         ));
+    }
+    let pm = &loaded.postmortems;
+    if pm.documents.is_empty() {
+        s.push_str(
+            "
+postmortems: no documents in the inputs (postmortems/); the rule was not checked
+",
+        );
+    } else {
+        let unreadable = pm
+            .documents
+            .iter()
+            .filter(|d| d.unreadable.is_some())
+            .count();
+        s.push_str(&format!(
+            "
+postmortems: {} documents ({unreadable} unreadable)
+",
+            pm.documents.len()
+        ));
+        for c in &pm.coverage {
+            s.push_str(&format!(
+                "  {:<6} required {}, present {}, on time {}, complete {}, not yet due {}
+",
+                c.severity, c.required, c.present, c.on_time, c.complete, c.not_yet_due
+            ));
+        }
     }
     let counts = m.exception_counts();
     let listed: Vec<String> = counts

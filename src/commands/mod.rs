@@ -369,3 +369,22 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         raw,
     })
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    #[test]
+    fn a_pdf_reader_killed_by_its_limits_is_named() {
+        // Wait statuses: the low 7 bits are the signal that ended the process.
+        let cpu = child_failure(&std::process::ExitStatus::from_raw(24), "");
+        assert!(matches!(cpu, extract::Unreadable::LimitExceeded(ref w) if w.contains("CPU time")));
+        let memory = child_failure(&std::process::ExitStatus::from_raw(6), "");
+        assert!(
+            matches!(memory, extract::Unreadable::LimitExceeded(ref w) if w.contains("memory"))
+        );
+        let panicked = child_failure(&std::process::ExitStatus::from_raw(101 << 8), "boom");
+        assert!(matches!(panicked, extract::Unreadable::Corrupt(ref w) if w.ends_with(": boom")));
+    }
+}

@@ -732,7 +732,7 @@ pub fn build(
     let not_used = ingested
         .files
         .iter()
-        .filter(|f| f.format.is_none())
+        .filter(|f| f.format.is_none() && f.document.is_none())
         .map(|f| {
             (
                 f.name.clone(),
