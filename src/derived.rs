@@ -1,6 +1,8 @@
 //! The derived CSV files, written to any `impl Write`: UTF-8, LF, header row, `.` decimals,
 //! no exponents, empty = null; percentages with 2 decimals, seconds with 1.
 
+pub mod oncall;
+
 use std::io::Write;
 
 use crate::ingest::Ingested;
@@ -8,7 +10,7 @@ use crate::metrics::{Metrics, SlaRow, rfc3339};
 use crate::postmortem::Postmortems;
 
 /// File names under `derived/`, in the order they are written.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 13] = [
     "sla_summary.csv",
     "monthly_trends.csv",
     "incident_register.csv",
@@ -16,6 +18,12 @@ pub const FILES: [&str; 7] = [
     "rejected_rows.csv",
     "inputs.csv",
     "postmortems.csv",
+    "oncall_coverage.csv",
+    "oncall_gaps.csv",
+    "oncall_load.csv",
+    "oncall_overrides.csv",
+    "escalation_conformance.csv",
+    "admin_changes.csv",
 ];
 
 /// A percentage with 2 decimals; empty for null.
@@ -32,13 +40,13 @@ fn fmt_count(v: Option<u64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn writer<W: Write>(out: W) -> csv::Writer<W> {
+pub(crate) fn writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out)
 }
 
-fn io(e: csv::Error) -> std::io::Error {
+pub(crate) fn io(e: csv::Error) -> std::io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => std::io::Error::other(format!("{other:?}")),

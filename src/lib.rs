@@ -13,6 +13,7 @@ pub mod error;
 pub mod ingest;
 pub mod metrics;
 pub mod model;
+pub mod oncall;
 pub mod policy;
 pub mod postmortem;
 pub mod report;

@@ -14,6 +14,16 @@ pub enum Format {
     AnalyticsJson,
     /// The classic Reports `incidents.csv` (`created_on`, no priority).
     ClassicCsv,
+    /// `GET /schedules/{id}` responses (rows: final-schedule entries).
+    PdSchedule,
+    /// `GET /schedules/{id}/overrides` responses (rows: overrides).
+    PdOverrides,
+    /// `GET /oncalls` responses (rows: on-calls).
+    PdOncalls,
+    /// `GET /escalation_policies` responses (rows: policies).
+    PdEscalationPolicies,
+    /// `GET /audit/records` responses (rows: records).
+    PdAuditRecords,
 }
 
 impl Format {
@@ -23,7 +33,20 @@ impl Format {
             Self::AnalyticsCsv => "analytics-csv",
             Self::AnalyticsJson => "analytics-json",
             Self::ClassicCsv => "classic-csv",
+            Self::PdSchedule => "pagerduty-schedule",
+            Self::PdOverrides => "pagerduty-overrides",
+            Self::PdOncalls => "pagerduty-oncalls",
+            Self::PdEscalationPolicies => "pagerduty-escalation-policies",
+            Self::PdAuditRecords => "pagerduty-audit-records",
         }
+    }
+
+    /// Whether the format carries incidents (the others are configuration exports).
+    pub fn has_incidents(self) -> bool {
+        matches!(
+            self,
+            Self::AnalyticsCsv | Self::AnalyticsJson | Self::ClassicCsv
+        )
     }
 }
 
@@ -161,6 +184,18 @@ pub enum ExceptionKind {
     PostmortemOrphan,
     /// A postmortem document whose incident cannot be told for sure.
     PostmortemAmbiguous,
+    /// An interval with nobody on call on a first-level schedule.
+    OncallGap,
+    /// One person on call longer than the policy's `max_shift`.
+    OncallLongShift,
+    /// An escalation policy that does not match the policy file's levels.
+    EscalationNonconformity,
+    /// An incident that escalated by timeout fewer times than the levels require.
+    EscalationLate,
+    /// A schedule, escalation policy or user deleted, or targets removed (audit records).
+    OnCallTargetDeleted,
+    /// Days of the period that no audit-record file spans.
+    AuditTrailGap,
 }
 
 impl ExceptionKind {
@@ -182,6 +217,12 @@ impl ExceptionKind {
             Self::PostmortemUnreadable => "postmortem_unreadable",
             Self::PostmortemOrphan => "postmortem_orphan",
             Self::PostmortemAmbiguous => "postmortem_ambiguous",
+            Self::OncallGap => "oncall_gap",
+            Self::OncallLongShift => "oncall_long_shift",
+            Self::EscalationNonconformity => "escalation_nonconformity",
+            Self::EscalationLate => "escalation_late",
+            Self::OnCallTargetDeleted => "on_call_target_deleted",
+            Self::AuditTrailGap => "audit_trail_gap",
         }
     }
 }

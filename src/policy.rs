@@ -95,6 +95,8 @@ pub struct Policy {
     pub severities: Vec<Severity>,
     /// Cumulative escalation level times, in seconds.
     pub escalation_levels: Vec<i64>,
+    /// The longest on-call shift allowed, in seconds (`[oncall] max_shift`).
+    pub max_shift_s: i64,
     /// Pass line for the acknowledgement SLA, in percent.
     pub ack_within_sla_pct: f64,
     /// Pass line for the resolution SLA, in percent.
@@ -114,7 +116,15 @@ struct RawPolicy {
     #[serde(default)]
     escalation: RawEscalation,
     #[serde(default)]
+    oncall: RawOncall,
+    #[serde(default)]
     targets: RawTargets,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawOncall {
+    max_shift: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -484,6 +494,14 @@ impl Policy {
             }
         }
 
+        let max_shift_s = match &raw.oncall.max_shift {
+            None => 7 * 86_400,
+            Some(v) => match check.target("oncall.max_shift", v, false)? {
+                Target::Within(s) => s,
+                Target::NextBusinessDay => unreachable!("not allowed above"),
+            },
+        };
+
         let pct = |key: &str, v: &Option<Spanned<f64>>| -> Result<f64, Error> {
             match v {
                 None => Ok(95.0),
@@ -505,6 +523,7 @@ impl Policy {
             business_hours,
             severities,
             escalation_levels,
+            max_shift_s,
             ack_within_sla_pct: pct(
                 "targets.ack_within_sla_pct",
                 &raw.targets.ack_within_sla_pct,

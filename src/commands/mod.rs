@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::ingest::{self, Ingested};
 use crate::metrics::{self, Metrics};
 use crate::model::InputFile;
+use crate::oncall::OnCallEvidence;
 use crate::policy::Policy;
 use crate::postmortem::{self, Postmortems, extract};
 
@@ -37,6 +38,8 @@ pub struct Loaded {
     pub metrics: Metrics,
     /// The postmortem check (its exceptions are also in `metrics.exceptions`).
     pub postmortems: Postmortems,
+    /// On-call coverage, escalation conformance, admin changes (exceptions merged too).
+    pub oncall: OnCallEvidence,
     /// Every input file's bytes by its name in `inputs.csv` (symbolic links left out).
     pub raw: Vec<(String, Vec<u8>)>,
 }
@@ -269,21 +272,28 @@ fn child_failure(status: &std::process::ExitStatus, stderr_last: &str) -> extrac
     ))
 }
 
-/// Metrics and the postmortem check, with the postmortem exceptions merged in.
+/// Metrics, the postmortem check and the on-call evidence, with their exceptions merged in
+/// and the configuration exports' rows reconciled.
 pub fn evaluate(
     ingested: &Ingested,
     documents: &[postmortem::Document],
     policy: &Policy,
     period: metrics::classify::Period,
     as_of: chrono::DateTime<chrono::Utc>,
-) -> Result<(Metrics, Postmortems), Error> {
+) -> Result<(Metrics, Postmortems, OnCallEvidence), Error> {
     let mut metrics = metrics::compute(ingested, policy, period, as_of)?;
     let postmortems = postmortem::assess(documents, ingested, &metrics, policy);
+    let oncall = crate::oncall::assess(ingested, &metrics, policy);
+    for &(file, used, outside) in &oncall.file_counts {
+        metrics.files[file].rows_used = used;
+        metrics.files[file].rows_outside_period = outside;
+    }
     metrics
         .exceptions
         .extend(postmortems.exceptions.iter().cloned());
+    metrics.exceptions.extend(oncall.exceptions.iter().cloned());
     metrics::sort_exceptions(&mut metrics.exceptions);
-    Ok((metrics, postmortems))
+    Ok((metrics, postmortems, oncall))
 }
 
 /// The derived CSV files, in memory: (path under the output folder and in the bundle, bytes).
@@ -291,6 +301,8 @@ pub fn derived_files(
     m: &Metrics,
     i: &Ingested,
     p: &Postmortems,
+    o: &OnCallEvidence,
+    zone: chrono_tz::Tz,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let mut out = Vec::new();
     for name in crate::derived::FILES {
@@ -303,6 +315,14 @@ pub fn derived_files(
             "rejected_rows.csv" => crate::derived::write_rejected(i, &mut bytes),
             "inputs.csv" => crate::derived::write_inputs(m, i, &mut bytes),
             "postmortems.csv" => crate::derived::write_postmortems(p, i, &mut bytes),
+            "oncall_coverage.csv" => crate::derived::oncall::write_coverage(o, &mut bytes),
+            "oncall_gaps.csv" => crate::derived::oncall::write_gaps(o, &mut bytes),
+            "oncall_load.csv" => crate::derived::oncall::write_load(o, &mut bytes),
+            "oncall_overrides.csv" => crate::derived::oncall::write_overrides(o, &mut bytes),
+            "escalation_conformance.csv" => {
+                crate::derived::oncall::write_conformance(o, &mut bytes)
+            }
+            "admin_changes.csv" => crate::derived::oncall::write_changes(o, i, zone, &mut bytes),
             other => unreachable!("{other} is listed in derived::FILES but not written"),
         }
         .map_err(|e| Error::io("write", format!("derived/{name}"), e))?;
@@ -342,7 +362,11 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         .filter(|(_, _, is_link, _)| !is_link)
         .map(|(name, _, _, bytes)| (name.clone(), bytes))
         .collect();
-    if ingested.files.iter().all(|f| f.format.is_none()) {
+    if !ingested
+        .files
+        .iter()
+        .any(|f| f.format.is_some_and(|x| x.has_incidents()))
+    {
         // Postmortems alone are not enough: they are judged against incidents.
         return Err(Error::NoInput {
             path: args.input.clone(),
@@ -360,12 +384,13 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         period,
         p.timezone,
     )?;
-    let (metrics, postmortems) = evaluate(&ingested, &documents, p, period, as_of)?;
+    let (metrics, postmortems, oncall) = evaluate(&ingested, &documents, p, period, as_of)?;
     Ok(Loaded {
         policy,
         ingested,
         metrics,
         postmortems,
+        oncall,
         raw,
     })
 }

@@ -196,9 +196,9 @@ fn rebuild(files: &Files) -> Vec<Check> {
         let period = crate::config::period(Some(&p.period_from), Some(&p.period_to), None)?;
         let as_of = crate::config::as_of(Some(&p.as_of), None, period, policy.timezone)?;
         let documents = super::read_documents(&entries)?;
-        let (metrics, postmortems) =
+        let (metrics, postmortems, oncall) =
             super::evaluate(&ingested, &documents, &policy, period, as_of)?;
-        super::derived_files(&metrics, &ingested, &postmortems)
+        super::derived_files(&metrics, &ingested, &postmortems, &oncall, policy.timezone)
     })();
     let rebuilt = match result {
         Ok(r) => r,

@@ -15,12 +15,14 @@ use crate::error::{Error, Location};
 use crate::model::{Format, RejectedRow, SourceRef};
 use crate::policy::parse_timezone;
 
-type Object<'a> = BTreeMap<String, &'a RawValue>;
+pub type Object<'a> = BTreeMap<String, &'a RawValue>;
 
 /// What a JSON file turned out to be.
 pub enum JsonKind<'a> {
     /// Analytics pages: each page's `data` items and its `time_zone`.
     Analytics(Vec<(Vec<&'a RawValue>, Option<String>)>),
+    /// PagerDuty configuration responses (schedules, policies, audit records) of one kind.
+    Config(Format, Vec<(Object<'a>, &'a RawValue)>),
     /// Some other JSON document; the text says what its top-level keys were.
     Other(String),
 }
@@ -54,17 +56,45 @@ fn is_analytics_page<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
 pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> {
     // One document, or several one after another (NDJSON / concatenated pages).
     let mut pages: Vec<Object<'a>> = Vec::new();
+    let mut raw_pages: Vec<&'a RawValue> = Vec::new();
     for top in serde_json::Deserializer::from_str(text).into_iter::<&'a RawValue>() {
         let top = top.map_err(|e| json_error(path, &e))?;
         if let Ok(obj) = serde_json::from_str::<Object<'a>>(top.get()) {
             pages.push(obj);
-        } else if let Ok(list) = serde_json::from_str::<Vec<Object<'a>>>(top.get()) {
-            pages.extend(list);
+            raw_pages.push(top);
+        } else if let Ok(list) = serde_json::from_str::<Vec<&'a RawValue>>(top.get())
+            && let Ok(objects) = list
+                .iter()
+                .map(|v| serde_json::from_str::<Object<'a>>(v.get()))
+                .collect::<Result<Vec<_>, _>>()
+        {
+            pages.extend(objects);
+            raw_pages.extend(list);
         } else {
             return Ok(JsonKind::Other(
                 "JSON that is neither an object nor a list of objects".to_string(),
             ));
         }
+    }
+    if let Some(format) = pages.first().and_then(crate::oncall::read::kind) {
+        if let Some(other) = pages
+            .iter()
+            .find(|p| crate::oncall::read::kind(p) != Some(format))
+        {
+            let keys: Vec<&str> = other.keys().map(String::as_str).take(6).collect();
+            return Err(Error::InputInvalid {
+                location: Location::file(path),
+                reason: format!(
+                    "mixes a {} response with a page of keys `{}`; expected one kind of response per file",
+                    format.name(),
+                    keys.join("`, `")
+                ),
+            });
+        }
+        return Ok(JsonKind::Config(
+            format,
+            pages.into_iter().zip(raw_pages).collect(),
+        ));
     }
     let mut found = Vec::new();
     for page in &pages {
@@ -203,9 +233,13 @@ mod tests {
             JsonKind::Analytics(p) if p.len() == 1
         ));
         let audit = r#"{"records": [], "next_cursor": null}"#;
-        match recognise(Path::new("a.json"), audit).unwrap() {
-            JsonKind::Other(why) => assert!(why.contains("`next_cursor`, `records`"), "{why}"),
-            JsonKind::Analytics(_) => panic!("audit records are not analytics"),
+        assert!(matches!(
+            recognise(Path::new("a.json"), audit).unwrap(),
+            JsonKind::Config(Format::PdAuditRecords, p) if p.len() == 1
+        ));
+        match recognise(Path::new("a.json"), r#"{"users": [], "more": false}"#).unwrap() {
+            JsonKind::Other(why) => assert!(why.contains("`more`, `users`"), "{why}"),
+            _ => panic!("a users list is not an export auditpack reads"),
         }
         let err = recognise(Path::new("a.json"), "{\n  \"data\": [1,\n}")
             .err()

@@ -38,6 +38,8 @@ pub struct FileRead {
     pub timezone_assumed: Option<String>,
     /// Why the file is not used, when it is not an incident export.
     pub not_used_reason: Option<String>,
+    /// A PagerDuty configuration export (schedules, policies, audit records).
+    pub config: Option<crate::oncall::read::Export>,
 }
 
 impl FileRead {
@@ -68,6 +70,8 @@ pub struct Ingested {
     pub rejected: Vec<RejectedRow>,
     /// Data exceptions: conflicting duplicates, truncation, inconsistent timestamps.
     pub exceptions: Vec<Exception>,
+    /// PagerDuty configuration exports, in file order (file indexes set).
+    pub config: Vec<crate::oncall::read::Export>,
 }
 
 fn looks_like_json(text: &[u8]) -> bool {
@@ -134,6 +138,9 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error>
             analytics_json::JsonKind::Analytics(pages) => {
                 analytics_json::read(path, text, pages, zone)
             }
+            analytics_json::JsonKind::Config(format, pages) => {
+                Ok(crate::oncall::read::read(path, text, format, pages))
+            }
             analytics_json::JsonKind::Other(why) => Ok(FileRead::not_used(why)),
         };
     }
@@ -194,6 +201,10 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>) -> Ingested {
         file.timezone_assumed = read.timezone_assumed;
         file.not_used_reason = read.not_used_reason;
         out.files.push(file);
+        if let Some(mut export) = read.config {
+            export.set_file(index);
+            out.config.push(export);
+        }
         let set_file = |s: SourceRef| SourceRef { file: index, ..s };
         out.rejected
             .extend(read.rejected.into_iter().map(|r| RejectedRow {

@@ -333,6 +333,14 @@ fn exception_title(kind: ExceptionKind) -> &'static str {
         ExceptionKind::PostmortemAmbiguous => {
             "Postmortem documents with ambiguous incident references"
         }
+        ExceptionKind::OncallGap => "On-call gaps (nobody on call)",
+        ExceptionKind::OncallLongShift => "On-call shifts longer than the policy allows",
+        ExceptionKind::EscalationNonconformity => {
+            "Escalation policies not conforming to the policy"
+        }
+        ExceptionKind::EscalationLate => "Incidents that escalated later than the levels require",
+        ExceptionKind::OnCallTargetDeleted => "Deletions of on-call targets",
+        ExceptionKind::AuditTrailGap => "Days without audit-record coverage",
     }
 }
 

@@ -1,0 +1,555 @@
+/*!
+The PagerDuty configuration exports, recognised by their keys: `GET /schedules/{id}`
+(`schedule` with `final_schedule`), `GET /schedules/{id}/overrides` (`overrides`),
+`GET /oncalls` (`oncalls`), `GET /escalation_policies` (`escalation_policies`) and
+`GET /audit/records` (`records`). One response per file, or several (a JSON list of them, or
+one per line). Items whose timestamps cannot be read become rejected rows; nothing else here
+judges anything.
+*/
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::Location;
+use crate::ingest::FileRead;
+use crate::model::{Format, RejectedRow, SourceRef};
+
+type Object<'a> = BTreeMap<String, &'a RawValue>;
+
+/// Which configuration export a JSON page is, by its keys.
+pub fn kind(page: &Object<'_>) -> Option<Format> {
+    if let Some(s) = page.get("schedule") {
+        let inner: Object<'_> = serde_json::from_str(s.get()).ok()?;
+        return (inner.contains_key("final_schedule") || inner.contains_key("schedule_layers"))
+            .then_some(Format::PdSchedule);
+    }
+    if page.contains_key("escalation_policies") {
+        return Some(Format::PdEscalationPolicies);
+    }
+    if page.contains_key("oncalls") {
+        return Some(Format::PdOncalls);
+    }
+    if page.contains_key("overrides") {
+        return Some(Format::PdOverrides);
+    }
+    if page.contains_key("records")
+        && (page.contains_key("next_cursor")
+            || serde_json::from_str::<Vec<Object<'_>>>(page["records"].get())
+                .is_ok_and(|r| r.first().is_none_or(|o| o.contains_key("execution_time"))))
+    {
+        return Some(Format::PdAuditRecords);
+    }
+    None
+}
+
+/// A reference to another object (`{id, type, summary}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Reference {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub summary: String,
+}
+
+impl Reference {
+    /// The summary, else the id.
+    pub fn label(&self) -> &str {
+        if self.summary.is_empty() {
+            &self.id
+        } else {
+            &self.summary
+        }
+    }
+}
+
+/// One rendered on-call entry (final schedule, layer or override), or an on-call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub start: DateTime<FixedOffset>,
+    /// `None`: open-ended.
+    pub end: Option<DateTime<FixedOffset>>,
+    pub user: Reference,
+    pub source: SourceRef,
+}
+
+/// A schedule as `GET /schedules/{id}` renders it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub id: String,
+    pub name: String,
+    /// The schedule's zone name as exported (IANA or Rails).
+    pub time_zone: Option<String>,
+    /// `final_schedule.rendered_schedule_entries`: who is on call, overrides applied.
+    pub final_entries: Vec<Entry>,
+    /// Every layer's rendered entries (who was scheduled before overrides).
+    pub layer_entries: Vec<Entry>,
+    /// `overrides_subschedule.rendered_schedule_entries`.
+    pub override_entries: Vec<Entry>,
+    /// Input file index.
+    pub file: usize,
+}
+
+/// An override (`GET /schedules/{id}/overrides`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub id: String,
+    pub entry: Entry,
+}
+
+/// An on-call (`GET /oncalls`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnCall {
+    pub schedule: Option<Reference>,
+    pub escalation_policy: Reference,
+    pub level: i64,
+    /// Start and end are `None` for a permanent on-call (a user target).
+    pub start: Option<DateTime<FixedOffset>>,
+    pub end: Option<DateTime<FixedOffset>>,
+    pub user: Reference,
+    pub source: SourceRef,
+}
+
+/// One escalation rule (level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub delay_min: i64,
+    pub targets: Vec<Reference>,
+}
+
+/// An escalation policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationPolicy {
+    pub id: String,
+    pub name: String,
+    pub num_loops: i64,
+    pub rules: Vec<Rule>,
+    pub services: Vec<Reference>,
+    pub source: SourceRef,
+}
+
+/// A changed field of an audit record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct FieldChange {
+    pub name: String,
+    pub before_value: Option<serde_json::Value>,
+    pub value: Option<serde_json::Value>,
+}
+
+/// A changed reference list (members, targets) of an audit record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ReferenceChange {
+    pub name: String,
+    pub added: Vec<Reference>,
+    pub removed: Vec<Reference>,
+}
+
+/// How a change was made.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Method {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub truncated_token: Option<String>,
+    pub description: Option<String>,
+}
+
+/// One audit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: String,
+    pub execution_time: DateTime<FixedOffset>,
+    pub actors: Vec<Reference>,
+    pub method: Method,
+    pub root_resource: Reference,
+    pub action: String,
+    pub resource: Option<Reference>,
+    pub fields: Vec<FieldChange>,
+    pub references: Vec<ReferenceChange>,
+    pub source: SourceRef,
+}
+
+/// What one configuration file held.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Export {
+    Schedules(Vec<Schedule>),
+    Overrides(Vec<Override>),
+    Oncalls(Vec<OnCall>),
+    EscalationPolicies(Vec<EscalationPolicy>),
+    AuditRecords(Vec<AuditRecord>),
+}
+
+fn time(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s.trim()).map_err(|_| {
+        format!(
+            "`{s}` is not an RFC 3339 timestamp with an offset (e.g. 2025-03-01T09:00:00-05:00)"
+        )
+    })
+}
+
+struct Reader<'t> {
+    path: &'t Path,
+    text: &'t str,
+    out: FileRead,
+}
+
+impl<'t> Reader<'t> {
+    fn source(&self, item: &RawValue) -> SourceRef {
+        let offset = item.get().as_ptr() as usize - self.text.as_ptr() as usize;
+        SourceRef {
+            file: 0,
+            line: Location::at_offset(self.path, self.text.as_bytes(), offset).line,
+            start: offset,
+            end: offset + item.get().len(),
+        }
+    }
+
+    fn reject(&mut self, item: &RawValue, reason: String) {
+        let source = self.source(item);
+        self.out.rejected.push(RejectedRow {
+            source,
+            reason,
+            raw: item.get().chars().take(500).collect(),
+        });
+    }
+
+    /// `items` of a list under `key`; a missing or malformed list rejects the page.
+    fn list<'a>(&mut self, page: &Object<'a>, key: &str, whole: &'a RawValue) -> Vec<&'a RawValue> {
+        match page
+            .get(key)
+            .map(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()))
+        {
+            Some(Ok(items)) => items,
+            _ => {
+                self.out.rows_read += 1;
+                self.reject(whole, format!("`{key}` is not a list"));
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawEntry {
+    start: Option<String>,
+    end: Option<String>,
+    #[serde(default)]
+    user: Reference,
+}
+
+fn entry(r: &mut Reader<'_>, item: &RawValue) -> Option<Entry> {
+    r.out.rows_read += 1;
+    let raw: RawEntry = match serde_json::from_str(item.get()) {
+        Ok(e) => e,
+        Err(e) => {
+            r.reject(item, format!("not an on-call entry: {e}"));
+            return None;
+        }
+    };
+    let start = match raw.start.as_deref().map(time) {
+        Some(Ok(t)) => t,
+        Some(Err(why)) => {
+            r.reject(item, format!("`start`: {why}"));
+            return None;
+        }
+        None => {
+            r.reject(item, "`start` is missing".to_string());
+            return None;
+        }
+    };
+    let end = match raw.end.as_deref().map(time) {
+        Some(Ok(t)) if t < start => {
+            r.reject(item, "`end` is before `start`".to_string());
+            return None;
+        }
+        Some(Ok(t)) => Some(t),
+        Some(Err(why)) => {
+            r.reject(item, format!("`end`: {why}"));
+            return None;
+        }
+        None => None,
+    };
+    Some(Entry {
+        start,
+        end,
+        user: raw.user,
+        source: r.source(item),
+    })
+}
+
+fn entries_of(r: &mut Reader<'_>, sub: Option<&RawValue>) -> Vec<Entry> {
+    let Some(sub) = sub else { return Vec::new() };
+    let Ok(obj) = serde_json::from_str::<Object<'_>>(sub.get()) else {
+        return Vec::new();
+    };
+    let Some(list) = obj
+        .get("rendered_schedule_entries")
+        .and_then(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()).ok())
+    else {
+        return Vec::new();
+    };
+    list.into_iter().filter_map(|i| entry(r, i)).collect()
+}
+
+fn string(obj: &Object<'_>, key: &str) -> Option<String> {
+    obj.get(key)
+        .and_then(|v| serde_json::from_str::<Option<String>>(v.get()).ok())
+        .flatten()
+}
+
+/// Reads recognised pages of one kind. Rows are the entries, overrides, on-calls, policies
+/// or records.
+pub fn read(
+    path: &Path,
+    text: &str,
+    format: Format,
+    pages: Vec<(Object<'_>, &RawValue)>,
+) -> FileRead {
+    let mut r = Reader {
+        path,
+        text,
+        out: FileRead {
+            format: Some(format),
+            ..FileRead::default()
+        },
+    };
+    let export = match format {
+        Format::PdSchedule => {
+            let mut schedules = Vec::new();
+            for (page, whole) in &pages {
+                let Some(s) = page
+                    .get("schedule")
+                    .and_then(|s| serde_json::from_str::<Object<'_>>(s.get()).ok())
+                else {
+                    continue;
+                };
+                let final_entries = entries_of(&mut r, s.get("final_schedule").copied());
+                // Layer and override entries explain the final ones; they are not rows.
+                let before = (r.out.rows_read, r.out.rejected.len());
+                let mut layer_entries = Vec::new();
+                if let Some(layers) = s
+                    .get("schedule_layers")
+                    .and_then(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()).ok())
+                {
+                    for l in layers {
+                        layer_entries.extend(entries_of(&mut r, Some(l)));
+                    }
+                }
+                let override_entries = entries_of(&mut r, s.get("overrides_subschedule").copied());
+                r.out.rows_read = before.0;
+                r.out.rejected.truncate(before.1);
+                let _ = whole;
+                schedules.push(Schedule {
+                    id: string(&s, "id").unwrap_or_default(),
+                    name: string(&s, "name")
+                        .or_else(|| string(&s, "summary"))
+                        .unwrap_or_default(),
+                    time_zone: string(&s, "time_zone"),
+                    final_entries,
+                    layer_entries,
+                    override_entries,
+                    file: 0,
+                });
+            }
+            Export::Schedules(schedules)
+        }
+        Format::PdOverrides => {
+            let mut out = Vec::new();
+            for (page, whole) in &pages {
+                for item in r.list(page, "overrides", whole) {
+                    let id = serde_json::from_str::<Object<'_>>(item.get())
+                        .ok()
+                        .and_then(|o| string(&o, "id"))
+                        .unwrap_or_default();
+                    if let Some(e) = entry(&mut r, item) {
+                        out.push(Override { id, entry: e });
+                    }
+                }
+            }
+            Export::Overrides(out)
+        }
+        Format::PdOncalls => {
+            #[derive(Deserialize)]
+            struct RawOnCall {
+                #[serde(default)]
+                user: Reference,
+                schedule: Option<Reference>,
+                #[serde(default)]
+                escalation_policy: Reference,
+                escalation_level: Option<i64>,
+                start: Option<String>,
+                end: Option<String>,
+            }
+            let mut out = Vec::new();
+            for (page, whole) in &pages {
+                for item in r.list(page, "oncalls", whole) {
+                    r.out.rows_read += 1;
+                    let raw: RawOnCall = match serde_json::from_str(item.get()) {
+                        Ok(o) => o,
+                        Err(e) => {
+                            r.reject(item, format!("not an on-call: {e}"));
+                            continue;
+                        }
+                    };
+                    let parse = |v: &Option<String>| v.as_deref().map(time).transpose();
+                    let (start, end) = match (parse(&raw.start), parse(&raw.end)) {
+                        (Ok(s), Ok(e)) => (s, e),
+                        (Err(why), _) | (_, Err(why)) => {
+                            r.reject(item, why);
+                            continue;
+                        }
+                    };
+                    out.push(OnCall {
+                        schedule: raw.schedule.filter(|s| !s.id.is_empty()),
+                        escalation_policy: raw.escalation_policy,
+                        level: raw.escalation_level.unwrap_or(1),
+                        start,
+                        end,
+                        user: raw.user,
+                        source: r.source(item),
+                    });
+                }
+            }
+            Export::Oncalls(out)
+        }
+        Format::PdEscalationPolicies => {
+            #[derive(Deserialize)]
+            struct RawRule {
+                escalation_delay_in_minutes: Option<i64>,
+                #[serde(default)]
+                targets: Vec<Reference>,
+            }
+            #[derive(Deserialize)]
+            struct RawPolicy {
+                #[serde(default)]
+                id: String,
+                name: Option<String>,
+                summary: Option<String>,
+                #[serde(default)]
+                num_loops: Option<i64>,
+                #[serde(default)]
+                escalation_rules: Vec<RawRule>,
+                #[serde(default)]
+                services: Vec<Reference>,
+            }
+            let mut out = Vec::new();
+            for (page, whole) in &pages {
+                for item in r.list(page, "escalation_policies", whole) {
+                    r.out.rows_read += 1;
+                    match serde_json::from_str::<RawPolicy>(item.get()) {
+                        Ok(p) => out.push(EscalationPolicy {
+                            name: p.name.or(p.summary).unwrap_or_else(|| p.id.clone()),
+                            id: p.id,
+                            num_loops: p.num_loops.unwrap_or(0),
+                            rules: p
+                                .escalation_rules
+                                .into_iter()
+                                .map(|r| Rule {
+                                    delay_min: r.escalation_delay_in_minutes.unwrap_or(0),
+                                    targets: r.targets,
+                                })
+                                .collect(),
+                            services: p.services,
+                            source: r.source(item),
+                        }),
+                        Err(e) => r.reject(item, format!("not an escalation policy: {e}")),
+                    }
+                }
+            }
+            Export::EscalationPolicies(out)
+        }
+        Format::PdAuditRecords => {
+            #[derive(Deserialize, Default)]
+            #[serde(default)]
+            struct RawDetails {
+                resource: Option<Reference>,
+                fields: Vec<FieldChange>,
+                references: Vec<ReferenceChange>,
+            }
+            #[derive(Deserialize)]
+            struct RawRecord {
+                #[serde(default)]
+                id: String,
+                execution_time: String,
+                #[serde(default)]
+                actors: Vec<Reference>,
+                #[serde(default)]
+                method: Method,
+                #[serde(default)]
+                root_resource: Reference,
+                #[serde(default)]
+                action: String,
+                details: Option<RawDetails>,
+            }
+            let mut out = Vec::new();
+            for (page, whole) in &pages {
+                for item in r.list(page, "records", whole) {
+                    r.out.rows_read += 1;
+                    let raw: RawRecord = match serde_json::from_str(item.get()) {
+                        Ok(x) => x,
+                        Err(e) => {
+                            r.reject(item, format!("not an audit record: {e}"));
+                            continue;
+                        }
+                    };
+                    let execution_time = match time(&raw.execution_time) {
+                        Ok(t) => t,
+                        Err(why) => {
+                            r.reject(item, format!("`execution_time`: {why}"));
+                            continue;
+                        }
+                    };
+                    let details = raw.details.unwrap_or_default();
+                    out.push(AuditRecord {
+                        id: raw.id,
+                        execution_time,
+                        actors: raw.actors,
+                        method: raw.method,
+                        root_resource: raw.root_resource,
+                        action: raw.action,
+                        resource: details.resource,
+                        fields: details.fields,
+                        references: details.references,
+                        source: r.source(item),
+                    });
+                }
+            }
+            Export::AuditRecords(out)
+        }
+        _ => unreachable!("read is called with a configuration format"),
+    };
+    r.out.config = Some(export);
+    r.out
+}
+
+impl Export {
+    /// Sets the input file index of every item's source.
+    pub fn set_file(&mut self, file: usize) {
+        let fix = |s: &mut SourceRef| s.file = file;
+        match self {
+            Self::Schedules(list) => {
+                for s in list {
+                    s.file = file;
+                    for e in s
+                        .final_entries
+                        .iter_mut()
+                        .chain(&mut s.layer_entries)
+                        .chain(&mut s.override_entries)
+                    {
+                        fix(&mut e.source);
+                    }
+                }
+            }
+            Self::Overrides(list) => list.iter_mut().for_each(|o| fix(&mut o.entry.source)),
+            Self::Oncalls(list) => list.iter_mut().for_each(|o| fix(&mut o.source)),
+            Self::EscalationPolicies(list) => list.iter_mut().for_each(|p| fix(&mut p.source)),
+            Self::AuditRecords(list) => list.iter_mut().for_each(|r| fix(&mut r.source)),
+        }
+    }
+}
