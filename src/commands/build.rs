@@ -185,6 +185,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         &loaded.metrics,
         &loaded.ingested,
         &loaded.postmortems,
+        &loaded.oncall,
         &loaded.policy.policy,
         &params,
     );

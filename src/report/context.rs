@@ -9,6 +9,7 @@ use crate::derived::{fmt_pct, summary_cells};
 use crate::ingest::Ingested;
 use crate::metrics::{ALL, Metrics, SlaRow, SlaStatus, rfc3339};
 use crate::model::ExceptionKind;
+use crate::oncall::OnCallEvidence;
 use crate::policy::{Policy, Target, format_duration};
 use crate::postmortem::Postmortems;
 
@@ -50,6 +51,48 @@ pub struct ReportData {
     pub rejected_total: usize,
     pub rejected_shown: usize,
     pub postmortems: PostmortemView,
+    pub oncall: OnCallView,
+}
+
+/// The on-call, escalation and admin-trail sections.
+#[derive(Debug, Serialize)]
+pub struct OnCallView {
+    pub has_schedules: bool,
+    pub has_policies: bool,
+    pub has_audit: bool,
+    /// Schedule, first level, covered %, covered, gaps, overrides, hand-offs/week.
+    pub coverage: Vec<Vec<String>>,
+    /// Per schedule: name, weekly covered % values and labels (first-level schedules).
+    pub charts: Vec<CoverageChart>,
+    /// Schedule, start, end, duration.
+    pub gaps: Vec<Vec<String>>,
+    /// Schedule, person, shifts, hours, off-hours hours.
+    pub load: Vec<Vec<String>>,
+    /// Schedule, start, end, on call, replaced.
+    pub overrides: Vec<Vec<String>>,
+    /// Policy, level, delay, cumulative, allowed, targets, findings.
+    pub conformance: Vec<Vec<String>>,
+    pub nonconformities: usize,
+    /// Incidents with escalation counts, escalated, by timeout, escalated too late.
+    pub escalation: Option<(usize, usize, usize, usize)>,
+    pub services_without_policy: Vec<String>,
+    /// Resource type and its counts per month (months of the period), then the total.
+    pub change_months: Vec<String>,
+    pub change_counts: Vec<(String, Vec<usize>, usize)>,
+    /// Time, resource type, resource, action, actor, method, changes, flags.
+    pub changes: Vec<Vec<String>>,
+    pub changes_total: usize,
+    pub changes_by_token: usize,
+    pub target_deletions: usize,
+    /// Uncovered audit days, as text.
+    pub audit_gaps: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CoverageChart {
+    pub schedule: String,
+    pub values: Vec<f64>,
+    pub labels: Vec<String>,
 }
 
 /// The postmortem section: coverage per severity, the documents, their exceptions.
@@ -476,11 +519,283 @@ fn postmortem_view(
     }
 }
 
+/// The changes shown in the PDF (the CSV has all of them).
+pub const CHANGES_LIMIT: usize = 400;
+
+fn oncall_view(
+    o: &OnCallEvidence,
+    policy: &Policy,
+    m: &Metrics,
+    results: &mut Vec<Verdict>,
+) -> OnCallView {
+    let zone = policy.timezone;
+    let at = |t: DateTime<Utc>, z: chrono_tz::Tz| {
+        t.with_timezone(&z)
+            .format("%Y-%m-%d %H:%M:%S %:z")
+            .to_string()
+    };
+    let first: Vec<&crate::oncall::Coverage> =
+        o.coverage.iter().filter(|c| c.first_level).collect();
+    if o.has_schedules {
+        let covered: i64 = first.iter().map(|c| c.covered_s).sum();
+        let period: i64 = first.iter().map(|c| c.period_s).sum();
+        let gaps: usize = first.iter().map(|c| c.gaps.len()).sum();
+        results.push(Verdict {
+            text: format!(
+                "On-call coverage of first-level schedules: {:.2} % ({} gap{})",
+                if period == 0 {
+                    0.0
+                } else {
+                    100.0 * covered as f64 / period as f64
+                },
+                gaps,
+                if gaps == 1 { "" } else { "s" }
+            ),
+            target: "24/7, no gap".to_string(),
+            verdict: if first.is_empty() {
+                "not judged"
+            } else if gaps == 0 {
+                "met"
+            } else {
+                "not met"
+            }
+            .to_string(),
+        });
+    }
+    let nonconformities: usize = o
+        .conformance
+        .iter()
+        .map(|c| c.findings.len())
+        .sum::<usize>()
+        + o.services_without_policy.len();
+    if o.has_policies {
+        results.push(Verdict {
+            text: format!(
+                "Escalation policies conforming to the levels: {} of {} ({nonconformities} non-conformit{})",
+                o.conformance
+                    .iter()
+                    .filter(|c| c.level.is_none())
+                    .filter(|c| {
+                        o.conformance
+                            .iter()
+                            .filter(|x| x.policy == c.policy)
+                            .all(|x| x.findings.is_empty())
+                    })
+                    .count(),
+                o.conformance.iter().filter(|c| c.level.is_none()).count(),
+                if nonconformities == 1 { "y" } else { "ies" }
+            ),
+            target: "every policy".to_string(),
+            verdict: if nonconformities == 0 { "met" } else { "not met" }.to_string(),
+        });
+    }
+    let by_token = o
+        .changes
+        .iter()
+        .filter(|c| c.flags.contains(&"api_token"))
+        .count();
+    let deletions = o
+        .changes
+        .iter()
+        .filter(|c| c.flags.contains(&"on_call_target_deleted"))
+        .count();
+    if o.has_audit {
+        results.push(Verdict {
+            text: format!(
+                "Admin changes in the period: {} ({by_token} by API token, {deletions} deleting on-call targets); {} day(s) without audit records",
+                o.changes.len(),
+                o.audit_gaps.iter().map(|(a, b)| (*b - *a).num_days() + 1).sum::<i64>()
+            ),
+            target: "every day evidenced".to_string(),
+            verdict: if o.audit_gaps.is_empty() { "met" } else { "not met" }.to_string(),
+        });
+    }
+    let months = m.period.months();
+    let mut counts: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for c in &o.changes {
+        let row = counts
+            .entry(c.resource_type.clone())
+            .or_insert_with(|| vec![0; months.len()]);
+        if let Some(i) = months
+            .iter()
+            .position(|mm| *mm == crate::oncall::month_of(c, zone))
+        {
+            row[i] += 1;
+        }
+    }
+    OnCallView {
+        has_schedules: o.has_schedules,
+        has_policies: o.has_policies,
+        has_audit: o.has_audit,
+        coverage: o
+            .coverage
+            .iter()
+            .map(|c| {
+                vec![
+                    c.schedule.clone(),
+                    if c.first_level { "yes" } else { "no" }.to_string(),
+                    format!("{:.2} %", c.covered_pct()),
+                    format_duration(c.covered_s),
+                    c.gaps.len().to_string(),
+                    c.overrides.len().to_string(),
+                    format!("{:.2}", c.handoffs_per_week),
+                ]
+            })
+            .collect(),
+        charts: first
+            .iter()
+            .take(4)
+            .map(|c| CoverageChart {
+                schedule: c.schedule.clone(),
+                values: c
+                    .weekly
+                    .iter()
+                    .map(|(_, v)| (v * 100.0).round() / 100.0)
+                    .collect(),
+                labels: c
+                    .weekly
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (d, _))| {
+                        if i % 4 == 0 {
+                            d.format("%d %b").to_string()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        gaps: o
+            .coverage
+            .iter()
+            .flat_map(|c| {
+                c.gaps.iter().map(move |g| {
+                    vec![
+                        c.schedule.clone(),
+                        at(g.0, c.zone),
+                        at(g.1, c.zone),
+                        format_duration((g.1 - g.0).num_seconds()),
+                    ]
+                })
+            })
+            .collect(),
+        load: o
+            .loads
+            .iter()
+            .map(|(s, l)| {
+                vec![
+                    s.clone(),
+                    l.person.clone(),
+                    l.shifts.to_string(),
+                    format!("{:.1}", l.hours),
+                    format!("{:.1}", l.off_hours_hours),
+                ]
+            })
+            .collect(),
+        overrides: o
+            .coverage
+            .iter()
+            .flat_map(|c| {
+                c.overrides.iter().map(move |v| {
+                    vec![
+                        c.schedule.clone(),
+                        at(v.span.0, c.zone),
+                        at(v.span.1, c.zone),
+                        v.on_call.clone(),
+                        if v.replaced.is_empty() {
+                            "not in the export".to_string()
+                        } else {
+                            v.replaced.join(", ")
+                        },
+                    ]
+                })
+            })
+            .collect(),
+        conformance: o
+            .conformance
+            .iter()
+            .map(|c| {
+                let n = |v: Option<i64>| v.map(|x| format!("{x} min")).unwrap_or_default();
+                vec![
+                    c.policy.clone(),
+                    c.level
+                        .map(|l| format!("L{l}"))
+                        .unwrap_or_else(|| "policy".to_string()),
+                    n(c.delay_min),
+                    n(c.cumulative_min),
+                    n(c.allowed_min),
+                    c.targets.clone(),
+                    if c.findings.is_empty() {
+                        "conforms".to_string()
+                    } else {
+                        c.findings.join("; ")
+                    },
+                ]
+            })
+            .collect(),
+        nonconformities,
+        escalation: o
+            .escalation
+            .as_ref()
+            .map(|e| (e.with_counts, e.escalated, e.by_timeout, e.too_few.len())),
+        services_without_policy: o.services_without_policy.clone(),
+        change_months: months.iter().map(|mm| mm[5..].to_string()).collect(),
+        change_counts: counts
+            .into_iter()
+            .map(|(k, v)| {
+                let total = v.iter().sum();
+                (k, v, total)
+            })
+            .collect(),
+        changes: o
+            .changes
+            .iter()
+            .take(CHANGES_LIMIT)
+            .map(|c| {
+                let r = &c.record;
+                vec![
+                    r.execution_time
+                        .with_timezone(&Utc)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    c.resource_type.clone(),
+                    r.resource
+                        .as_ref()
+                        .unwrap_or(&r.root_resource)
+                        .label()
+                        .to_string(),
+                    r.action.clone(),
+                    crate::oncall::actor(r),
+                    crate::oncall::method(r),
+                    c.changes.clone(),
+                    c.flags.join(" "),
+                ]
+            })
+            .collect(),
+        changes_total: o.changes.len(),
+        changes_by_token: by_token,
+        target_deletions: deletions,
+        audit_gaps: o
+            .audit_gaps
+            .iter()
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a} to {b}")
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Builds the report data.
 pub fn build(
     metrics: &Metrics,
     ingested: &Ingested,
     postmortems: &Postmortems,
+    oncall: &OnCallEvidence,
     policy: &Policy,
     params: &ReportParams,
 ) -> ReportData {
@@ -520,6 +835,7 @@ pub fn build(
         }
     }
     let postmortems = postmortem_view(postmortems, ingested, &mut results);
+    let oncall = oncall_view(oncall, policy, m, &mut results);
 
     let by_kind: Vec<(String, usize)> = m
         .exception_counts()
@@ -801,5 +1117,6 @@ pub fn build(
         rejected_total: ingested.rejected.len(),
         rejected_shown,
         postmortems,
+        oncall,
     }
 }

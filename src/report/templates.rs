@@ -41,6 +41,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/postmortems.typ.j2"),
     ),
     (
+        "oncall.typ.j2",
+        include_str!("../../report-templates/oncall.typ.j2"),
+    ),
+    (
         "exceptions.typ.j2",
         include_str!("../../report-templates/exceptions.typ.j2"),
     ),
