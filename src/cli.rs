@@ -214,6 +214,11 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub postmortems: bool,
 
+    /// Also write PagerDuty configuration exports under DIR/pagerduty/: the on-call schedule
+    /// and its overrides, the escalation policies and a year of audit records
+    #[arg(long)]
+    pub config_exports: bool,
+
     /// Random seed; the same seed gives the same bytes
     #[arg(long, default_value_t = 7)]
     pub seed: u64,

@@ -5,6 +5,7 @@
 //! start, a bad month (the eighth) and a recovery. Unless `clean`, a few rows are broken
 //! the way real exports break (bad timestamps, overlapping pages, unknown priorities).
 
+pub mod config;
 pub mod postmortems;
 
 use std::fmt::Write as _;
@@ -216,10 +217,14 @@ pub fn generate(spec: &Spec) -> (Vec<SynthIncident>, DateTime<Utc>) {
         if rng.random_bool(0.01) {
             description.push_str("\nSee runbook: https://wiki.example.com/runbooks/triage");
         }
-        let escalations = match tta {
-            Some(a) if a > 300 => (a / 600).clamp(1, 3),
-            _ => 0,
+        // Timeout escalations as the service's escalation policy makes them (see
+        // synth::config): Tier 1 hands over at 5, 10 and 20 minutes, Tier 2 at 15 and 30.
+        let handovers: &[i64] = if SERVICES[service].2.ends_with("Tier 1") {
+            &[300, 600, 1200]
+        } else {
+            &[900, 1800]
         };
+        let escalations = tta.map_or(0, |a| handovers.iter().filter(|&&h| a > h).count() as i64);
         out.push(SynthIncident {
             id: id_for(k as u64 + spec.seed.wrapping_mul(1_000_003)),
             number,

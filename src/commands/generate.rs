@@ -76,6 +76,9 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
             json_pages(&second, &mut files);
         }
     }
+    if args.config_exports {
+        files.extend(synth::config::generate(&spec));
+    }
     if args.postmortems {
         for doc in synth::postmortems::generate(&incidents, zone, args.seed) {
             let bytes = match doc.body {

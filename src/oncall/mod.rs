@@ -688,6 +688,8 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
         let (Some(total), Some(timeouts)) = (i.escalation_count, i.timeout_escalation_count) else {
             continue;
         };
+        // Only high-urgency incidents page and escalate by the clock on every account.
+        let pages = i.urgency.as_deref() == Some("high");
         check.with_counts += 1;
         check.escalated += usize::from(total > 0);
         check.by_timeout += usize::from(timeouts > 0);
@@ -699,7 +701,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             .take(policy.escalation_levels.len().saturating_sub(1))
             .filter(|&&l| waited > l as f64)
             .count() as i64;
-        if timeouts < expected {
+        if pages && timeouts < expected {
             check.too_few.push((r.incident, expected, timeouts));
         }
     }
@@ -722,8 +724,9 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
                 .map(|r| r.severity.clone()),
             kind: ExceptionKind::EscalationLate,
             detail: format!(
-                "unacknowledged for {}: the policy's levels call for {expected} timeout escalation(s); the export shows {got}",
-                format_duration(i.tta_s.or(i.ttr_s).unwrap_or(0.0).round() as i64)
+                "unacknowledged for {}: the policy's levels call for {expected} timeout escalation(s); the export shows {got} (escalation policy `{}`)",
+                format_duration(i.tta_s.or(i.ttr_s).unwrap_or(0.0).round() as i64),
+                i.escalation_policy.as_deref().unwrap_or("none")
             ),
             facts: None,
         });

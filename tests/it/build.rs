@@ -380,6 +380,12 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
         "rejected_rows.csv",
         "inputs.csv",
         "postmortems.csv",
+        "oncall_coverage.csv",
+        "oncall_gaps.csv",
+        "oncall_load.csv",
+        "oncall_overrides.csv",
+        "escalation_conformance.csv",
+        "admin_changes.csv",
     ] {
         assert_eq!(
             fs::read(derived(&a, name)).unwrap(),
@@ -391,7 +397,15 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
     let (documents, exports): (Vec<_>, Vec<_>) = inputs
         .iter()
         .partition(|f| f["format"].starts_with("postmortem-"));
-    assert_eq!(exports.len(), 2);
+    assert_eq!(
+        exports
+            .iter()
+            .filter(|f| f["format"].starts_with("analytics-"))
+            .count(),
+        2
+    );
+    // The schedule, its overrides, the escalation policies and twelve monthly audit files.
+    assert_eq!(exports.len(), 2 + 3 + 12);
     assert!(documents.len() > 250, "{} documents", documents.len());
     for f in &exports {
         let n = |c: &str| f[c].parse::<u64>().unwrap();
@@ -431,6 +445,28 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
     );
     assert_eq!(status("ok") + 5, pm.len());
     assert!(pm.iter().any(|r| r["date_source"] == "pdf:CreationDate"));
+    // And its on-call setup: one 4-hour gap, Tier 2 not conforming, ten days of September
+    // without audit records.
+    let gaps = read_csv(&derived(&a, "oncall_gaps.csv"));
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(gaps[0]["start"], "2025-07-14T22:00:00-04:00");
+    assert_eq!(gaps[0]["duration_s"], "14400");
+    let conformance = read_csv(&derived(&a, "escalation_conformance.csv"));
+    let conforms = |p: &str, level: &str| {
+        conformance
+            .iter()
+            .find(|r| r["escalation_policy"] == p && r["level"] == level)
+            .map(|r| r["conforms"].clone())
+            .unwrap()
+    };
+    assert_eq!(conforms("Production - Tier 1", "2"), "true");
+    assert_eq!(conforms("Production - Tier 2", ""), "false");
+    let exceptions = read_csv(&derived(&a, "exceptions.csv"));
+    assert!(exceptions.iter().any(|e| {
+        e["kind"] == "audit_trail_gap"
+            && e["detail"]
+                .starts_with("no audit-record file spans 2025-09-01 to 2025-09-10 (10 days)")
+    }));
 }
 
 #[test]

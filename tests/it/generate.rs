@@ -21,6 +21,7 @@ fn sample_data_is_what_the_generator_writes() {
             "--out",
             "gen",
             "--postmortems",
+            "--config-exports",
         ])
         .output()
         .unwrap();
