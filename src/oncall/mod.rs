@@ -557,25 +557,45 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
         .map(|t| t.id.as_str())
         .collect();
 
-    // Coverage: exported schedules; else on-calls at level 1 grouped by schedule.
+    // Coverage: exported schedules (the pages of one schedule, e.g. one file per month,
+    // taken together; repeated entries count once); else on-calls at level 1.
     let mut seen = BTreeSet::new();
     for s in &schedules {
         if !seen.insert(s.id.clone()) {
             continue;
         }
+        let pages: Vec<&&Schedule> = schedules.iter().filter(|x| x.id == s.id).collect();
+        let gather = |pick: fn(&Schedule) -> &Vec<Entry>| {
+            let mut all: Vec<Entry> = Vec::new();
+            for p in &pages {
+                for e in pick(p) {
+                    if !all
+                        .iter()
+                        .any(|x| x.start == e.start && x.end == e.end && x.user.id == e.user.id)
+                    {
+                        all.push(e.clone());
+                    }
+                }
+            }
+            all
+        };
+        let final_entries = gather(|s| &s.final_entries);
+        let layer_entries = gather(|s| &s.layer_entries);
+        let mut ov = gather(|s| &s.override_entries);
         let zone_s = s
             .time_zone
             .as_deref()
             .and_then(parse_timezone)
             .unwrap_or(zone);
-        // Overrides from `/overrides` files that match this schedule's override entries.
-        let mut ov: Vec<Entry> = s.override_entries.clone();
+        // Overrides from `/overrides` files (which do not name their schedule) count when
+        // there is one schedule.
+        let single = schedules.iter().all(|x| x.id == s.id);
         for o in &overrides {
             let e = &o.entry;
             let dup = ov
                 .iter()
                 .any(|x| x.start == e.start && x.end == e.end && x.user.id == e.user.id);
-            if !dup && schedules.len() == 1 {
+            if !dup && single {
                 ov.push(e.clone());
             }
         }
@@ -584,8 +604,8 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             &s.id,
             zone_s,
             first_level.is_empty() || first_level.contains(s.id.as_str()),
-            &s.final_entries,
-            &s.layer_entries,
+            &final_entries,
+            &layer_entries,
             &ov,
             window,
         ));

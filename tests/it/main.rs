@@ -9,6 +9,7 @@ mod bundle;
 mod errors;
 mod formats;
 mod generate;
+mod oncall;
 mod postmortems;
 mod report;
 mod stats;
