@@ -175,11 +175,7 @@ pub fn write_changes<W: Write>(
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             oncall::month_of(c, zone),
             c.resource_type.clone(),
-            r.resource
-                .as_ref()
-                .unwrap_or(&r.root_resource)
-                .label()
-                .to_string(),
+            c.resource().to_string(),
             r.action.clone(),
             oncall::actor(r),
             oncall::method(r),

@@ -387,6 +387,17 @@ fn value_text(v: &Option<serde_json::Value>) -> String {
     }
 }
 
+impl AdminChange {
+    /// The changed object's name: `details.resource`, else `root_resource`.
+    pub fn resource(&self) -> &str {
+        self.record
+            .resource
+            .as_ref()
+            .unwrap_or(&self.record.root_resource)
+            .label()
+    }
+}
+
 /// Describes and flags one record.
 pub fn admin_change(record: &AuditRecord) -> AdminChange {
     let resource = record.resource.as_ref().unwrap_or(&record.root_resource);
@@ -780,11 +791,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
                 "{} {} `{}` by {} ({}) at {}: {}",
                 c.record.action,
                 c.resource_type,
-                c.record
-                    .resource
-                    .as_ref()
-                    .unwrap_or(&c.record.root_resource)
-                    .label(),
+                c.resource(),
                 actor(&c.record),
                 method(&c.record),
                 c.record

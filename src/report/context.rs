@@ -760,11 +760,7 @@ fn oncall_view(
                         .format("%Y-%m-%d %H:%M")
                         .to_string(),
                     c.resource_type.clone(),
-                    r.resource
-                        .as_ref()
-                        .unwrap_or(&r.root_resource)
-                        .label()
-                        .to_string(),
+                    c.resource().to_string(),
                     r.action.clone(),
                     crate::oncall::actor(r),
                     crate::oncall::method(r),

@@ -37,15 +37,7 @@ pub fn render(
     let document = compiled
         .output
         .map_err(|errors| diagnostic_error(&world, templates, &errors))?;
-    let timestamp = Datetime::from_ymd_hms(
-        as_of.year(),
-        as_of.month() as u8,
-        as_of.day() as u8,
-        as_of.hour() as u8,
-        as_of.minute() as u8,
-        as_of.second() as u8,
-    )
-    .ok_or_else(|| Error::Report(format!("as-of {as_of} is not a typst date")))?;
+    let timestamp = typst_datetime(as_of)?;
     let options = PdfOptions {
         // A stable identity: the same evidence gets the same document id.
         ident: Smart::Custom(format!(
@@ -63,6 +55,19 @@ pub fn render(
         .map_err(|errors| diagnostic_error(&world, templates, &errors))
 }
 
+/// An instant as a typst date and time (UTC, to the second).
+fn typst_datetime(t: DateTime<Utc>) -> Result<Datetime, Error> {
+    Datetime::from_ymd_hms(
+        t.year(),
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    )
+    .ok_or_else(|| Error::Report(format!("{t} is not a typst date")))
+}
+
 /// Typesets one typst document (no templates, no data) to a plain PDF dated `created`:
 /// the postmortem PDFs of `auditpack generate`. `files` are served by virtual path.
 pub fn typeset(
@@ -71,18 +76,7 @@ pub fn typeset(
     created: DateTime<Utc>,
     ident: &str,
 ) -> Result<Vec<u8>, Error> {
-    let date = |t: DateTime<Utc>| {
-        Datetime::from_ymd_hms(
-            t.year(),
-            t.month() as u8,
-            t.day() as u8,
-            t.hour() as u8,
-            t.minute() as u8,
-            t.second() as u8,
-        )
-        .ok_or_else(|| Error::Report(format!("{t} is not a typst date")))
-    };
-    let today = date(created)?;
+    let today = typst_datetime(created)?;
     let world = ReportWorld::new(vec![("/main.typ".to_string(), source)], files, today);
     let fail = |errors: &[SourceDiagnostic]| {
         Error::Report(errors.first().map_or_else(
