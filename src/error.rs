@@ -83,8 +83,8 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// Nothing usable was found in the inputs.
-    #[error("no incident export found in `{}`", path.display())]
-    NoInput { path: PathBuf },
+    #[error("no incident export found in `{}`: {looked}", path.display())]
+    NoInput { path: PathBuf, looked: String },
     /// The statistics engine failed; this is a bug in auditpack, not in the input.
     #[error("statistics engine failed: {0}")]
     Polars(#[from] polars::prelude::PolarsError),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod derived;
 pub mod error;
 pub mod ingest;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod oncall;

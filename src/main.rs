@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    auditpack::interrupt::install();
     let argv: Vec<String> = std::env::args().collect();
     let cli = auditpack::cli::Cli::parse();
     let stdout = std::io::stdout();

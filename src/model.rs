@@ -116,6 +116,9 @@ pub fn add_seconds(t: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
     t + chrono::Duration::milliseconds((seconds * 1000.0).round() as i64)
 }
 
+/// The longest raw record text kept in `rejected_rows.csv` (bytes).
+pub const RAW_LIMIT: usize = 4096;
+
 /// A record's origin: index into the input file list, and the physical line where it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SourceRef {
@@ -130,13 +133,20 @@ pub struct SourceRef {
 }
 
 impl SourceRef {
-    /// The record's text in `file` (the whole file's bytes), without its line break.
+    /// The record's text in `file` (the whole file's bytes), without its line break; a
+    /// record over `RAW_LIMIT` bytes is cut there and says how long it is (the whole record
+    /// stays in the input file, which the bundle carries).
     pub fn raw(&self, file: &[u8]) -> String {
         let end = self.end.min(file.len());
         let start = self.start.min(end);
-        String::from_utf8_lossy(&file[start..end])
+        let cut = end.min(start + RAW_LIMIT);
+        let mut text = String::from_utf8_lossy(&file[start..cut])
             .trim_end_matches(['\r', '\n'])
-            .to_string()
+            .to_string();
+        if cut < end {
+            text.push_str(&format!(" … [{} bytes in all]", end - start));
+        }
+        text
     }
 }
 

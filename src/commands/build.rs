@@ -20,6 +20,12 @@ pub struct Staging {
     out: PathBuf,
 }
 
+impl Drop for Staging {
+    fn drop(&mut self) {
+        crate::interrupt::unregister(self.dir.path());
+    }
+}
+
 impl Staging {
     /// A staging folder next to `out` (same filesystem, so the final renames are atomic).
     pub fn new(out: &Path) -> Result<Self, Error> {
@@ -32,6 +38,7 @@ impl Staging {
             .prefix(".auditpack-staging-")
             .tempdir_in(&parent)
             .map_err(|e| Error::io("create a staging folder in", &parent, e))?;
+        crate::interrupt::register(dir.path());
         Ok(Self {
             dir,
             out: out.to_path_buf(),
@@ -40,6 +47,9 @@ impl Staging {
 
     /// Path of `rel` inside the staging folder, with its parent folders created.
     pub fn path(&self, rel: &str) -> Result<PathBuf, Error> {
+        if crate::interrupt::interrupted() {
+            return Err(Error::Usage("interrupted".to_string()));
+        }
         let p = self.dir.path().join(rel);
         if let Some(parent) = p.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;

@@ -331,6 +331,37 @@ pub fn derived_files(
     Ok(out)
 }
 
+/// Why no incident row is usable, file by file: a header only, or every row rejected (with
+/// the first reason).
+fn no_rows(ingested: &Ingested) -> String {
+    let mut parts = Vec::new();
+    for (index, f) in ingested.files.iter().enumerate() {
+        if !f.format.is_some_and(|x| x.has_incidents()) {
+            continue;
+        }
+        let rejected: Vec<&crate::model::RejectedRow> = ingested
+            .rejected
+            .iter()
+            .filter(|r| r.source.file == index)
+            .collect();
+        parts.push(match rejected.first() {
+            None => format!("`{}` has a header and no rows", f.name),
+            Some(first) => format!(
+                "`{}`: {} rows read, {} rejected (first, line {}: {})",
+                f.name,
+                f.rows_read,
+                rejected.len(),
+                first.source.line,
+                first.reason
+            ),
+        });
+    }
+    format!(
+        "no usable incident rows: {}; every rejected row is listed with `build` in derived/rejected_rows.csv (or pass `--from` and `--to` to report an empty period)",
+        parts.join("; ")
+    )
+}
+
 /// Reads the inputs and computes the metrics.
 pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
     let policy = load_policy(args)?;
@@ -368,9 +399,40 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         .any(|f| f.format.is_some_and(|x| x.has_incidents()))
     {
         // Postmortems alone are not enough: they are judged against incidents.
+        let looked: Vec<String> = ingested
+            .files
+            .iter()
+            .take(5)
+            .map(|f| {
+                format!(
+                    "`{}` ({})",
+                    f.name,
+                    f.not_used_reason.as_deref().unwrap_or(match f.format {
+                        Some(x) => x.name(),
+                        None => "not an incidents export",
+                    })
+                )
+            })
+            .collect();
         return Err(Error::NoInput {
             path: args.input.clone(),
+            looked: if looked.is_empty() {
+                "the folder has no files".to_string()
+            } else {
+                format!(
+                    "looked at {}{}",
+                    looked.join(", "),
+                    if ingested.files.len() > 5 {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                )
+            },
         });
+    }
+    if ingested.incidents.is_empty() && (args.from.is_none() || args.to.is_none()) {
+        return Err(Error::Usage(no_rows(&ingested)));
     }
     let p = &policy.policy;
     let period = config::period(

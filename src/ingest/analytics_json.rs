@@ -71,6 +71,18 @@ pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> 
             pages.extend(objects);
             raw_pages.extend(list);
         } else {
+            // serde_json stops at 128 levels; no export nests that deep.
+            if let Err(e) = serde_json::from_str::<Value>(top.get())
+                && e.to_string().contains("recursion limit")
+            {
+                let offset = top.get().as_ptr() as usize - text.as_ptr() as usize;
+                let at = Location::at_offset(path, text.as_bytes(), offset);
+                return Err(Error::InputInvalid {
+                    location: Location::new(path, at.line + e.line() as u64 - 1, e.column() as u64),
+                    reason: "JSON nested more than 128 levels deep; expected a PagerDuty export"
+                        .to_string(),
+                });
+            }
             return Ok(JsonKind::Other(
                 "JSON that is neither an object nor a list of objects".to_string(),
             ));

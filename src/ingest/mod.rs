@@ -155,6 +155,24 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error>
         }
     };
     match csv_export::recognise(path, &header)? {
+        // An export in another encoding is wrong as a whole, not row by row.
+        Some(_) if std::str::from_utf8(text).is_err() => {
+            let offset = std::str::from_utf8(text)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            let byte = text[offset];
+            let latin = if byte >= 0xA0 || (0x80..0xA0).contains(&byte) {
+                "; it looks like Latin-1 or Windows-1252"
+            } else {
+                ""
+            };
+            Err(Error::InputInvalid {
+                location: Location::at_offset(path, &bytes[base..], offset),
+                reason: format!(
+                    "byte 0x{byte:02X} is not UTF-8{latin}: re-save the export as UTF-8"
+                ),
+            })
+        }
         Some(h) => {
             let mut read = csv_export::read(path, text, base, h, zone)?;
             if read.format == Some(Format::ClassicCsv) && read.rows_read == CLASSIC_ROW_CAP {

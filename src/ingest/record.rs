@@ -81,6 +81,10 @@ pub struct RecordRules {
 /// Largest tolerated gap between `resolved_at - created_at` and `seconds_to_resolve`.
 const RESOLVE_TOLERANCE_S: f64 = 60.0;
 
+/// The longest field kept (bytes). PagerDuty titles stop at 1,024 characters; a longer
+/// field is a damaged or hostile row, and would swell every output.
+pub const MAX_FIELD_BYTES: usize = 65_536;
+
 /// Builds an incident from a record's fields. `get` returns the trimmed text of a field,
 /// `None` when the column is absent or the cell is empty (or null).
 pub fn build_incident<'a>(
@@ -89,6 +93,17 @@ pub fn build_incident<'a>(
     rules: &RecordRules,
 ) -> Result<(Incident, Option<Exception>), String> {
     let col = rules.column_name;
+    for f in Field::ALL {
+        if let Some(v) = get(f)
+            && v.len() > MAX_FIELD_BYTES
+        {
+            return Err(format!(
+                "column `{}` holds {} bytes; at most {MAX_FIELD_BYTES} expected",
+                col(f),
+                v.len()
+            ));
+        }
+    }
     let text = |f: Field| get(f).map(str::to_string);
     let Some(id) = text(Field::Id) else {
         return Err(format!(

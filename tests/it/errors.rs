@@ -106,7 +106,7 @@ fn nothing_recognised() {
     exit_code: 2
     ----- stdout -----
     ----- stderr -----
-    error: no incident export found in `in`
+    error: no incident export found in `in`: looked at `notes.txt` (not an incidents export (no `id`, `created_at` and `seconds_to_first_ack` header))
     hint: put the PagerDuty incidents export (Analytics CSV or JSON, or the classic incidents.csv) in that folder
     ");
 }

@@ -1,0 +1,271 @@
+//! Hostile and broken input. `tests/bad-inputs/` holds one case a file with its expected
+//! outcome in `<file>.expected` (`exit N`, then `stderr <text>` or `rejected <text>`); the
+//! cases too big or too odd to commit (a 10 MB field, 10,000 columns, a symbolic link out of
+//! the folder, an unreadable file, a full disk, an unwritable output folder, Ctrl-C) are made
+//! here. Every case: the message names the file, nothing panics, and a failed build leaves
+//! no output and no staging folder.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::{auditpack, build, derived, read_csv, tool};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-inputs")
+}
+
+/// No `out` and no staging folder left in the build's temp folder.
+fn assert_nothing_left(tmp: &Path, case: &str) {
+    let left: Vec<String> = fs::read_dir(tmp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n == "out" || n.starts_with(".auditpack-staging"))
+        .collect();
+    assert!(left.is_empty(), "{case}: left behind {left:?}");
+}
+
+fn assert_no_panic(stderr: &str, case: &str) {
+    assert!(!stderr.contains("panicked"), "{case} panicked: {stderr}");
+}
+
+const HEADER: &str = "id,incident_number,description,created_at,resolved_at,status,urgency,priority_name,service_name,seconds_to_first_ack,seconds_to_resolve";
+const GOOD: &str = "PA9,9,fine,2026-01-05T12:00:00,,resolved,high,P1,svc,60,600";
+
+#[test]
+fn every_committed_case_gives_its_expected_outcome() {
+    let mut cases: Vec<PathBuf> = fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "expected" && e != "md"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 12, "{cases:?}");
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let expected = fs::read_to_string(case.with_file_name(format!("{name}.expected"))).unwrap();
+        let mut lines = expected.lines();
+        let code: i32 = lines
+            .next()
+            .unwrap()
+            .strip_prefix("exit ")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let (where_, text) = lines.next().unwrap().split_once(' ').unwrap();
+        let (tmp, out) = build(&case, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_no_panic(&stderr, &name);
+        assert_eq!(out.status.code(), Some(code), "{name}: {stderr}");
+        match where_ {
+            "stderr" => {
+                assert!(
+                    stderr.contains(text),
+                    "{name}: expected {text:?} in {stderr}"
+                );
+                assert!(
+                    stderr.contains(&name),
+                    "{name}: the message does not name the file: {stderr}"
+                );
+                assert_nothing_left(tmp.path(), &name);
+            }
+            "rejected" => {
+                let rejected = read_csv(&derived(&tmp, "rejected_rows.csv"));
+                assert!(
+                    rejected
+                        .iter()
+                        .any(|r| r["reason"].contains(text) && r["source_file"] == name),
+                    "{name}: expected a rejected row with {text:?}: {rejected:?}"
+                );
+            }
+            other => panic!("{name}: unknown expectation `{other}`"),
+        }
+    }
+}
+
+#[test]
+fn a_10_mb_field_is_a_rejected_row_kept_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    let big = "x".repeat(10 << 20);
+    fs::write(
+        &file,
+        format!("{HEADER}\nPA1,1,{big},2026-01-05T10:00:00,,resolved,high,P1,svc,60,600\n{GOOD}\n"),
+    )
+    .unwrap();
+    let (tmp, out) = build(&file, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let rejected = read_csv(&derived(&tmp, "rejected_rows.csv"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(
+        rejected[0]["reason"],
+        "column `description` holds 10485760 bytes; at most 65536 expected"
+    );
+    assert!(rejected[0]["raw"].len() < 5000);
+    assert!(
+        rejected[0]["raw"].ends_with(" bytes in all]"),
+        "{}",
+        &rejected[0]["raw"][4000..]
+    );
+}
+
+#[test]
+fn ten_thousand_columns_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wide.csv");
+    let extra: Vec<String> = (0..9989).map(|i| format!("extra_{i}")).collect();
+    let blanks = ",".repeat(9989);
+    fs::write(
+        &file,
+        format!("{HEADER},{}\n{GOOD}{blanks}\n", extra.join(",")),
+    )
+    .unwrap();
+    let (tmp, out) = build(&file, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    assert_eq!(register.len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_out_of_the_folder_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("incidents.csv"),
+        format!("{HEADER}\n{GOOD}\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("passwd.csv")).unwrap();
+    let (tmp, out) = build(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    let link = inputs.iter().find(|r| r["file"] == "passwd.csv").unwrap();
+    assert_eq!(link["format"], "not_used");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("passwd.csv"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("symbolic link; not followed"));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_stops_the_run_naming_it() {
+    // Root reads any mode, so the unreadable file is a socket: it exists and cannot be read.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("incidents.csv"),
+        format!("{HEADER}\n{GOOD}\n"),
+    )
+    .unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("locked.csv")).unwrap();
+    let (tmp, out) = build(dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("locked.csv"), "{stderr}");
+    assert_no_panic(&stderr, "socket");
+    assert_nothing_left(tmp.path(), "socket");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_leaves_nothing_behind() {
+    let Some(sh) = tool("sh") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("incidents.csv");
+    fs::write(&input, format!("{HEADER}\n{GOOD}\n")).unwrap();
+    // A 64 KiB file-size limit: the report cannot be written (EFBIG, as ENOSPC would).
+    let exe = assert_cmd::cargo::cargo_bin("auditpack");
+    let out = std::process::Command::new(sh)
+        .current_dir(tmp.path())
+        .env_clear()
+        .arg("-c")
+        .arg("ulimit -f 128; trap '' XFSZ; exec \"$0\" build --input incidents.csv --out out")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("File too large") || stderr.contains("No space"),
+        "{stderr}"
+    );
+    assert_no_panic(&stderr, "full disk");
+    assert_nothing_left(tmp.path(), "full disk");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_folder_that_cannot_be_created_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("incidents.csv"),
+        format!("{HEADER}\n{GOOD}\n"),
+    )
+    .unwrap();
+    // Not even root may create folders in /proc.
+    let out = auditpack(tmp.path())
+        .args([
+            "build",
+            "--input",
+            "incidents.csv",
+            "--out",
+            "/proc/auditpack-out/evidence",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/proc/auditpack-out"), "{stderr}");
+    assert_no_panic(&stderr, "read-only output");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_in_the_middle_of_a_build_exits_130_and_leaves_nothing() {
+    let Some(kill) = tool("kill") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let generated = auditpack(tmp.path())
+        .args(["generate", "--incidents", "20000", "--out", "gen"])
+        .output()
+        .unwrap();
+    assert!(generated.status.success());
+    let exe = assert_cmd::cargo::cargo_bin("auditpack");
+    let child = std::process::Command::new(exe)
+        .current_dir(tmp.path())
+        .args(["build", "--input", "gen", "--out", "out"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the build has started writing (its staging folder exists).
+    let staging = || {
+        fs::read_dir(tmp.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".auditpack-staging")
+        })
+    };
+    let mut waited = 0;
+    while !staging() && waited < 60_000 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 10;
+    }
+    assert!(staging(), "the build never started writing");
+    let sent = std::process::Command::new(kill)
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_nothing_left(tmp.path(), "Ctrl-C");
+}
