@@ -12,6 +12,7 @@ mod formats;
 mod generate;
 mod oncall;
 mod postmortems;
+mod properties;
 mod report;
 mod stats;
 
