@@ -42,15 +42,23 @@ def main(folder, out):
     df = pd.read_csv(
         csv,
         encoding="utf-8-sig",
-        usecols=["id", "created_at", "priority_name", "seconds_to_first_ack", "seconds_to_resolve"],
+        usecols=["id", "created_at", "resolved_at", "priority_name", "seconds_to_first_ack", "seconds_to_resolve"],
         dtype={"id": str, "priority_name": str},
     )
     df = df.drop_duplicates("id", keep="first")
-    created = (
-        pd.to_datetime(df["created_at"])
-        .dt.tz_localize(in_zone, ambiguous=True, nonexistent="NaT")
-        .dt.tz_convert("UTC")
-    )
+
+    def utc(col):
+        return (
+            pd.to_datetime(df[col])
+            .dt.tz_localize(in_zone, ambiguous=True, nonexistent="NaT")
+            .dt.tz_convert("UTC")
+        )
+
+    # The same rejections as auditpack's for these files: resolved before created (a local
+    # time read as the earlier instant of a DST repeat can put it there).
+    resolved_at = utc("resolved_at")
+    df = df[~(resolved_at < utc("created_at"))]
+    created = utc("created_at")
     tta = df["seconds_to_first_ack"].astype(float)
     ttr = df["seconds_to_resolve"].astype(float)
     local = created.dt.tz_convert(zone)

@@ -743,16 +743,17 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             format!("service `{s}` has incidents in the period without an escalation policy"),
         ));
     }
+    let severity_of: std::collections::HashMap<usize, &str> = metrics
+        .register
+        .iter()
+        .map(|r| (r.incident, r.severity.as_str()))
+        .collect();
     for &(idx, expected, got) in &check.too_few {
         let i = &ingested.incidents[idx];
         ev.exceptions.push(Exception {
             incident_number: i.number,
             incident_id: Some(i.id.clone()),
-            severity: metrics
-                .register
-                .iter()
-                .find(|r| r.incident == idx)
-                .map(|r| r.severity.clone()),
+            severity: severity_of.get(&idx).map(|s| s.to_string()),
             kind: ExceptionKind::EscalationLate,
             detail: format!(
                 "unacknowledged for {}: the policy's levels call for {expected} timeout escalation(s); the export shows {got} (escalation policy `{}`)",
