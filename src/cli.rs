@@ -41,6 +41,8 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Write realistic synthetic PagerDuty exports (the generator behind sample-data/)
     Generate(GenerateArgs),
+    /// Draw a reproducible random sample of a bundle's incidents for testing, with a request list
+    Sample(SampleArgs),
     /// Internal: read one PDF on stdin, write its text as JSON (the bounded postmortem reader)
     #[command(hide = true)]
     PdfText,
@@ -164,6 +166,60 @@ pub enum StatsFormat {
     Table,
     Csv,
     Json,
+}
+
+/// What `sample` draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Population {
+    /// Every incident of the period (derived/incident_register.csv)
+    Incidents,
+    /// Every incident-level exception (derived/exceptions.csv)
+    Exceptions,
+    /// The P1 and P2 incidents
+    P1p2,
+}
+
+/// `auditpack sample`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  auditpack sample --bundle evidence/evidence-bundle.zip --auto --stratify"
+)]
+pub struct SampleArgs {
+    /// The evidence bundle to sample (check it first with `auditpack verify`)
+    #[arg(long, value_name = "ZIP")]
+    pub bundle: PathBuf,
+
+    /// Sample size
+    #[arg(long, value_name = "N", conflicts_with = "auto")]
+    pub size: Option<usize>,
+
+    /// Size from the attribute-sampling table (zero expected deviations, 5 % risk)
+    #[arg(long)]
+    pub auto: bool,
+
+    /// Tolerable deviation rate for `--auto`, in percent (10: 29 items, 5: 59)
+    #[arg(long, value_name = "PCT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub tolerable_rate: u32,
+
+    /// Random seed; default: taken from the bundle's SHA-256 (printed and recorded)
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// Allocate the sample across severities in proportion (at least one each)
+    #[arg(long)]
+    pub stratify: bool,
+
+    /// What to draw from
+    #[arg(long, value_enum, default_value_t = Population::Incidents)]
+    pub population: Population,
+
+    /// Folder for sample.csv, request-list.csv and sample-parameters.txt
+    #[arg(long, value_name = "DIR", default_value = "sample")]
+    pub out: PathBuf,
+
+    /// Output format of the summary
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
 }
 
 /// `auditpack stats`.

@@ -37,6 +37,7 @@ pub fn run(
         Command::Verify(args) => commands::verify::run(&args, out),
         Command::Keygen(args) => commands::keygen::run(&args, out),
         Command::Generate(args) => commands::generate::run(&args, out),
+        Command::Sample(args) => commands::sample::run(&args, out),
         Command::PdfText => {
             postmortem::extract::child_main(&mut std::io::stdin().lock(), out)
                 .map_err(|e| Error::io("read", "a PDF on standard input", e))?;

@@ -14,6 +14,7 @@ mod oncall;
 mod postmortems;
 mod properties;
 mod report;
+mod sample;
 mod stats;
 
 use std::collections::BTreeMap;
