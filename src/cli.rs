@@ -43,6 +43,22 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Draw a reproducible random sample of a bundle's incidents for testing, with a request list
     Sample(SampleArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output
+    #[command(
+        after_help = "Example:\n  auditpack completions bash > /etc/bash_completion.d/auditpack"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output, or write one per command into a folder
+    #[command(after_help = "Example:\n  auditpack man | man -l -")]
+    Man {
+        /// Write auditpack.1 and auditpack-<command>.1 into this folder instead
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Internal: read one PDF on stdin, write its text as JSON (the bounded postmortem reader)
     #[command(hide = true)]
     PdfText,

@@ -38,6 +38,12 @@ pub fn run(
         Command::Keygen(args) => commands::keygen::run(&args, out),
         Command::Generate(args) => commands::generate::run(&args, out),
         Command::Sample(args) => commands::sample::run(&args, out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut cli::Cli::command(), "auditpack", out);
+            Ok(ExitStatus::Success)
+        }
+        Command::Man { out: dir } => commands::man::run(dir.as_deref(), out),
         Command::PdfText => {
             postmortem::extract::child_main(&mut std::io::stdin().lock(), out)
                 .map_err(|e| Error::io("read", "a PDF on standard input", e))?;

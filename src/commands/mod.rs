@@ -5,6 +5,7 @@ pub mod build;
 pub mod generate;
 pub mod init;
 pub mod keygen;
+pub mod man;
 pub mod sample;
 pub mod stats;
 pub mod verify;

@@ -121,3 +121,43 @@ fn init_writes_the_default_policy_and_refuses_to_overwrite() {
         .unwrap();
     assert!(out.status.success());
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definitions() {
+    let tmp = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = auditpack(tmp.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let text = String::from_utf8_lossy(&out.stdout);
+        for sub in ["build", "verify", "sample", "register-limit"] {
+            assert!(text.contains(sub), "{shell} completions lack {sub}");
+        }
+    }
+    let out = auditpack(tmp.path())
+        .args(["man", "--out", "man"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let page = fs::read_to_string(tmp.path().join("man/auditpack-build.1")).unwrap();
+    assert!(page.contains(".TH auditpack-build 1"), "{page}");
+    assert!(page.contains("register\\-limit"), "{page}");
+    assert!(!tmp.path().join("man/auditpack-pdf-text.1").exists());
+    let Some(groff) = crate::tool("groff") else {
+        return;
+    };
+    // groff renders it, with no warnings.
+    let rendered = std::process::Command::new(groff)
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(tmp.path().join("man/auditpack.1"))
+        .output()
+        .unwrap();
+    assert!(rendered.status.success());
+    assert!(
+        rendered.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+}
