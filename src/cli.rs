@@ -174,6 +174,11 @@ pub struct BuildArgs {
     /// Print only errors
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Also write the incident register workbook, derived/incident-register.xlsx (register,
+    /// SLA summary, monthly trends and exceptions sheets), in the output and the bundle
+    #[arg(long)]
+    pub xlsx: bool,
 }
 
 /// Output formats of `stats`.

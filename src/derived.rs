@@ -2,6 +2,7 @@
 //! no exponents, empty = null; percentages with 2 decimals, seconds with 1.
 
 pub mod oncall;
+pub mod xlsx;
 
 use std::io::Write;
 

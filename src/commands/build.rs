@@ -205,13 +205,21 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         pdf = bundle::pdfsign::sign_pdf(&pdf, pdf_key, cert, name, loaded.metrics.as_of)
             .map_err(|e| Error::Report(format!("cannot sign the PDF: {e}")))?;
     }
-    let derived = super::derived_files(
+    let mut derived = super::derived_files(
         &loaded.metrics,
         &loaded.ingested,
         &loaded.postmortems,
         &loaded.oncall,
         loaded.policy.policy.timezone,
     )?;
+    if args.xlsx {
+        let book = derived::xlsx::workbook(
+            &derived,
+            &loaded.policy.policy.organization,
+            loaded.metrics.as_of,
+        )?;
+        derived.push(("derived/incident-register.xlsx".to_string(), book));
+    }
 
     // The raw inputs move into the bundle: no second copy of large exports in memory.
     let mut entries: Vec<bundle::Entry> = std::mem::take(&mut loaded.raw)

@@ -494,3 +494,39 @@ fn a_failed_build_leaves_previous_outputs_and_no_staging_folder() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn xlsx_workbook_is_deterministic_and_holds_the_register() {
+    use std::io::Read;
+    let args = ["--xlsx", "--as-of", "2026-01-31T00:00:00Z"];
+    let (a, out) = build(&fixture("sla"), &args);
+    assert_success(&out);
+    let (b, _) = build(&fixture("sla"), &args);
+    let book = fs::read(derived(&a, "incident-register.xlsx")).unwrap();
+    assert_eq!(
+        book,
+        fs::read(derived(&b, "incident-register.xlsx")).unwrap()
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+    let mut text = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let workbook = text("xl/workbook.xml");
+    for sheet in ["Register", "SLA summary", "Monthly trends", "Exceptions"] {
+        assert!(
+            workbook.contains(&format!("name=\"{sheet}\"")),
+            "{workbook}"
+        );
+    }
+    let register = text("xl/worksheets/sheet1.xml");
+    assert!(register.contains("<pane ySplit=\"1\""), "frozen header row");
+    assert!(register.contains("<autoFilter ref=\"A1:"), "filters");
+    let strings = text("xl/sharedStrings.xml");
+    assert!(strings.contains("PA00001") && strings.contains("PU00011"));
+    // The bundle carries it too.
+    let zip_bytes = fs::read(a.path().join("out/evidence-bundle.zip")).unwrap();
+    let mut bundle = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+    assert!(bundle.by_name("derived/incident-register.xlsx").is_ok());
+}
