@@ -17,6 +17,7 @@ pub mod model;
 pub mod oncall;
 pub mod policy;
 pub mod postmortem;
+pub mod progress;
 pub mod report;
 pub mod synth;
 

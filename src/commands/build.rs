@@ -180,7 +180,8 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         }
         _ => None,
     };
-    let mut loaded = load(&args.input)?;
+    let progress = crate::progress::Progress::new(args.quiet);
+    let mut loaded = load(&args.input, &progress)?;
     let params = ReportParams {
         signed: signer.is_some(),
         prepared_by: args.prepared_by.clone(),
@@ -199,6 +200,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         &loaded.policy.policy,
         &params,
     );
+    progress.step("typesetting the report", None);
     let mut pdf = report::render(&data, &templates, assets, loaded.metrics.as_of)?;
     if let (Some(pdf_key), Some(cert)) = (&pdf_key, &certificate) {
         let name = signer.as_ref().map_or("", |k| k.name.as_str());
@@ -251,6 +253,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         manifest.key_id = Some(key.public().id());
         manifest.signer = Some(key.name.clone());
     }
+    progress.step("writing the bundle", None);
     let zip = bundle::write(
         entries,
         &manifest,
@@ -265,6 +268,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     staging.write(REPORT, |w| w.write_all(&pdf))?;
     staging.write(BUNDLE, |w| w.write_all(&zip))?;
     staging.commit()?;
+    progress.finish();
     if !args.quiet && signer.is_none() {
         eprintln!(
             "warning: `{}` is UNSIGNED (no `--key`): its SHA256SUMS proves integrity, not origin",

@@ -365,14 +365,23 @@ fn no_rows(ingested: &Ingested) -> String {
 }
 
 /// Reads the inputs and computes the metrics.
-pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
+pub fn load(args: &InputArgs, progress: &crate::progress::Progress) -> Result<Loaded, Error> {
     let policy = load_policy(args)?;
     let files = input_files(args, policy.path.as_deref())?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|(_, f)| fs::symlink_metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    progress.step(&format!("reading {} input files", files.len()), Some(total));
     let mut contents = Vec::with_capacity(files.len());
     for (name, full) in &files {
         let is_link = fs::symlink_metadata(full)
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false);
+        if let Ok(m) = fs::symlink_metadata(full) {
+            progress.advance(m.len());
+        }
         contents.push((
             name,
             full,
@@ -388,7 +397,9 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
             bytes: (!is_link).then_some(bytes.as_slice()),
         })
         .collect();
+    progress.step("parsing the exports", None);
     let ingested = ingest_all(&entries, &policy.policy)?;
+    progress.step("reading the postmortem documents", None);
     let documents = read_documents(&entries)?;
     let raw = contents
         .into_iter()
@@ -448,6 +459,7 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Error> {
         period,
         p.timezone,
     )?;
+    progress.step("computing the statistics", None);
     let (metrics, postmortems, oncall) = evaluate(&ingested, &documents, p, period, as_of)?;
     Ok(Loaded {
         policy,

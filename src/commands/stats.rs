@@ -12,7 +12,10 @@ use crate::metrics::{Metrics, SlaRow, rfc3339};
 
 /// Prints the SLA summary.
 pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let loaded = load(&args.input)?;
+    let loaded = {
+        let progress = crate::progress::Progress::new(false);
+        load(&args.input, &progress)?
+    };
     let m = &loaded.metrics;
     let io = |e| Error::io("write", "standard output", e);
     match args.format {

@@ -530,3 +530,36 @@ fn xlsx_workbook_is_deterministic_and_holds_the_register() {
     let mut bundle = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
     assert!(bundle.by_name("derived/incident-register.xlsx").is_ok());
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only() {
+    let Some(script) = crate::tool("script") else {
+        return;
+    };
+    let exe = assert_cmd::cargo::cargo_bin("auditpack");
+    let input = fixture("sla");
+    let run = |extra: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let cmd = format!(
+            "{} build --input {} --out out {extra}",
+            exe.display(),
+            input.display()
+        );
+        let out = std::process::Command::new(&script)
+            .current_dir(tmp.path())
+            .args(["-qec", &cmd, "/dev/null"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run("").contains("typesetting the report"));
+    assert!(!run("--quiet").contains("typesetting"));
+    // Piped (as every other test runs it): no progress at all.
+    let (_tmp, out) = build(&input, &[]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("typesetting"));
+}
