@@ -153,24 +153,20 @@ def main(folder, out):
             judged = int(g[c].isin(["met", "breach"]).sum())
             return str(met), pct(100.0 * met / judged if judged else None)
 
-        am, ap = sla("ack", ack_target)
-        rm, rp = sla("res", res_target)
+        def side(col, count, status, has, within):
+            met, pct_ = sla(status, has)
+            return {
+                count: str(int(g[col].notna().sum())),
+                f"{within}_within_sla": met,
+                f"{within}_within_sla_pct": pct_,
+                f"m{col}_s": sec(mean(col)),
+                **{f"{col}_p{int(p * 100)}_s": sec(q(col, p)) for p in (0.5, 0.9, 0.95)},
+            }
+
         return {
             "incidents": str(len(g)),
-            "acknowledged": str(int(g["tta"].notna().sum())),
-            "ack_within_sla": am,
-            "ack_within_sla_pct": ap,
-            "mtta_s": sec(mean("tta")),
-            "tta_p50_s": sec(q("tta", 0.5)),
-            "tta_p90_s": sec(q("tta", 0.9)),
-            "tta_p95_s": sec(q("tta", 0.95)),
-            "resolved": str(int(g["ttr"].notna().sum())),
-            "resolve_within_sla": rm,
-            "resolve_within_sla_pct": rp,
-            "mttr_s": sec(mean("ttr")),
-            "ttr_p50_s": sec(q("ttr", 0.5)),
-            "ttr_p90_s": sec(q("ttr", 0.9)),
-            "ttr_p95_s": sec(q("ttr", 0.95)),
+            **side("tta", "acknowledged", "ack", ack_target, "ack"),
+            **side("ttr", "resolved", "res", res_target, "resolve"),
         }
 
     kinds = [(s["name"], "ack_within" in s, "resolve_within" in s) for s in severities]
