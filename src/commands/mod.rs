@@ -368,20 +368,17 @@ fn no_rows(ingested: &Ingested) -> String {
 pub fn load(args: &InputArgs, progress: &crate::progress::Progress) -> Result<Loaded, Error> {
     let policy = load_policy(args)?;
     let files = input_files(args, policy.path.as_deref())?;
-    let total: u64 = files
+    // Each file's metadata once: whether it is a link (not followed) and its size.
+    let meta: Vec<Option<fs::Metadata>> = files
         .iter()
-        .filter_map(|(_, f)| fs::symlink_metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
+        .map(|(_, f)| fs::symlink_metadata(f).ok())
+        .collect();
+    let total: u64 = meta.iter().flatten().map(fs::Metadata::len).sum();
     progress.step(&format!("reading {} input files", files.len()), Some(total));
     let mut contents = Vec::with_capacity(files.len());
-    for (name, full) in &files {
-        let is_link = fs::symlink_metadata(full)
-            .map(|m| m.file_type().is_symlink())
-            .unwrap_or(false);
-        if let Ok(m) = fs::symlink_metadata(full) {
-            progress.advance(m.len());
-        }
+    for ((name, full), meta) in files.iter().zip(&meta) {
+        let is_link = meta.as_ref().is_some_and(|m| m.file_type().is_symlink());
+        progress.advance(meta.as_ref().map_or(0, fs::Metadata::len));
         contents.push((
             name,
             full,

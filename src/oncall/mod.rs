@@ -577,13 +577,11 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
         }
         let pages: Vec<&&Schedule> = schedules.iter().filter(|x| x.id == s.id).collect();
         let gather = |pick: fn(&Schedule) -> &Vec<Entry>| {
+            let mut seen_entries = BTreeSet::new();
             let mut all: Vec<Entry> = Vec::new();
             for p in &pages {
                 for e in pick(p) {
-                    if !all
-                        .iter()
-                        .any(|x| x.start == e.start && x.end == e.end && x.user.id == e.user.id)
-                    {
+                    if seen_entries.insert((e.start, e.end, e.user.id.clone())) {
                         all.push(e.clone());
                     }
                 }

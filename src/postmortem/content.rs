@@ -493,7 +493,7 @@ static OWNER: LazyLock<Regex> = LazyLock::new(|| {
 static MENTION: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|\s|\()@[\w.-]+"));
 
 /// `TBD`, `none`, `n/a` …: a value that names nobody.
-fn is_placeholder(v: &str) -> bool {
+fn names_nobody(v: &str) -> bool {
     matches!(
         v.trim()
             .trim_end_matches(['.', ','])
@@ -516,7 +516,7 @@ fn is_placeholder(v: &str) -> bool {
 /// Whether an item names its owner: a label with a name (not `TBD`, `none` …) or an
 /// `@handle`.
 fn names_owner(text: &str) -> bool {
-    OWNER.captures_iter(text).any(|c| !is_placeholder(&c[1])) || MENTION.is_match(text)
+    OWNER.captures_iter(text).any(|c| !names_nobody(&c[1])) || MENTION.is_match(text)
 }
 static DUE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(?:due(?: date| by| on)?|deadline|target date|by)\b\s*[:\-–]?\s*"));
@@ -594,7 +594,7 @@ pub fn contents(text: &str, zone: Tz) -> Contents {
             let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).copied().unwrap_or("");
             let mut a = action(cells.join(" | "), zone);
             if owner.is_some() {
-                a.has_owner = !is_placeholder(cell(owner));
+                a.has_owner = !names_nobody(cell(owner));
             }
             if due.is_some() {
                 a.has_due = parse_date(cell(due), zone).is_ok();
