@@ -198,8 +198,15 @@ pub struct ExceptionGroup {
     /// Breaches and pending incidents have measured / target / missed-by columns; other
     /// kinds one detail column.
     pub has_facts: bool,
+    /// The first `EXCEPTIONS_PER_KIND` of the kind; `exceptions.csv` has them all.
     pub rows: Vec<Vec<String>>,
+    /// How many of the kind there are.
+    pub total: usize,
 }
+
+/// Exceptions printed per kind in the PDF: beyond this a table of tens of thousands of rows
+/// costs gigabytes to typeset and helps no reader; the CSV lists every one.
+pub const EXCEPTIONS_PER_KIND: usize = 1000;
 
 #[derive(Debug, Serialize)]
 pub struct InputView {
@@ -968,10 +975,12 @@ pub fn build(
     kinds.sort();
     kinds.dedup();
     for kind in kinds {
+        let total = m.exceptions.iter().filter(|e| e.kind == kind).count();
         let rows = m
             .exceptions
             .iter()
             .filter(|e| e.kind == kind)
+            .take(EXCEPTIONS_PER_KIND)
             .map(|e| {
                 let incident = e
                     .incident_id
@@ -1003,6 +1012,7 @@ pub fn build(
                     | ExceptionKind::PostmortemLate
             ),
             rows,
+            total,
         });
     }
 

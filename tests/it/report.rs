@@ -260,3 +260,45 @@ fn templates_folder_overrides_a_section() {
     assert!(text.contains("Reviewed by the Acme compliance office for Example Corp."));
     assert!(text.contains("Policy in force"));
 }
+
+#[test]
+fn exceptions_in_the_pdf_are_capped_per_kind_and_the_csv_has_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "id,incident_number,created_at,priority_name,seconds_to_first_ack,seconds_to_resolve\n",
+    );
+    // 1,001 incidents of a priority the policy does not know: 1,001 `unclassified`.
+    for n in 1..=1001 {
+        csv.push_str(&format!(
+            "PC{n:05},{n},2026-01-05T10:{:02}:00,P9,60,600\n",
+            n % 60
+        ));
+    }
+    std::fs::write(dir.path().join("incidents.csv"), csv).unwrap();
+    let (tmp, out) = crate::build(dir.path(), &["--register-limit", "10"]);
+    crate::assert_success(&out);
+    let exceptions = crate::read_csv(&tmp.path().join("out/derived/exceptions.csv"));
+    assert_eq!(
+        exceptions
+            .iter()
+            .filter(|e| e["kind"] == "unclassified")
+            .count(),
+        1001
+    );
+    let Some(pdftotext) = crate::tool("pdftotext") else {
+        return;
+    };
+    let text = std::process::Command::new(pdftotext)
+        .args(["out/evidence-report.pdf", "-"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let words = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(words.contains("Unclassified incidents (no SLA applies) (1001)"));
+    assert!(words.contains("The first 1000 of 1001"), "no cap note");
+    assert!(words.contains("PC01000"), "the 1000th is missing");
+    assert!(!words.contains("PC01001"), "the 1001st is in the PDF");
+}
