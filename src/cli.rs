@@ -175,6 +175,10 @@ pub struct BuildArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Format of the summary on standard output (`json`: one object, for scripts)
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+
     /// Also write the incident register workbook, derived/incident-register.xlsx (register,
     /// SLA summary, monthly trends and exceptions sheets), in the output and the bundle
     #[arg(long)]
@@ -186,6 +190,13 @@ pub struct BuildArgs {
 pub enum StatsFormat {
     Table,
     Csv,
+    Json,
+}
+
+/// How `build` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Table,
     Json,
 }
 

@@ -275,11 +275,104 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
             args.out.join(BUNDLE).display()
         );
     }
-    if !args.quiet {
-        out.write_all(summary(&loaded, &args.out, signer.is_some()).as_bytes())
-            .map_err(|e| Error::io("write", "standard output", e))?;
+    let io = |e| Error::io("write", "standard output", e);
+    match args.format {
+        crate::cli::SummaryFormat::Json => {
+            let doc = json_summary(&loaded, &args.out, signer.is_some(), &derived, &zip, &pdf);
+            let text = serde_json::to_string_pretty(&doc)
+                .map_err(|e| Error::Usage(format!("cannot encode JSON: {e}")))?;
+            writeln!(out, "{text}").map_err(io)?;
+        }
+        crate::cli::SummaryFormat::Table if !args.quiet => {
+            out.write_all(summary(&loaded, &args.out, signer.is_some()).as_bytes())
+                .map_err(io)?;
+        }
+        crate::cli::SummaryFormat::Table => {}
     }
     Ok(ExitStatus::Success)
+}
+
+/// The summary as one JSON object: the same facts as the table, plus the outputs' hashes.
+fn json_summary(
+    loaded: &Loaded,
+    out_dir: &Path,
+    signed: bool,
+    derived: &[(String, Vec<u8>)],
+    zip: &[u8],
+    pdf: &[u8],
+) -> serde_json::Value {
+    use crate::ingest::sha256_hex;
+    let m = &loaded.metrics;
+    let files: Vec<serde_json::Value> = loaded
+        .ingested
+        .files
+        .iter()
+        .zip(&m.files)
+        .map(|(f, c)| {
+            serde_json::json!({
+                "file": f.name,
+                "format": f.document.or(f.format.map(|x| x.name())).unwrap_or("not_used"),
+                "sha256": f.sha256,
+                "rows_read": f.rows_read,
+                "rows_used": c.rows_used,
+                "rows_rejected": c.rows_rejected,
+                "rows_outside_period": c.rows_outside_period,
+                "not_used_reason": f.not_used_reason,
+            })
+        })
+        .collect();
+    let counts: serde_json::Map<String, serde_json::Value> = m
+        .exception_counts()
+        .into_iter()
+        .map(|(k, n)| (k.name().to_string(), n.into()))
+        .collect();
+    let postmortems: Vec<serde_json::Value> = loaded
+        .postmortems
+        .coverage
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "severity": c.severity, "required": c.required, "present": c.present,
+                "on_time": c.on_time, "complete": c.complete, "not_yet_due": c.not_yet_due,
+            })
+        })
+        .collect();
+    let coverage: Vec<serde_json::Value> = loaded
+        .oncall
+        .coverage
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "schedule": c.schedule, "first_level": c.first_level, "covered_s": c.covered_s,
+                "period_s": c.period_s, "gaps": c.gaps.len(), "overrides": c.overrides.len(),
+            })
+        })
+        .collect();
+    let mut outputs = vec![
+        serde_json::json!({"path": out_dir.join(REPORT), "sha256": sha256_hex(pdf)}),
+        serde_json::json!({"path": out_dir.join(BUNDLE), "sha256": sha256_hex(zip), "signed": signed}),
+    ];
+    outputs.extend(
+        derived
+            .iter()
+            .map(|(p, b)| serde_json::json!({"path": out_dir.join(p), "sha256": sha256_hex(b)})),
+    );
+    serde_json::json!({
+        "organization": loaded.policy.policy.organization,
+        "period_from": m.period.from.to_string(),
+        "period_to": m.period.to.to_string(),
+        "timezone": loaded.policy.policy.timezone.name(),
+        "as_of": rfc3339(m.as_of),
+        "severities": m.summary.iter().map(super::stats::JsonRow::from).collect::<Vec<_>>(),
+        "inputs": files,
+        "rejected_rows": loaded.ingested.rejected.len(),
+        "exceptions": m.exceptions.len(),
+        "exceptions_by_kind": counts,
+        "postmortems": postmortems,
+        "oncall_coverage": coverage,
+        "admin_changes": loaded.oncall.changes.len(),
+        "outputs": outputs,
+    })
 }
 
 /// The bundle's manifest.

@@ -50,7 +50,7 @@ struct JsonStats<'a> {
 
 /// One row of `sla_summary.csv` with the same names and rounding, as JSON numbers.
 #[derive(Serialize)]
-struct JsonRow {
+pub struct JsonRow {
     severity: String,
     incidents: u64,
     acknowledged: u64,

@@ -563,3 +563,26 @@ fn progress_is_drawn_on_a_terminal_only() {
     let (_tmp, out) = build(&input, &[]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("typesetting"));
 }
+
+#[test]
+fn build_reports_as_json_for_scripts() {
+    let (tmp, out) = build(&fixture("sla"), &["--format", "json"]);
+    assert_success(&out);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["period_from"], "2026-01-01");
+    assert_eq!(doc["severities"][0]["severity"], "P1");
+    assert_eq!(doc["severities"][0]["ack_within_sla"], 3);
+    assert_eq!(doc["inputs"][0]["rows_read"], 11);
+    assert_eq!(doc["exceptions_by_kind"]["ack_breach"], 3);
+    // Every output is listed with the SHA-256 of what was written.
+    let outputs = doc["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), 2 + auditpack::derived::FILES.len());
+    for o in outputs {
+        let path = tmp.path().join(o["path"].as_str().unwrap());
+        assert_eq!(
+            o["sha256"],
+            auditpack::ingest::sha256_hex(&fs::read(&path).unwrap()),
+            "{path:?}"
+        );
+    }
+}
