@@ -741,11 +741,16 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             format!("service `{s}` has incidents in the period without an escalation policy"),
         ));
     }
-    let severity_of: std::collections::HashMap<usize, &str> = metrics
-        .register
-        .iter()
-        .map(|r| (r.incident, r.severity.as_str()))
-        .collect();
+    let severity_of: std::collections::HashMap<usize, &str, foldhash::fast::RandomState> =
+        if check.too_few.is_empty() {
+            Default::default()
+        } else {
+            metrics
+                .register
+                .iter()
+                .map(|r| (r.incident, r.severity.as_str()))
+                .collect()
+        };
     for &(idx, expected, got) in &check.too_few {
         let i = &ingested.incidents[idx];
         ev.exceptions.push(Exception {

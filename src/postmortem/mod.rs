@@ -150,15 +150,15 @@ pub fn on_time(date: &WrittenDate, due: DateTime<Utc>, zone: Tz) -> bool {
 
 /// Incidents by number and by id, for resolving references.
 struct Lookup<'a> {
-    by_number: HashMap<i64, Vec<usize>>,
-    by_id: HashMap<&'a str, usize>,
+    by_number: HashMap<i64, Vec<usize>, foldhash::fast::RandomState>,
+    by_id: HashMap<&'a str, usize, foldhash::fast::RandomState>,
     ingested: &'a Ingested,
 }
 
 impl<'a> Lookup<'a> {
     fn new(ingested: &'a Ingested) -> Self {
-        let mut by_number: HashMap<i64, Vec<usize>> = HashMap::new();
-        let mut by_id = HashMap::new();
+        let mut by_number: HashMap<i64, Vec<usize>, _> = HashMap::default();
+        let mut by_id: HashMap<&str, usize, _> = HashMap::default();
         for (i, incident) in ingested.incidents.iter().enumerate() {
             if let Some(n) = incident.number {
                 by_number.entry(n).or_default().push(i);
@@ -339,14 +339,14 @@ fn view(doc: &Document, lookup: &Lookup<'_>, zone: Tz) -> DocumentView {
 }
 
 fn exception(
-    lookup: &Lookup<'_>,
+    ingested: &Ingested,
     incident: Option<usize>,
     severity: Option<&str>,
     kind: ExceptionKind,
     detail: String,
     facts: Option<BreachFacts>,
 ) -> Exception {
-    let inc = incident.map(|i| &lookup.ingested.incidents[i]);
+    let inc = incident.map(|i| &ingested.incidents[i]);
     Exception {
         incident_number: inc.and_then(|i| i.number),
         incident_id: inc.map(|i| i.id.clone()),
@@ -399,8 +399,12 @@ pub fn assess(
     policy: &Policy,
 ) -> Postmortems {
     let zone = policy.timezone;
-    let lookup = Lookup::new(ingested);
-    let views: Vec<DocumentView> = documents.iter().map(|d| view(d, &lookup, zone)).collect();
+    // Indexing every incident costs a second at a million; only documents need it.
+    let lookup = (!documents.is_empty()).then(|| Lookup::new(ingested));
+    let views: Vec<DocumentView> = match &lookup {
+        Some(lookup) => documents.iter().map(|d| view(d, lookup, zone)).collect(),
+        None => Vec::new(),
+    };
     let mut docs_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (d, v) in views.iter().enumerate() {
         for &i in &v.linked {
@@ -489,7 +493,7 @@ pub fn assess(
             if is_due && !documents.is_empty() {
                 let due = due.expect("due when is_due");
                 exceptions.push(exception(
-                    &lookup,
+                    ingested,
                     Some(i),
                     Some(severity),
                     ExceptionKind::PostmortemMissing,
@@ -550,7 +554,7 @@ pub fn assess(
             let v = &views[d];
             if let Some(u) = &v.unreadable {
                 exceptions.push(exception(
-                    &lookup,
+                    ingested,
                     Some(i),
                     Some(severity),
                     ExceptionKind::PostmortemUnreadable,
@@ -574,7 +578,7 @@ pub fn assess(
                         WrittenDate::Day(day) => (*day - local_date(due, zone)).num_days() * 86_400,
                     };
                     exceptions.push(exception(
-                        &lookup,
+                        ingested,
                         Some(i),
                         Some(severity),
                         ExceptionKind::PostmortemLate,
@@ -598,7 +602,7 @@ pub fn assess(
                             .to_string()
                     });
                     exceptions.push(exception(
-                        &lookup,
+                        ingested,
                         Some(i),
                         Some(severity),
                         ExceptionKind::PostmortemUndated,
@@ -612,7 +616,7 @@ pub fn assess(
             let v = readable[0];
             let lacks = v.contents.as_ref().map(shortfalls).unwrap_or_default();
             exceptions.push(exception(
-                &lookup,
+                ingested,
                 Some(i),
                 Some(severity),
                 ExceptionKind::PostmortemIncomplete,
@@ -624,7 +628,7 @@ pub fn assess(
     let required: usize = coverage.iter().map(|c| c.required).sum();
     if documents.is_empty() && required > 0 {
         exceptions.push(exception(
-            &lookup,
+            ingested,
             None,
             None,
             ExceptionKind::PostmortemMissing,
@@ -645,7 +649,10 @@ pub fn assess(
                 ExceptionKind::PostmortemOrphan,
                 format!(
                     "it names {}, outside the period",
-                    lookup.names(&v.linked.iter().copied().collect())
+                    lookup
+                        .as_ref()
+                        .map(|l| l.names(&v.linked.iter().copied().collect()))
+                        .unwrap_or_default()
                 ),
             ),
         };
@@ -653,7 +660,7 @@ pub fn assess(
         if let Some(u) = &v.unreadable {
             detail.push_str(&format!("; unreadable: {}", u.describe()));
         }
-        exceptions.push(exception(&lookup, None, None, kind, detail, None));
+        exceptions.push(exception(ingested, None, None, kind, detail, None));
         rows.push(Row {
             incident: None,
             severity: None,
