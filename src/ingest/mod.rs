@@ -212,7 +212,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>) -> Ingested {
     let mut out = Ingested::default();
     // foldhash (already built for polars): SipHash was a tenth of the run at 1M incidents.
-    let mut seen: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
+    let total: usize = reads.iter().map(|(_, r, _)| r.incidents.len()).sum();
+    let mut seen: HashMap<String, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(total, Default::default());
     for (index, (mut file, read, bytes)) in reads.into_iter().enumerate() {
         file.format = read.format;
         file.rows_read = read.rows_read;

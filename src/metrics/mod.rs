@@ -355,7 +355,8 @@ pub fn compute(
     });
 
     // Data exceptions about incidents count only when the incident is in the period.
-    let mut data_exceptions: HashMap<&str, Vec<&Exception>> = HashMap::new();
+    let mut data_exceptions: HashMap<&str, Vec<&Exception>, foldhash::fast::RandomState> =
+        HashMap::default();
     for e in &ingested.exceptions {
         if let Some(id) = e.incident_id.as_deref() {
             data_exceptions.entry(id).or_default().push(e);
