@@ -11,7 +11,7 @@ use crate::metrics::{Metrics, SlaRow, rfc3339};
 use crate::postmortem::Postmortems;
 
 /// File names under `derived/`, in the order they are written.
-pub const FILES: [&str; 13] = [
+pub const FILES: [&str; 14] = [
     "sla_summary.csv",
     "monthly_trends.csv",
     "incident_register.csv",
@@ -19,6 +19,7 @@ pub const FILES: [&str; 13] = [
     "rejected_rows.csv",
     "inputs.csv",
     "postmortems.csv",
+    "ticket_links.csv",
     "oncall_coverage.csv",
     "oncall_gaps.csv",
     "oncall_load.csv",
@@ -347,6 +348,30 @@ pub fn write_postmortems<W: Write>(
                 .map(|c| c.incomplete_actions().count().to_string())
                 .unwrap_or_default(),
             row.status.clone(),
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `ticket_links.csv`: each significant incident of the period and the tickets its
+/// description names (`; `-separated).
+pub fn write_tickets<W: Write>(
+    links: &crate::tickets::TicketLinks,
+    ingested: &Ingested,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["incident_number", "id", "severity", "tickets", "linked"])
+        .map_err(io)?;
+    for r in &links.rows {
+        let i = &ingested.incidents[r.incident];
+        w.write_record([
+            i.number.map(|n| n.to_string()).unwrap_or_default(),
+            i.id.clone(),
+            r.severity.clone(),
+            r.tickets.join("; "),
+            (!r.tickets.is_empty()).to_string(),
         ])
         .map_err(io)?;
     }

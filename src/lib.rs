@@ -20,6 +20,7 @@ pub mod postmortem;
 pub mod progress;
 pub mod report;
 pub mod synth;
+pub mod tickets;
 
 pub use error::{Error, ExitStatus};
 

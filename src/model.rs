@@ -206,6 +206,8 @@ pub enum ExceptionKind {
     OnCallTargetDeleted,
     /// Days of the period that no audit-record file spans.
     AuditTrailGap,
+    /// A significant incident (P1/P2) whose description names no ticket.
+    TicketMissing,
 }
 
 impl ExceptionKind {
@@ -233,6 +235,7 @@ impl ExceptionKind {
             Self::EscalationLate => "escalation_late",
             Self::OnCallTargetDeleted => "on_call_target_deleted",
             Self::AuditTrailGap => "audit_trail_gap",
+            Self::TicketMissing => "ticket_missing",
         }
     }
 }

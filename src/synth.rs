@@ -217,6 +217,11 @@ pub fn generate(spec: &Spec) -> (Vec<SynthIncident>, DateTime<Utc>) {
         if rng.random_bool(0.01) {
             description.push_str("\nSee runbook: https://wiki.example.com/runbooks/triage");
         }
+        // Most P1 and P2 incidents name their follow-up ticket; one in eleven forgets
+        // (decided by the number, so the random sequence is unchanged).
+        if p <= 1 && number % 11 != 0 {
+            let _ = write!(description, " [OPS-{}]", number + 2000);
+        }
         // Timeout escalations as the service's escalation policy makes them (see
         // synth::config): Tier 1 hands over at 5, 10 and 20 minutes, Tier 2 at 15 and 30.
         let handovers: &[i64] = if SERVICES[service].2.ends_with("Tier 1") {

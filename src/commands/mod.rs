@@ -284,7 +284,8 @@ pub fn evaluate(
     as_of: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Metrics, Postmortems, OnCallEvidence), Error> {
     let mut metrics = metrics::compute(ingested, policy, period, as_of)?;
-    let postmortems = postmortem::assess(documents, ingested, &metrics, policy);
+    let mut postmortems = postmortem::assess(documents, ingested, &metrics, policy);
+    postmortems.tickets = crate::tickets::assess(ingested, &metrics, policy);
     let oncall = crate::oncall::assess(ingested, &metrics, policy);
     for &(file, used, outside) in &oncall.file_counts {
         metrics.files[file].rows_used = used;
@@ -293,6 +294,9 @@ pub fn evaluate(
     metrics
         .exceptions
         .extend(postmortems.exceptions.iter().cloned());
+    metrics
+        .exceptions
+        .extend(postmortems.tickets.exceptions.iter().cloned());
     metrics.exceptions.extend(oncall.exceptions.iter().cloned());
     metrics::sort_exceptions(&mut metrics.exceptions);
     Ok((metrics, postmortems, oncall))
@@ -317,6 +321,7 @@ pub fn derived_files(
             "rejected_rows.csv" => crate::derived::write_rejected(i, &mut bytes),
             "inputs.csv" => crate::derived::write_inputs(m, i, &mut bytes),
             "postmortems.csv" => crate::derived::write_postmortems(p, i, &mut bytes),
+            "ticket_links.csv" => crate::derived::write_tickets(&p.tickets, i, &mut bytes),
             "oncall_coverage.csv" => crate::derived::oncall::write_coverage(o, &mut bytes),
             "oncall_gaps.csv" => crate::derived::oncall::write_gaps(o, &mut bytes),
             "oncall_load.csv" => crate::derived::oncall::write_load(o, &mut bytes),

@@ -127,6 +127,8 @@ pub struct Postmortems {
     pub coverage: Vec<Coverage>,
     /// Missing, late, undated, incomplete, unreadable, orphan and ambiguous.
     pub exceptions: Vec<Exception>,
+    /// The tickets of the same significant incidents (set by `commands::evaluate`).
+    pub tickets: crate::tickets::TicketLinks,
 }
 
 /// The deadline for a postmortem: resolution plus the rule.
@@ -676,6 +678,7 @@ pub fn assess(
         rows,
         coverage,
         exceptions,
+        tickets: Default::default(),
     }
 }
 

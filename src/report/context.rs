@@ -106,6 +106,9 @@ pub struct PostmortemView {
     pub documents: Vec<Vec<String>>,
     /// Postmortem exception kinds (`exceptions.csv` name) and counts, in kind order.
     pub exceptions: Vec<(String, usize)>,
+    /// Significant incidents with a ticket, and how many were checked.
+    pub tickets_linked: usize,
+    pub tickets_checked: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -391,6 +394,7 @@ fn exception_title(kind: ExceptionKind) -> &'static str {
         ExceptionKind::EscalationLate => "Incidents that escalated later than the levels require",
         ExceptionKind::OnCallTargetDeleted => "Deletions of on-call targets",
         ExceptionKind::AuditTrailGap => "Days without audit-record coverage",
+        ExceptionKind::TicketMissing => "Significant incidents without a linked ticket",
     }
 }
 
@@ -518,11 +522,24 @@ fn postmortem_view(
         .into_iter()
         .map(|(k, n)| (k.name().to_string(), n))
         .collect();
+    let (tickets_linked, tickets_checked) = p.tickets.linked();
+    if tickets_checked > 0 {
+        results.push(Verdict {
+            text: format!(
+                "Significant incidents with a linked ticket: {tickets_linked} of {tickets_checked} ({:.1} %)",
+                100.0 * tickets_linked as f64 / tickets_checked as f64
+            ),
+            target: "every incident with a postmortem rule".to_string(),
+            verdict: if tickets_linked == tickets_checked { "met" } else { "not met" }.to_string(),
+        });
+    }
     PostmortemView {
         supplied,
         coverage,
         documents,
         exceptions,
+        tickets_linked,
+        tickets_checked,
     }
 }
 

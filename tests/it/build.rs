@@ -586,3 +586,45 @@ fn build_reports_as_json_for_scripts() {
         );
     }
 }
+
+#[test]
+fn significant_incidents_name_their_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("incidents.csv"),
+        "id,incident_number,description,created_at,priority_name,seconds_to_first_ack,seconds_to_resolve\n\
+         PT1,1,Checkout down [OPS-12],2026-01-05T10:00:00,P1,60,600\n\
+         PT2,2,fixed in https://github.com/acme/api/pull/9,2026-01-05T11:00:00,P2,60,600\n\
+         PT3,3,INC-5 SEV-1 no ticket,2026-01-05T12:00:00,P1,60,600\n\
+         PT4,4,P3 needs none,2026-01-05T13:00:00,P3,60,600\n",
+    )
+    .unwrap();
+    let (tmp, out) = build(dir.path(), &[]);
+    assert_success(&out);
+    let links = read_csv(&derived(&tmp, "ticket_links.csv"));
+    let got: Vec<(&str, &str, &str)> = links
+        .iter()
+        .map(|r| {
+            (
+                r["incident_number"].as_str(),
+                r["tickets"].as_str(),
+                r["linked"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", "OPS-12", "true"),
+            ("2", "https://github.com/acme/api/pull/9", "true"),
+            ("3", "", "false"),
+        ]
+    );
+    let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
+    let missing: Vec<&str> = exceptions
+        .iter()
+        .filter(|e| e["kind"] == "ticket_missing")
+        .map(|e| e["incident_number"].as_str())
+        .collect();
+    assert_eq!(missing, ["3"]);
+}
