@@ -293,7 +293,7 @@ pub struct Conformance {
 
 /// Checks each policy's rules against the policy file's levels.
 pub fn conformance(
-    policies: &[EscalationPolicy],
+    policies: &[&EscalationPolicy],
     levels_s: &[i64],
     coverage: &[Coverage],
 ) -> Vec<Conformance> {
@@ -687,8 +687,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
     }
 
     // Escalation policies.
-    let owned: Vec<EscalationPolicy> = policies.iter().map(|p| (*p).clone()).collect();
-    ev.conformance = conformance(&owned, &policy.escalation_levels, &ev.coverage);
+    ev.conformance = conformance(&policies, &policy.escalation_levels, &ev.coverage);
     for c in &ev.conformance {
         for f in &c.findings {
             let at = c.level.map_or(String::new(), |l| format!(" level {l}"));
@@ -967,13 +966,13 @@ mod tests {
         let levels = [300, 600, 1200, 1800];
         // 5 + 5 + 10 + 10: exactly at every level.
         let ok = conformance(
-            &[ep(vec![rule(5, 1), rule(5, 1), rule(10, 1), rule(10, 1)])],
+            &[&ep(vec![rule(5, 1), rule(5, 1), rule(10, 1), rule(10, 1)])],
             &levels,
             &[],
         );
         assert!(ok.iter().all(|c| c.findings.is_empty()), "{ok:?}");
         // 30 min at level 1, two levels, the second with no target.
-        let bad = conformance(&[ep(vec![rule(30, 1), rule(5, 0)])], &levels, &[]);
+        let bad = conformance(&[&ep(vec![rule(30, 1), rule(5, 0)])], &levels, &[]);
         let findings: Vec<String> = bad.iter().flat_map(|c| c.findings.clone()).collect();
         assert_eq!(
             findings,
