@@ -369,8 +369,14 @@ fn no_rows(ingested: &Ingested) -> String {
     )
 }
 
-/// Reads the inputs and computes the metrics.
-pub fn load(args: &InputArgs, progress: &crate::progress::Progress) -> Result<Loaded, Error> {
+/// Reads the inputs and computes everything. `with_documents` off skips reading the
+/// postmortem documents (the PDF reader's child processes) for commands that show no
+/// postmortem figure (`stats`); the postmortem check then says "not checked".
+pub fn load(
+    args: &InputArgs,
+    progress: &crate::progress::Progress,
+    with_documents: bool,
+) -> Result<Loaded, Error> {
     let policy = load_policy(args)?;
     let files = input_files(args, policy.path.as_deref())?;
     // Each file's metadata once: whether it is a link (not followed) and its size.
@@ -401,8 +407,12 @@ pub fn load(args: &InputArgs, progress: &crate::progress::Progress) -> Result<Lo
         .collect();
     progress.step("parsing the exports", None);
     let ingested = ingest_all(&entries, &policy.policy)?;
-    progress.step("reading the postmortem documents", None);
-    let documents = read_documents(&entries)?;
+    let documents = if with_documents {
+        progress.step("reading the postmortem documents", None);
+        read_documents(&entries)?
+    } else {
+        Vec::new()
+    };
     let raw = contents
         .into_iter()
         .filter(|(_, _, is_link, _)| !is_link)

@@ -207,14 +207,9 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     let mut sample_csv = Vec::new();
     let mut request_csv = Vec::new();
     {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(&mut sample_csv);
-        let mut q = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(&mut request_csv);
-        let io =
-            |e: csv::Error| Error::io("write", "the sample", std::io::Error::other(e.to_string()));
+        let mut w = crate::derived::writer(&mut sample_csv);
+        let mut q = crate::derived::writer(&mut request_csv);
+        let io = |e: csv::Error| Error::io("write", "the sample", crate::derived::io(e));
         w.write_record([
             "item",
             "stratum",

@@ -94,7 +94,7 @@ pub fn classify(incident: &Incident, policy: &Policy) -> Classification {
 
 /// A local wall-clock time as an instant; a time skipped by a clock change moves to the
 /// first instant after the gap, a repeated one takes the earlier instant.
-fn local_instant(zone: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
+pub fn local_instant(zone: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
     let mut t = naive;
     for _ in 0..4 {
         match zone.from_local_datetime(&t) {

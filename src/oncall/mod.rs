@@ -8,11 +8,12 @@ pub mod read;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use crate::ingest::Ingested;
 use crate::metrics::Metrics;
+use crate::metrics::classify::local_instant;
 use crate::model::{Exception, ExceptionKind};
 use crate::policy::{Policy, format_duration, parse_timezone};
 use read::{AuditRecord, Entry, EscalationPolicy, Export, Reference, Schedule};
@@ -65,14 +66,7 @@ fn clip(span: Span, window: Span) -> Option<Span> {
 
 /// The audit period as UTC instants: local midnight of `from` to local midnight after `to`.
 pub fn period_window(metrics: &Metrics, zone: Tz) -> Span {
-    let midnight = |d: NaiveDate| {
-        zone.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
-            .earliest()
-            .map_or_else(
-                || d.and_hms_opt(0, 0, 0).expect("valid").and_utc(),
-                |t| t.with_timezone(&Utc),
-            )
-    };
+    let midnight = |d: NaiveDate| local_instant(zone, d.and_time(NaiveTime::MIN));
     let end = metrics.period.to.succ_opt().unwrap_or(metrics.period.to);
     (midnight(metrics.period.from), midnight(end))
 }
@@ -87,14 +81,8 @@ pub fn off_hours_seconds(span: Span, policy: &Policy) -> i64 {
     let last = span.1.with_timezone(&zone).date_naive();
     while day <= last {
         if bh.is_business_day(day) {
-            let at = |t| {
-                zone.from_local_datetime(&day.and_time(t))
-                    .earliest()
-                    .map(|x| x.with_timezone(&Utc))
-            };
-            if let (Some(a), Some(b)) = (at(bh.start), at(bh.end))
-                && let Some(c) = clip((a, b), span)
-            {
+            let at = |t| local_instant(zone, day.and_time(t));
+            if let Some(c) = clip((at(bh.start), at(bh.end)), span) {
                 business += seconds(&c);
             }
         }

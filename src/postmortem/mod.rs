@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::ingest::Ingested;
-use crate::metrics::Metrics;
 use crate::metrics::classify::{local_date, next_business_day_deadline};
+use crate::metrics::{Metrics, rfc3339};
 use crate::model::{BreachFacts, Exception, ExceptionKind};
 use crate::policy::{Policy, Target, format_duration};
 use content::{Contents, Ref, WrittenDate};
@@ -357,10 +357,6 @@ fn exception(
         detail,
         facts,
     }
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// What a readable document lacks, for an `incomplete` exception.

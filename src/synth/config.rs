@@ -7,7 +7,7 @@ not), and a year of audit records in monthly files (September's request started 
 first ten days are not covered). Deterministic for a seed.
 */
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -22,12 +22,7 @@ fn user(i: usize) -> Value {
 }
 
 fn local(zone: Tz, d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    zone.from_local_datetime(&d.and_hms_opt(h, m, 0).expect("valid time"))
-        .earliest()
-        .map_or_else(
-            || d.and_hms_opt(h, m, 0).expect("valid").and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
+    crate::metrics::classify::local_instant(zone, d.and_hms_opt(h, m, 0).expect("valid time"))
 }
 
 fn ts(t: DateTime<Utc>, zone: Tz) -> String {
