@@ -288,6 +288,9 @@ pub enum GenerateFormat {
     ClassicCsv,
     /// The first half of the months as Analytics CSV, the rest as JSON pages
     Mixed,
+    /// REST `GET /incidents` and `GET /log_entries` response pages (rest-incidents.json,
+    /// log-entries.json)
+    RestJson,
 }
 
 /// `auditpack generate`.

@@ -11,7 +11,7 @@ use crate::metrics::{Metrics, SlaRow, rfc3339};
 use crate::postmortem::Postmortems;
 
 /// File names under `derived/`, in the order they are written.
-pub const FILES: [&str; 14] = [
+pub const FILES: [&str; 15] = [
     "sla_summary.csv",
     "monthly_trends.csv",
     "incident_register.csv",
@@ -26,6 +26,7 @@ pub const FILES: [&str; 14] = [
     "oncall_overrides.csv",
     "escalation_conformance.csv",
     "admin_changes.csv",
+    "response_timeline.csv",
 ];
 
 /// A percentage with 2 decimals; empty for null.
@@ -362,8 +363,15 @@ pub fn write_tickets<W: Write>(
     out: W,
 ) -> std::io::Result<()> {
     let mut w = writer(out);
-    w.write_record(["incident_number", "id", "severity", "tickets", "linked"])
-        .map_err(io)?;
+    w.write_record([
+        "incident_number",
+        "id",
+        "severity",
+        "tickets",
+        "linked",
+        "found_in",
+    ])
+    .map_err(io)?;
     for r in &links.rows {
         let i = &ingested.incidents[r.incident];
         w.write_record([
@@ -372,6 +380,65 @@ pub fn write_tickets<W: Write>(
             r.severity.clone(),
             r.tickets.join("; "),
             (!r.tickets.is_empty()).to_string(),
+            r.found_in.join("; "),
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `response_timeline.csv`: one row per incident of the period with log entries.
+pub fn write_timeline<W: Write>(
+    metrics: &Metrics,
+    ingested: &Ingested,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record([
+        "incident_number",
+        "id",
+        "severity",
+        "log_entries",
+        "triggered_at",
+        "assigned_at",
+        "assigned_to",
+        "first_notified_at",
+        "notifications",
+        "notified",
+        "acknowledged_at",
+        "acknowledged_by",
+        "escalations",
+        "timeout_escalations",
+        "resolved_at",
+        "resolved_by",
+    ])
+    .map_err(io)?;
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(rfc3339).unwrap_or_default();
+    for r in &metrics.response.rows {
+        let i = &ingested.incidents[r.incident];
+        w.write_record([
+            i.number.map(|n| n.to_string()).unwrap_or_default(),
+            i.id.clone(),
+            r.severity.clone(),
+            r.entries.to_string(),
+            at(r.triggered),
+            at(r.assigned.as_ref().map(|a| a.0)),
+            r.assigned
+                .as_ref()
+                .map(|a| a.1.join("; "))
+                .unwrap_or_default(),
+            at(r.first_notified),
+            r.notifications.to_string(),
+            r.notified.join("; "),
+            at(r.acknowledged.as_ref().map(|a| a.0)),
+            r.acknowledged
+                .as_ref()
+                .map(|a| a.1.clone())
+                .unwrap_or_default(),
+            r.escalations.to_string(),
+            r.timeout_escalations.to_string(),
+            at(r.resolved.as_ref().map(|a| a.0)),
+            r.resolved.as_ref().map(|a| a.1.clone()).unwrap_or_default(),
         ])
         .map_err(io)?;
     }

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod report;
 pub mod synth;
 pub mod tickets;
+pub mod timeline;
 
 pub use error::{Error, ExitStatus};
 

@@ -24,6 +24,10 @@ pub enum Format {
     PdEscalationPolicies,
     /// `GET /audit/records` responses (rows: records).
     PdAuditRecords,
+    /// REST `GET /incidents` (or `GET /incidents/{id}`) responses (rows: incidents).
+    RestIncidents,
+    /// `GET /log_entries` or `GET /incidents/{id}/log_entries` responses (rows: log entries).
+    RestLogEntries,
 }
 
 impl Format {
@@ -38,6 +42,8 @@ impl Format {
             Self::PdOncalls => "pagerduty-oncalls",
             Self::PdEscalationPolicies => "pagerduty-escalation-policies",
             Self::PdAuditRecords => "pagerduty-audit-records",
+            Self::RestIncidents => "pagerduty-rest-incidents",
+            Self::RestLogEntries => "pagerduty-log-entries",
         }
     }
 
@@ -45,7 +51,7 @@ impl Format {
     pub fn has_incidents(self) -> bool {
         matches!(
             self,
-            Self::AnalyticsCsv | Self::AnalyticsJson | Self::ClassicCsv
+            Self::AnalyticsCsv | Self::AnalyticsJson | Self::ClassicCsv | Self::RestIncidents
         )
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod postmortems;
+pub mod rest;
 
 use std::fmt::Write as _;
 

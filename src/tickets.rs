@@ -1,6 +1,6 @@
 /*!
 Ticket linkage: Jira keys (`OPS-1234`) and GitHub issue or pull-request URLs in an incident's
-description. Every incident of a severity with a postmortem rule (the significant ones: P1
+description, in the notes of its log entries, or in its REST `external_references`. Every incident of a severity with a postmortem rule (the significant ones: P1
 and P2 by default) should name the ticket that tracks its follow-up; one without is a
 `ticket_missing` exception. Pure: incidents and the policy in, rows and exceptions out.
 */
@@ -53,6 +53,8 @@ pub struct TicketRow {
     pub incident: usize,
     pub severity: String,
     pub tickets: Vec<String>,
+    /// Where they were found, each once: `description`, `note`, `external_reference`.
+    pub found_in: Vec<&'static str>,
 }
 
 /// The linkage of the period's significant incidents.
@@ -82,19 +84,49 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Ticket
         .map(|s| s.name.as_str())
         .collect();
     let mut out = TicketLinks::default();
+    let log = ingested.log_by_incident();
+    let mut external: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (id, text, _) in &ingested.external_references {
+        external.entry(id.as_str()).or_default().push(text.as_str());
+    }
     for r in &metrics.register {
         if !significant.contains(&r.severity.as_str()) {
             continue;
         }
         let i = &ingested.incidents[r.incident];
-        let tickets = refs(i.description.as_deref().unwrap_or_default());
+        let mut tickets = Vec::new();
+        let mut found_in = Vec::new();
+        let notes = log
+            .get(i.id.as_str())
+            .into_iter()
+            .flat_map(|l| l.iter())
+            .filter_map(|e| e.text.as_deref());
+        let texts = std::iter::once(("description", i.description.as_deref().unwrap_or_default()))
+            .chain(notes.map(|t| ("note", t)))
+            .chain(
+                external
+                    .get(i.id.as_str())
+                    .into_iter()
+                    .flatten()
+                    .map(|t| ("external_reference", *t)),
+            );
+        for (origin, text) in texts {
+            for t in refs(text) {
+                if !tickets.contains(&t) {
+                    tickets.push(t);
+                    if !found_in.contains(&origin) {
+                        found_in.push(origin);
+                    }
+                }
+            }
+        }
         if tickets.is_empty() {
             out.exceptions.push(Exception {
                 incident_number: i.number,
                 incident_id: Some(i.id.clone()),
                 severity: Some(r.severity.clone()),
                 kind: ExceptionKind::TicketMissing,
-                detail: "no ticket in the description (a Jira key such as `OPS-123`, or a GitHub issue or pull-request URL)".to_string(),
+                detail: "no ticket in the description, log-entry notes or external references (a Jira key such as `OPS-123`, or a GitHub issue or pull-request URL)".to_string(),
                 facts: None,
             });
         }
@@ -102,6 +134,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Ticket
             incident: r.incident,
             severity: r.severity.clone(),
             tickets,
+            found_in,
         });
     }
     out

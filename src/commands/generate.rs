@@ -58,6 +58,16 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
             ));
         }
         GenerateFormat::AnalyticsJson => json_pages(&incidents, &mut files),
+        GenerateFormat::RestJson => {
+            files.push((
+                "rest-incidents.json".into(),
+                synth::rest::incidents(&incidents),
+            ));
+            files.push((
+                "log-entries.json".into(),
+                synth::rest::log_entries(&incidents),
+            ));
+        }
         GenerateFormat::ClassicCsv => {
             files.push(("incidents.csv".into(), synth::classic_csv(&incidents, zone)));
         }

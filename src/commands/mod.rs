@@ -167,7 +167,7 @@ pub fn ingest_all(files: &[InputBytes<'_>], policy: &Policy) -> Result<Ingested,
         };
         reads.push((file, read, bytes));
     }
-    Ok(ingest::combine(reads))
+    Ok(ingest::combine(reads, policy.input_timezone))
 }
 
 /// Reads the postmortem documents among the inputs, in name order. PDFs are read by a child
@@ -287,7 +287,9 @@ pub fn evaluate(
     let mut postmortems = postmortem::assess(documents, ingested, &metrics, policy);
     postmortems.tickets = crate::tickets::assess(ingested, &metrics, policy);
     let oncall = crate::oncall::assess(ingested, &metrics, policy);
-    for &(file, used, outside) in &oncall.file_counts {
+    metrics.response = crate::timeline::assess(ingested, &metrics);
+    let log_counts = metrics.response.file_counts.clone();
+    for &(file, used, outside) in oncall.file_counts.iter().chain(&log_counts) {
         metrics.files[file].rows_used = used;
         metrics.files[file].rows_outside_period = outside;
     }
@@ -330,6 +332,7 @@ pub fn derived_files(
                 crate::derived::oncall::write_conformance(o, &mut bytes)
             }
             "admin_changes.csv" => crate::derived::oncall::write_changes(o, i, zone, &mut bytes),
+            "response_timeline.csv" => crate::derived::write_timeline(m, i, &mut bytes),
             other => unreachable!("{other} is listed in derived::FILES but not written"),
         }
         .map_err(|e| Error::io("write", format!("derived/{name}"), e))?;

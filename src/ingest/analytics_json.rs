@@ -23,6 +23,8 @@ pub enum JsonKind<'a> {
     Analytics(Vec<(Vec<&'a RawValue>, Option<String>)>),
     /// PagerDuty configuration responses (schedules, policies, audit records) of one kind.
     Config(Format, Vec<(Object<'a>, &'a RawValue)>),
+    /// REST incidents or log entries of one kind.
+    Rest(Format, Vec<(Object<'a>, &'a RawValue)>),
     /// Some other JSON document; the text says what its top-level keys were.
     Other(String),
 }
@@ -88,11 +90,9 @@ pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> 
             ));
         }
     }
-    if let Some(format) = pages.first().and_then(crate::oncall::read::kind) {
-        if let Some(other) = pages
-            .iter()
-            .find(|p| crate::oncall::read::kind(p) != Some(format))
-        {
+    let kind_of = |p: &Object<'_>| crate::oncall::read::kind(p).or_else(|| super::rest::kind(p));
+    if let Some(format) = pages.first().and_then(kind_of) {
+        if let Some(other) = pages.iter().find(|p| kind_of(p) != Some(format)) {
             let keys: Vec<&str> = other.keys().map(String::as_str).take(6).collect();
             return Err(Error::InputInvalid {
                 location: Location::file(path),
@@ -103,10 +103,11 @@ pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> 
                 ),
             });
         }
-        return Ok(JsonKind::Config(
-            format,
-            pages.into_iter().zip(raw_pages).collect(),
-        ));
+        let pages = pages.into_iter().zip(raw_pages).collect();
+        if matches!(format, Format::RestIncidents | Format::RestLogEntries) {
+            return Ok(JsonKind::Rest(format, pages));
+        }
+        return Ok(JsonKind::Config(format, pages));
     }
     let mut found = Vec::new();
     for page in &pages {
@@ -117,6 +118,11 @@ pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> 
                     .and_then(|v| serde_json::from_str::<Option<String>>(v.get()).ok())
                     .flatten();
                 found.push((items, zone));
+            }
+            None if page.contains_key("notes") => {
+                return Ok(JsonKind::Other(
+                    "an incident notes response (`GET /incidents/{id}/notes`): its notes do not name their incident; export `GET /log_entries`, whose entries carry the notes".to_string(),
+                ));
             }
             None => {
                 let keys: Vec<&str> = page.keys().map(String::as_str).take(6).collect();

@@ -7,6 +7,7 @@
 pub mod analytics_json;
 pub mod csv_export;
 pub mod record;
+pub mod rest;
 pub mod timestamp;
 
 use std::collections::HashMap;
@@ -40,6 +41,10 @@ pub struct FileRead {
     pub not_used_reason: Option<String>,
     /// A PagerDuty configuration export (schedules, policies, audit records).
     pub config: Option<crate::oncall::read::Export>,
+    /// REST incidents, built by `combine` once every file's log entries are known.
+    pub pending_rest: Vec<rest::PendingIncident>,
+    /// Log entries (`GET /log_entries`).
+    pub log_entries: Vec<rest::LogEntry>,
 }
 
 impl FileRead {
@@ -72,6 +77,25 @@ pub struct Ingested {
     pub exceptions: Vec<Exception>,
     /// PagerDuty configuration exports, in file order (file indexes set).
     pub config: Vec<crate::oncall::read::Export>,
+    /// Log entries of the incidents read, each once, by incident id then time (file
+    /// indexes set). Entries naming no incident read are rejected rows.
+    pub log_entries: Vec<rest::LogEntry>,
+    /// Ticket-like text of REST `external_references`: (incident id, text, where).
+    pub external_references: Vec<(String, String, SourceRef)>,
+}
+
+impl Ingested {
+    /// The log entries of each incident id, in time order.
+    pub fn log_by_incident(&self) -> std::collections::BTreeMap<&str, &[rest::LogEntry]> {
+        let mut out = std::collections::BTreeMap::new();
+        for chunk in self
+            .log_entries
+            .chunk_by(|a, b| a.incident_id == b.incident_id)
+        {
+            out.insert(chunk[0].incident_id.as_str(), chunk);
+        }
+        out
+    }
 }
 
 fn looks_like_json(text: &[u8]) -> bool {
@@ -141,6 +165,9 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error>
             analytics_json::JsonKind::Config(format, pages) => {
                 Ok(crate::oncall::read::read(path, text, format, pages))
             }
+            analytics_json::JsonKind::Rest(format, pages) => {
+                Ok(rest::read(path, text, format, pages))
+            }
             analytics_json::JsonKind::Other(why) => Ok(FileRead::not_used(why)),
         };
     }
@@ -208,11 +235,25 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Merges per-file results in order. A repeated incident id is rejected; when its data
 /// differ from the first record, a `conflicting_duplicate` exception says how.
-/// `bytes` are each file's contents, for the raw text of rejected repeats.
-pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>) -> Ingested {
+/// `bytes` are each file's contents, for the raw text of rejected repeats. REST incidents
+/// are built here, with the log entries of every file; `zone` reads their naive timestamps.
+pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
     let mut out = Ingested::default();
+    let mut reads = reads;
+    let all_bytes: Vec<&[u8]> = reads.iter().map(|(_, _, b)| *b).collect();
+    let staged = gather_log_entries(&mut reads, &all_bytes, &mut out.rejected);
+    let mut ranges: HashMap<&str, std::ops::Range<usize>, foldhash::fast::RandomState> =
+        HashMap::default();
+    let mut start = 0;
+    for chunk in staged.chunk_by(|a, b| a.incident_id == b.incident_id) {
+        ranges.insert(&chunk[0].incident_id, start..start + chunk.len());
+        start += chunk.len();
+    }
     // foldhash (already built for polars): SipHash was a tenth of the run at 1M incidents.
-    let total: usize = reads.iter().map(|(_, r, _)| r.incidents.len()).sum();
+    let total: usize = reads
+        .iter()
+        .map(|(_, r, _)| r.incidents.len() + r.pending_rest.len())
+        .sum();
     let mut seen: HashMap<String, usize, foldhash::fast::RandomState> =
         HashMap::with_capacity_and_hasher(total, Default::default());
     for (index, (mut file, read, bytes)) in reads.into_iter().enumerate() {
@@ -232,7 +273,34 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>) -> Ingested {
                 ..r
             }));
         out.exceptions.extend(read.exceptions);
-        for mut incident in read.incidents {
+        let mut incidents = read.incidents;
+        for pending in &read.pending_rest {
+            let entries: Vec<&rest::LogEntry> = pending
+                .id()
+                .and_then(|id| ranges.get(id))
+                .map(|range| staged[range.clone()].iter().collect())
+                .unwrap_or_default();
+            match rest::finish(pending, &entries, zone) {
+                Ok((incident, exception)) => {
+                    incidents.push(incident);
+                    out.exceptions.extend(exception);
+                    if let Some(id) = pending.id() {
+                        for text in &pending.references {
+                            out.external_references.push((
+                                id.to_string(),
+                                text.clone(),
+                                set_file(pending.source),
+                            ));
+                        }
+                    }
+                }
+                Err(rejected) => out.rejected.push(RejectedRow {
+                    source: set_file(rejected.source),
+                    ..rejected
+                }),
+            }
+        }
+        for mut incident in incidents {
             incident.source = set_file(incident.source);
             if let Some(&first) = seen.get(&incident.id) {
                 let kept: &Incident = &out.incidents[first];
@@ -275,7 +343,68 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>) -> Ingested {
             out.incidents.push(incident);
         }
     }
+    // Log entries of incidents that no export holds cannot be placed: rejected, not dropped.
+    drop(ranges);
+    for entry in staged {
+        if seen.contains_key(&entry.incident_id) {
+            out.log_entries.push(entry);
+        } else {
+            out.rejected.push(RejectedRow {
+                source: entry.source,
+                reason: format!(
+                    "log entry `{}` is for incident `{}`, which no incidents export read holds",
+                    entry.id, entry.incident_id
+                ),
+                raw: entry.source.raw(all_bytes[entry.source.file]),
+            });
+        }
+    }
     out
+}
+
+/// Takes every file's log entries (file indexes set), drops repeats (the same entry id in
+/// overlapping pages, kept as rejected rows), and orders them by incident, time, then
+/// where they were read.
+fn gather_log_entries(
+    reads: &mut [(InputFile, FileRead, &[u8])],
+    bytes: &[&[u8]],
+    rejected: &mut Vec<RejectedRow>,
+) -> Vec<rest::LogEntry> {
+    let mut all = Vec::new();
+    for (index, (_, read, _)) in reads.iter_mut().enumerate() {
+        all.extend(
+            std::mem::take(&mut read.log_entries)
+                .into_iter()
+                .map(|mut e| {
+                    e.source.file = index;
+                    e
+                }),
+        );
+    }
+    let mut first: HashMap<String, SourceRef, foldhash::fast::RandomState> = HashMap::default();
+    let mut names = Vec::new();
+    for (file, _, _) in reads.iter() {
+        names.push(file.name.clone());
+    }
+    all.retain(|e| match first.get(&e.id) {
+        None => {
+            first.insert(e.id.clone(), e.source);
+            true
+        }
+        Some(at) => {
+            rejected.push(RejectedRow {
+                source: e.source,
+                reason: format!(
+                    "duplicate of log entry `{}` first read at {}:{}",
+                    e.id, names[at.file], at.line
+                ),
+                raw: e.source.raw(bytes[e.source.file]),
+            });
+            false
+        }
+    });
+    all.sort_by(|a, b| (&a.incident_id, a.at, a.source).cmp(&(&b.incident_id, b.at, b.source)));
+    all
 }
 
 fn differing_fields(a: &Incident, b: &Incident) -> Vec<&'static str> {

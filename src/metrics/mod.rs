@@ -149,6 +149,8 @@ pub struct Metrics {
     pub files: Vec<FileCounts>,
     /// Time-to-acknowledge distribution per severity with an acknowledgement target.
     pub tta_histograms: Vec<TtaHistogram>,
+    /// Response timelines from log entries (set by `commands::evaluate`).
+    pub response: crate::timeline::Timeline,
 }
 
 /// The distribution of tta for one severity, in buckets of `width_s`.
@@ -436,6 +438,7 @@ pub fn compute(
         exceptions,
         files,
         tta_histograms,
+        response: Default::default(),
     })
 }
 

@@ -78,6 +78,7 @@ fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
             "derived/oncall_overrides.csv",
             "derived/postmortems.csv",
             "derived/rejected_rows.csv",
+            "derived/response_timeline.csv",
             "derived/sla_summary.csv",
             "derived/ticket_links.csv",
             "inputs/incidents.csv",

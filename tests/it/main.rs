@@ -14,6 +14,7 @@ mod oncall;
 mod postmortems;
 mod properties;
 mod report;
+mod rest;
 mod sample;
 mod stats;
 

@@ -1,0 +1,551 @@
+/*!
+REST incidents (`GET /incidents`, `GET /incidents/{id}`) and log entries
+(`GET /log_entries`, `GET /incidents/{id}/log_entries`).
+
+A REST incident has no durations, and PagerDuty empties its `acknowledgements` once it is
+resolved, so its time to acknowledge comes from the log entries: the first
+`acknowledge_log_entry` (the spec's schema also spells it `acknowledgement_log_entry`; both are
+read) minus the incident's `created_at`. Reading is two-step: each file yields pending
+incidents and log entries; `finish` builds the incidents once every file's log entries are
+known. Log entries also give the responder, assignments, notifications and escalations of
+any incident, whatever export it came from.
+*/
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::FileRead;
+use super::analytics_json::Object;
+use super::record::{Field, MAX_FIELD_BYTES, RecordRules, build_incident, fmt_seconds};
+use super::timestamp::parse_timestamp;
+use crate::error::Location;
+use crate::model::{Exception, Format, Incident, RejectedRow, SourceRef};
+
+/// Whether a page is a REST incidents or log-entries response.
+pub fn kind(page: &Object<'_>) -> Option<Format> {
+    if page.contains_key("log_entries") || page.contains_key("log_entry") {
+        return Some(Format::RestLogEntries);
+    }
+    if let Some(one) = page.get("incident") {
+        return serde_json::from_str::<Object<'_>>(one.get())
+            .is_ok_and(|o| o.contains_key("incident_number") || o.contains_key("created_at"))
+            .then_some(Format::RestIncidents);
+    }
+    let list = page.get("incidents")?;
+    let items: Vec<Object<'_>> = serde_json::from_str(list.get()).ok()?;
+    match items.first() {
+        Some(first) => (first.contains_key("incident_number")
+            && !first.contains_key("incident_updates"))
+        .then_some(Format::RestIncidents),
+        None => (!page.contains_key("page")
+            && (page.contains_key("offset") || page.contains_key("more")))
+        .then_some(Format::RestIncidents),
+    }
+}
+
+/// A reference (`{id, type, summary}`); every part may be absent or null.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Ref {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+impl Ref {
+    /// The summary, else the id, else empty.
+    pub fn label(&self) -> &str {
+        self.summary
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .or(self.id.as_deref())
+            .unwrap_or_default()
+    }
+
+    fn is_service(&self) -> bool {
+        self.kind
+            .as_deref()
+            .is_some_and(|k| k.starts_with("service"))
+    }
+}
+
+/// What a log entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogKind {
+    Trigger,
+    Acknowledge,
+    Unacknowledge,
+    Assign,
+    Escalate,
+    Delegate,
+    Notify,
+    Annotate,
+    Resolve,
+    Other,
+}
+
+impl LogKind {
+    /// From `type`, with or without the `_reference` suffix; both acknowledgement spellings.
+    pub fn parse(t: &str) -> Self {
+        match t.strip_suffix("_reference").unwrap_or(t) {
+            "trigger_log_entry" => Self::Trigger,
+            "acknowledge_log_entry" | "acknowledgement_log_entry" => Self::Acknowledge,
+            "unacknowledge_log_entry" => Self::Unacknowledge,
+            "assign_log_entry" => Self::Assign,
+            "escalate_log_entry" => Self::Escalate,
+            "delegate_log_entry" => Self::Delegate,
+            "notify_log_entry" => Self::Notify,
+            "annotate_log_entry" => Self::Annotate,
+            "resolve_log_entry" => Self::Resolve,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// One log entry, as needed for the response timeline and ticket links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub id: String,
+    pub incident_id: String,
+    pub kind: LogKind,
+    pub at: DateTime<Utc>,
+    /// Who acted: a user, or the service for timeouts and automatic actions.
+    pub agent: Ref,
+    /// `channel.type` (`auto`, `timeout`, `email`, `website`, `note`, …).
+    pub channel: Option<String>,
+    /// Assignees of assign and escalate entries; the notified user of a notify entry.
+    pub people: Vec<String>,
+    /// Free text an entry carries: its `note`, or a note's `channel.summary`.
+    pub text: Option<String>,
+    pub source: SourceRef,
+}
+
+impl LogEntry {
+    /// An escalation the system made when a level did not acknowledge in time (agent = the
+    /// service, channel `auto` or `timeout`), not one a person asked for.
+    pub fn is_timeout_escalation(&self) -> bool {
+        self.kind == LogKind::Escalate
+            && (self.agent.is_service()
+                || matches!(self.channel.as_deref(), Some("auto" | "timeout")))
+    }
+}
+
+/// A REST incident waiting for the log entries of every file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingIncident {
+    /// Text of the Analytics-named fields the object carries.
+    fields: BTreeMap<Field, String>,
+    /// Earliest `acknowledgements[].at` (present only while the incident is open).
+    acknowledged: Option<String>,
+    /// `last_status_change_at`, the resolution time of a resolved incident without `resolved_at`.
+    last_status_change: Option<String>,
+    /// Ticket-like text of `external_references[]` (Jira and ServiceNow links), when exported.
+    pub references: Vec<String>,
+    pub source: SourceRef,
+    raw: String,
+}
+
+impl PendingIncident {
+    pub fn id(&self) -> Option<&str> {
+        self.fields.get(&Field::Id).map(String::as_str)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawChannel {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawLog {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    agent: Option<Ref>,
+    #[serde(default)]
+    channel: Option<RawChannel>,
+    #[serde(default)]
+    incident: Option<Ref>,
+    #[serde(default)]
+    assignees: Option<Vec<Ref>>,
+    #[serde(default)]
+    user: Option<Ref>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawAt {
+    #[serde(default)]
+    at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawIncident {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    incident_number: Option<serde_json::Number>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    urgency: Option<String>,
+    #[serde(default)]
+    priority: Option<Ref>,
+    #[serde(default)]
+    service: Option<Ref>,
+    #[serde(default)]
+    teams: Option<Vec<Ref>>,
+    #[serde(default)]
+    escalation_policy: Option<Ref>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    resolved_at: Option<String>,
+    #[serde(default)]
+    last_status_change_at: Option<String>,
+    #[serde(default)]
+    acknowledgements: Option<Vec<RawAt>>,
+    #[serde(default)]
+    external_references: Option<Vec<serde_json::Value>>,
+}
+
+fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
+    let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+    SourceRef {
+        file: 0,
+        line: Location::at_offset(path, text.as_bytes(), offset).line,
+        start: offset,
+        end: offset + item.get().len(),
+    }
+}
+
+/// The items of a page: the list under `list_key`, or the one object under `one_key`.
+fn items<'a>(
+    page: &Object<'a>,
+    list_key: &str,
+    one_key: &str,
+) -> Result<Vec<&'a RawValue>, String> {
+    if let Some(list) = page.get(list_key) {
+        return serde_json::from_str(list.get()).map_err(|_| format!("`{list_key}` is not a list"));
+    }
+    Ok(page.get(one_key).copied().into_iter().collect())
+}
+
+/// Every string inside a JSON value, depth first (for external references).
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) if !s.is_empty() => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Reads recognised pages of one kind (`RestIncidents` or `RestLogEntries`).
+pub fn read(
+    path: &Path,
+    text: &str,
+    format: Format,
+    pages: Vec<(Object<'_>, &RawValue)>,
+) -> FileRead {
+    let mut out = FileRead {
+        format: Some(format),
+        // REST timestamps carry `Z` or an offset; naive ones are read in the policy zone.
+        ..FileRead::default()
+    };
+    let (list_key, one_key) = match format {
+        Format::RestLogEntries => ("log_entries", "log_entry"),
+        _ => ("incidents", "incident"),
+    };
+    for (page, whole) in &pages {
+        let list = match items(page, list_key, one_key) {
+            Ok(l) => l,
+            Err(why) => {
+                out.rows_read += 1;
+                let source = source_of(path, text, whole);
+                out.rejected.push(RejectedRow {
+                    source,
+                    reason: why,
+                    raw: source.raw(text.as_bytes()),
+                });
+                continue;
+            }
+        };
+        for item in list {
+            out.rows_read += 1;
+            let source = source_of(path, text, item);
+            let outcome = match format {
+                Format::RestLogEntries => log_entry(item, source).map(|e| out.log_entries.push(e)),
+                _ => pending(item, source, source.raw(text.as_bytes()))
+                    .map(|p| out.pending_rest.push(p)),
+            };
+            if let Err(reason) = outcome {
+                out.rejected.push(RejectedRow {
+                    source,
+                    reason,
+                    raw: source.raw(text.as_bytes()),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn log_entry(item: &RawValue, source: SourceRef) -> Result<LogEntry, String> {
+    let raw: RawLog =
+        serde_json::from_str(item.get()).map_err(|e| format!("not a log entry: {e}"))?;
+    let id = raw
+        .id
+        .filter(|s| !s.is_empty())
+        .ok_or("log entry without `id`")?;
+    let incident_id = raw
+        .incident
+        .and_then(|r| r.id)
+        .filter(|s| !s.is_empty())
+        .ok_or("log entry names no incident (`incident.id` is missing)")?;
+    let kind = raw
+        .kind
+        .as_deref()
+        .map(LogKind::parse)
+        .ok_or("log entry without `type`")?;
+    let at = raw
+        .created_at
+        .as_deref()
+        .ok_or_else(|| "log entry without `created_at`".to_string())
+        .and_then(|t| {
+            parse_timestamp(t, chrono_tz::Tz::UTC).map_err(|e| format!("`created_at`: {e}"))
+        })?;
+    let (channel, channel_summary) = raw.channel.map(|c| (c.kind, c.summary)).unwrap_or_default();
+    let mut people: Vec<String> = raw
+        .assignees
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.label().to_string())
+        .collect();
+    if let Some(u) = raw.user {
+        people.push(u.label().to_string());
+    }
+    let note = raw.note.filter(|n| !n.trim().is_empty());
+    let text = match (note, kind) {
+        (Some(n), _) => Some(n),
+        (None, LogKind::Annotate) => channel_summary.filter(|s| !s.trim().is_empty()),
+        _ => None,
+    };
+    if text.as_ref().is_some_and(|t| t.len() > MAX_FIELD_BYTES) {
+        return Err(format!("the note holds more than {MAX_FIELD_BYTES} bytes"));
+    }
+    Ok(LogEntry {
+        id,
+        incident_id,
+        kind,
+        at,
+        agent: raw.agent.unwrap_or_default(),
+        channel,
+        people,
+        text,
+        source,
+    })
+}
+
+fn pending(
+    item: &RawValue,
+    source: SourceRef,
+    raw_text: String,
+) -> Result<PendingIncident, String> {
+    let raw: RawIncident =
+        serde_json::from_str(item.get()).map_err(|e| format!("not an incident object: {e}"))?;
+    let mut fields = BTreeMap::new();
+    let mut put = |f: Field, v: Option<String>| {
+        if let Some(v) = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
+            fields.insert(f, v);
+        }
+    };
+    put(Field::Id, raw.id);
+    put(
+        Field::IncidentNumber,
+        raw.incident_number.map(|n| n.to_string()),
+    );
+    put(Field::Description, raw.title.or(raw.summary));
+    put(Field::Status, raw.status);
+    put(Field::Urgency, raw.urgency);
+    put(
+        Field::PriorityName,
+        raw.priority.map(|p| p.label().to_string()),
+    );
+    put(
+        Field::ServiceName,
+        raw.service.map(|s| s.label().to_string()),
+    );
+    put(
+        Field::TeamName,
+        raw.teams
+            .and_then(|t| t.into_iter().next())
+            .map(|t| t.label().to_string()),
+    );
+    put(
+        Field::EscalationPolicyName,
+        raw.escalation_policy.map(|e| e.label().to_string()),
+    );
+    put(Field::CreatedAt, raw.created_at);
+    put(Field::ResolvedAt, raw.resolved_at);
+    let acknowledged = raw
+        .acknowledgements
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|a| a.at)
+        .filter_map(|t| parse_timestamp(&t, chrono_tz::Tz::UTC).ok().map(|p| (p, t)))
+        .min()
+        .map(|(_, t)| t);
+    let mut references = Vec::new();
+    for r in raw.external_references.unwrap_or_default() {
+        strings(&r, &mut references);
+    }
+    Ok(PendingIncident {
+        fields,
+        acknowledged,
+        last_status_change: raw.last_status_change_at,
+        references,
+        source,
+        raw: raw_text,
+    })
+}
+
+/// Builds a REST incident from its object and its log entries (`log`, in time order).
+/// Time to acknowledge: the first acknowledge entry, else the open incident's
+/// `acknowledgements`; a resolved incident with neither and no log entries at all cannot be
+/// judged and is rejected. Resolution: `resolved_at`, else the last resolve entry, else
+/// `last_status_change_at` of a resolved incident. Escalations are counted from the entries.
+pub fn finish(
+    p: &PendingIncident,
+    log: &[&LogEntry],
+    zone: chrono_tz::Tz,
+) -> Result<(Incident, Option<Exception>), RejectedRow> {
+    let reject = |reason: String| RejectedRow {
+        source: p.source,
+        reason,
+        raw: p.raw.clone(),
+    };
+    let created = match p.fields.get(&Field::CreatedAt) {
+        Some(t) => {
+            parse_timestamp(t, zone).map_err(|e| reject(format!("key `created_at`: {e}")))?
+        }
+        None => {
+            return Err(reject(
+                "no creation time (key `created_at` is missing)".to_string(),
+            ));
+        }
+    };
+    let status = p.fields.get(&Field::Status).map(|s| s.to_ascii_lowercase());
+    let resolved = status.as_deref() == Some("resolved");
+    let first_ack = log
+        .iter()
+        .find(|e| e.kind == LogKind::Acknowledge)
+        .map(|e| e.at);
+    let ack = match (first_ack, &p.acknowledged) {
+        (Some(t), _) => Some(t),
+        (None, Some(t)) => Some(
+            parse_timestamp(t, zone)
+                .map_err(|e| reject(format!("`acknowledgements[].at`: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+    if resolved && log.is_empty() {
+        return Err(reject(format!(
+            "resolved incident `{}` has no log entries: PagerDuty drops `acknowledgements` from resolved incidents, so its time to acknowledge is unknown; export `GET /log_entries` for the period with the incidents",
+            p.id().unwrap_or_default()
+        )));
+    }
+    let mut fields = p.fields.clone();
+    if let Some(a) = ack {
+        let s = (a - created).num_milliseconds() as f64 / 1000.0;
+        fields.insert(Field::SecondsToFirstAck, fmt_seconds(s));
+    }
+    if !fields.contains_key(&Field::ResolvedAt) && resolved {
+        let from_log = log
+            .iter()
+            .rev()
+            .find(|e| e.kind == LogKind::Resolve)
+            .map(|e| crate::metrics::rfc3339(e.at));
+        if let Some(t) = from_log.or_else(|| p.last_status_change.clone()) {
+            fields.insert(Field::ResolvedAt, t);
+        }
+    }
+    if !log.is_empty() {
+        let escalations = log.iter().filter(|e| e.kind == LogKind::Escalate);
+        fields.insert(
+            Field::EscalationCount,
+            escalations.clone().count().to_string(),
+        );
+        fields.insert(
+            Field::TimeoutEscalationCount,
+            escalations
+                .filter(|e| e.is_timeout_escalation())
+                .count()
+                .to_string(),
+        );
+    }
+    let rules = RecordRules {
+        zone,
+        zero_ack_means_none: false,
+        column_name: rest_name,
+    };
+    build_incident(|f| fields.get(&f).map(String::as_str), p.source, &rules).map_err(reject)
+}
+
+/// Where each Analytics-named field comes from in a REST incident, for messages.
+fn rest_name(f: Field) -> &'static str {
+    match f {
+        Field::Description => "title",
+        Field::PriorityName => "priority.summary",
+        Field::ServiceName => "service.summary",
+        Field::TeamName => "teams[0].summary",
+        Field::EscalationPolicyName => "escalation_policy.summary",
+        Field::SecondsToFirstAck => "first acknowledge_log_entry - created_at",
+        Field::EscalationCount => "escalate_log_entry count",
+        Field::TimeoutEscalationCount => "timeout escalate_log_entry count",
+        other => other.name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_acknowledgement_spellings_and_references() {
+        assert_eq!(
+            LogKind::parse("acknowledge_log_entry"),
+            LogKind::Acknowledge
+        );
+        assert_eq!(
+            LogKind::parse("acknowledgement_log_entry"),
+            LogKind::Acknowledge
+        );
+        assert_eq!(
+            LogKind::parse("trigger_log_entry_reference"),
+            LogKind::Trigger
+        );
+        assert_eq!(
+            LogKind::parse("field_value_change_log_entry"),
+            LogKind::Other
+        );
+    }
+}
