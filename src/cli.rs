@@ -310,6 +310,12 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub config_exports: bool,
 
+    /// Also write a Statuspage incidents export under DIR/statuspage/: the P1 incidents as
+    /// customers saw them (one in eight reported before PagerDuty detected it), one incident
+    /// nobody was paged for, one scheduled maintenance
+    #[arg(long)]
+    pub statuspage: bool,
+
     /// Random seed; the same seed gives the same bytes
     #[arg(long, default_value_t = 7)]
     pub seed: u64,

@@ -11,7 +11,7 @@ use crate::metrics::{Metrics, SlaRow, rfc3339};
 use crate::postmortem::Postmortems;
 
 /// File names under `derived/`, in the order they are written.
-pub const FILES: [&str; 15] = [
+pub const FILES: [&str; 16] = [
     "sla_summary.csv",
     "monthly_trends.csv",
     "incident_register.csv",
@@ -27,6 +27,7 @@ pub const FILES: [&str; 15] = [
     "escalation_conformance.csv",
     "admin_changes.csv",
     "response_timeline.csv",
+    "statuspage_matches.csv",
 ];
 
 /// A percentage with 2 decimals; empty for null.
@@ -439,6 +440,62 @@ pub fn write_timeline<W: Write>(
             r.timeout_escalations.to_string(),
             at(r.resolved.as_ref().map(|a| a.0)),
             r.resolved.as_ref().map(|a| a.1.clone()).unwrap_or_default(),
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `statuspage_matches.csv`: each status-page incident of the period and its PagerDuty match.
+pub fn write_statuspage<W: Write>(
+    metrics: &Metrics,
+    ingested: &Ingested,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record([
+        "statuspage_id",
+        "name",
+        "impact",
+        "components",
+        "started_at",
+        "notice_at",
+        "resolved_at",
+        "incident_number",
+        "incident_id",
+        "service",
+        "pagerduty_created_at",
+        "lead_time_s",
+        "detected_internally_first",
+        "matched_by",
+        "source_file",
+        "source_line",
+    ])
+    .map_err(io)?;
+    for r in &metrics.statuspage.rows {
+        let s = &ingested.status_incidents[r.status];
+        let pd = r.incident.map(|(i, _)| &ingested.incidents[i]);
+        w.write_record([
+            s.id.clone(),
+            s.name.clone(),
+            s.impact.clone().unwrap_or_default(),
+            s.components.join("; "),
+            rfc3339(s.started),
+            rfc3339(s.notice),
+            s.resolved.map(rfc3339).unwrap_or_default(),
+            pd.and_then(|i| i.number)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            pd.map(|i| i.id.clone()).unwrap_or_default(),
+            pd.and_then(|i| i.service.clone()).unwrap_or_default(),
+            pd.map(|i| rfc3339(i.created)).unwrap_or_default(),
+            r.lead_s.map(|s| s.to_string()).unwrap_or_default(),
+            r.detected_first()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            r.incident.map_or("none", |(_, by)| by.name()).to_string(),
+            ingested.files[s.source.file].name.clone(),
+            s.source.line.to_string(),
         ])
         .map_err(io)?;
     }

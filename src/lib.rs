@@ -19,6 +19,7 @@ pub mod policy;
 pub mod postmortem;
 pub mod progress;
 pub mod report;
+pub mod statuspage;
 pub mod synth;
 pub mod tickets;
 pub mod timeline;

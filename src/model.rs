@@ -28,6 +28,8 @@ pub enum Format {
     RestIncidents,
     /// `GET /log_entries` or `GET /incidents/{id}/log_entries` responses (rows: log entries).
     RestLogEntries,
+    /// Statuspage incidents (`/api/v2/incidents.json` or the management API's list).
+    StatuspageIncidents,
 }
 
 impl Format {
@@ -44,6 +46,7 @@ impl Format {
             Self::PdAuditRecords => "pagerduty-audit-records",
             Self::RestIncidents => "pagerduty-rest-incidents",
             Self::RestLogEntries => "pagerduty-log-entries",
+            Self::StatuspageIncidents => "statuspage-incidents",
         }
     }
 
@@ -214,6 +217,10 @@ pub enum ExceptionKind {
     AuditTrailGap,
     /// A significant incident (P1/P2) whose description names no ticket.
     TicketMissing,
+    /// A status-page incident with no PagerDuty incident in its window.
+    StatuspageUnmatched,
+    /// A status-page notice published before PagerDuty created the incident.
+    DetectedAfterNotice,
 }
 
 impl ExceptionKind {
@@ -242,6 +249,8 @@ impl ExceptionKind {
             Self::OnCallTargetDeleted => "on_call_target_deleted",
             Self::AuditTrailGap => "audit_trail_gap",
             Self::TicketMissing => "ticket_missing",
+            Self::StatuspageUnmatched => "statuspage_unmatched",
+            Self::DetectedAfterNotice => "detected_after_notice",
         }
     }
 }

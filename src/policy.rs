@@ -97,10 +97,34 @@ pub struct Policy {
     pub escalation_levels: Vec<i64>,
     /// The longest on-call shift allowed, in seconds (`[oncall] max_shift`).
     pub max_shift_s: i64,
+    /// How status-page incidents are matched to PagerDuty incidents (`[statuspage]`).
+    pub statuspage: StatuspageRules,
     /// Pass line for the acknowledgement SLA, in percent.
     pub ack_within_sla_pct: f64,
     /// Pass line for the resolution SLA, in percent.
     pub resolve_within_sla_pct: f64,
+}
+
+/// `[statuspage]`: matching customer-facing notices to PagerDuty incidents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatuspageRules {
+    /// Seconds before the impact start and after the public notice a PagerDuty incident may
+    /// be created and still match (`match_window`, default 1h).
+    pub match_window_s: i64,
+    /// Status-page component name → PagerDuty service names (`components`); components not
+    /// listed match services of the same name, ignoring case and punctuation.
+    pub components: std::collections::BTreeMap<String, Vec<String>>,
+    /// Pass line for the share of status-page incidents detected internally first, percent.
+    pub detected_first_pct: f64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStatuspage {
+    match_window: Option<Spanned<String>>,
+    #[serde(default)]
+    components: std::collections::BTreeMap<String, Vec<String>>,
+    detected_first_pct: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -117,6 +141,8 @@ struct RawPolicy {
     escalation: RawEscalation,
     #[serde(default)]
     oncall: RawOncall,
+    #[serde(default)]
+    statuspage: RawStatuspage,
     #[serde(default)]
     targets: RawTargets,
 }
@@ -516,6 +542,21 @@ impl Policy {
             }
         };
 
+        let statuspage = StatuspageRules {
+            match_window_s: match &raw.statuspage.match_window {
+                None => 3600,
+                Some(v) => match check.target("statuspage.match_window", v, false)? {
+                    Target::Within(s) => s,
+                    Target::NextBusinessDay => unreachable!("not allowed above"),
+                },
+            },
+            components: raw.statuspage.components.clone(),
+            detected_first_pct: pct(
+                "statuspage.detected_first_pct",
+                &raw.statuspage.detected_first_pct,
+            )?,
+        };
+
         Ok(Self {
             organization,
             timezone,
@@ -524,6 +565,7 @@ impl Policy {
             severities,
             escalation_levels,
             max_shift_s,
+            statuspage,
             ack_within_sla_pct: pct(
                 "targets.ack_within_sla_pct",
                 &raw.targets.ack_within_sla_pct,

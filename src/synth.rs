@@ -8,6 +8,7 @@
 pub mod config;
 pub mod postmortems;
 pub mod rest;
+pub mod statuspage;
 
 use std::fmt::Write as _;
 

@@ -89,6 +89,11 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
     if args.config_exports {
         files.extend(synth::config::generate(&spec));
     }
+    if args.statuspage
+        && let Some(bytes) = synth::statuspage::generate(&incidents)
+    {
+        files.push(("statuspage/incidents.json".into(), bytes));
+    }
     if args.postmortems {
         for doc in synth::postmortems::generate(&incidents, zone, args.seed) {
             let bytes = match doc.body {

@@ -288,8 +288,15 @@ pub fn evaluate(
     postmortems.tickets = crate::tickets::assess(ingested, &metrics, policy);
     let oncall = crate::oncall::assess(ingested, &metrics, policy);
     metrics.response = crate::timeline::assess(ingested, &metrics);
-    let log_counts = metrics.response.file_counts.clone();
-    for &(file, used, outside) in oncall.file_counts.iter().chain(&log_counts) {
+    metrics.statuspage = crate::statuspage::assess(ingested, &metrics, policy);
+    let more_counts: Vec<(usize, u64, u64)> = metrics
+        .response
+        .file_counts
+        .iter()
+        .chain(&metrics.statuspage.file_counts)
+        .copied()
+        .collect();
+    for &(file, used, outside) in oncall.file_counts.iter().chain(&more_counts) {
         metrics.files[file].rows_used = used;
         metrics.files[file].rows_outside_period = outside;
     }
@@ -300,6 +307,8 @@ pub fn evaluate(
         .exceptions
         .extend(postmortems.tickets.exceptions.iter().cloned());
     metrics.exceptions.extend(oncall.exceptions.iter().cloned());
+    let status_exceptions = metrics.statuspage.exceptions.clone();
+    metrics.exceptions.extend(status_exceptions);
     metrics::sort_exceptions(&mut metrics.exceptions);
     Ok((metrics, postmortems, oncall))
 }
@@ -333,6 +342,7 @@ pub fn derived_files(
             }
             "admin_changes.csv" => crate::derived::oncall::write_changes(o, i, zone, &mut bytes),
             "response_timeline.csv" => crate::derived::write_timeline(m, i, &mut bytes),
+            "statuspage_matches.csv" => crate::derived::write_statuspage(m, i, &mut bytes),
             other => unreachable!("{other} is listed in derived::FILES but not written"),
         }
         .map_err(|e| Error::io("write", format!("derived/{name}"), e))?;

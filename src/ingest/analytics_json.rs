@@ -23,7 +23,7 @@ pub enum JsonKind<'a> {
     Analytics(Vec<(Vec<&'a RawValue>, Option<String>)>),
     /// PagerDuty configuration responses (schedules, policies, audit records) of one kind.
     Config(Format, Vec<(Object<'a>, &'a RawValue)>),
-    /// REST incidents or log entries of one kind.
+    /// REST incidents, log entries or Statuspage incidents, of one kind.
     Rest(Format, Vec<(Object<'a>, &'a RawValue)>),
     /// Some other JSON document; the text says what its top-level keys were.
     Other(String),
@@ -90,7 +90,11 @@ pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> 
             ));
         }
     }
-    let kind_of = |p: &Object<'_>| crate::oncall::read::kind(p).or_else(|| super::rest::kind(p));
+    let kind_of = |p: &Object<'_>| {
+        crate::oncall::read::kind(p)
+            .or_else(|| super::rest::kind(p))
+            .or_else(|| super::statuspage::kind(p).then_some(Format::StatuspageIncidents))
+    };
     if let Some(format) = pages.first().and_then(kind_of) {
         if let Some(other) = pages.iter().find(|p| kind_of(p) != Some(format)) {
             let keys: Vec<&str> = other.keys().map(String::as_str).take(6).collect();
@@ -104,7 +108,10 @@ pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> 
             });
         }
         let pages = pages.into_iter().zip(raw_pages).collect();
-        if matches!(format, Format::RestIncidents | Format::RestLogEntries) {
+        if matches!(
+            format,
+            Format::RestIncidents | Format::RestLogEntries | Format::StatuspageIncidents
+        ) {
             return Ok(JsonKind::Rest(format, pages));
         }
         return Ok(JsonKind::Config(format, pages));

@@ -8,6 +8,7 @@ pub mod analytics_json;
 pub mod csv_export;
 pub mod record;
 pub mod rest;
+pub mod statuspage;
 pub mod timestamp;
 
 use std::collections::HashMap;
@@ -45,6 +46,8 @@ pub struct FileRead {
     pub pending_rest: Vec<rest::PendingIncident>,
     /// Log entries (`GET /log_entries`).
     pub log_entries: Vec<rest::LogEntry>,
+    /// Statuspage incidents.
+    pub status_incidents: Vec<statuspage::StatusIncident>,
 }
 
 impl FileRead {
@@ -82,6 +85,8 @@ pub struct Ingested {
     pub log_entries: Vec<rest::LogEntry>,
     /// Ticket-like text of REST `external_references`: (incident id, text, where).
     pub external_references: Vec<(String, String, SourceRef)>,
+    /// Statuspage incidents, in file order (file indexes set).
+    pub status_incidents: Vec<statuspage::StatusIncident>,
 }
 
 impl Ingested {
@@ -164,6 +169,9 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error>
             }
             analytics_json::JsonKind::Config(format, pages) => {
                 Ok(crate::oncall::read::read(path, text, format, pages))
+            }
+            analytics_json::JsonKind::Rest(Format::StatuspageIncidents, pages) => {
+                Ok(statuspage::read(path, text, pages))
             }
             analytics_json::JsonKind::Rest(format, pages) => {
                 Ok(rest::read(path, text, format, pages))
@@ -273,6 +281,11 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
                 ..r
             }));
         out.exceptions.extend(read.exceptions);
+        out.status_incidents
+            .extend(read.status_incidents.into_iter().map(|mut s| {
+                s.source = set_file(s.source);
+                s
+            }));
         let mut incidents = read.incidents;
         for pending in &read.pending_rest {
             let entries: Vec<&rest::LogEntry> = pending

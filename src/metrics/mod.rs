@@ -151,6 +151,8 @@ pub struct Metrics {
     pub tta_histograms: Vec<TtaHistogram>,
     /// Response timelines from log entries (set by `commands::evaluate`).
     pub response: crate::timeline::Timeline,
+    /// Status-page incidents matched to PagerDuty incidents (set by `commands::evaluate`).
+    pub statuspage: crate::statuspage::StatusEvidence,
 }
 
 /// The distribution of tta for one severity, in buckets of `width_s`.
@@ -439,6 +441,7 @@ pub fn compute(
         files,
         tta_histograms,
         response: Default::default(),
+        statuspage: Default::default(),
     })
 }
 

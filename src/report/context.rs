@@ -53,6 +53,93 @@ pub struct ReportData {
     pub postmortems: PostmortemView,
     pub oncall: OnCallView,
     pub timeline: TimelineView,
+    pub statuspage: StatusView,
+}
+
+/// Status-page incidents against internal detection (`derived/statuspage_matches.csv`).
+#[derive(Debug, Serialize)]
+pub struct StatusView {
+    pub supplied: bool,
+    pub total: usize,
+    pub matched: usize,
+    pub detected_first: usize,
+    /// `85.7 %`, or empty with no incident.
+    pub detected_first_pct: String,
+    pub median_lead: String,
+    pub window: String,
+    /// Status-page incident, impact, notice, PagerDuty incident, lead time, first.
+    pub rows: Vec<Vec<String>>,
+}
+
+fn status_view(
+    m: &Metrics,
+    ingested: &Ingested,
+    policy: &Policy,
+    results: &mut Vec<Verdict>,
+) -> StatusView {
+    let e = &m.statuspage;
+    let (matched, first, total) = e.counts();
+    let pct = (total > 0).then(|| 100.0 * first as f64 / total as f64);
+    if e.supplied && total > 0 {
+        let pct = pct.unwrap_or_default();
+        results.push(Verdict {
+            text: format!(
+                "Status-page incidents detected internally first: {first} of {total} ({pct:.1} %)"
+            ),
+            target: format!(">= {:.1} %", policy.statuspage.detected_first_pct),
+            verdict: if pct >= policy.statuspage.detected_first_pct {
+                "met"
+            } else {
+                "not met"
+            }
+            .to_string(),
+        });
+    }
+    let rows = e
+        .rows
+        .iter()
+        .map(|r| {
+            let s = &ingested.status_incidents[r.status];
+            let pd = r.incident.map(|(i, _)| &ingested.incidents[i]);
+            vec![
+                format!("{} ({})", s.name, s.id),
+                s.impact.clone().unwrap_or_default(),
+                crate::metrics::rfc3339(s.notice),
+                pd.map_or_else(
+                    || "none".to_string(),
+                    |i| i.number.map_or_else(|| i.id.clone(), |n| format!("#{n}")),
+                ),
+                r.lead_s
+                    .map(|l| {
+                        if l < 0 {
+                            format!("-{}", crate::policy::format_duration(-l))
+                        } else {
+                            crate::policy::format_duration(l)
+                        }
+                    })
+                    .unwrap_or_default(),
+                match r.detected_first() {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "not paged",
+                }
+                .to_string(),
+            ]
+        })
+        .collect();
+    StatusView {
+        supplied: e.supplied,
+        total,
+        matched,
+        detected_first: first,
+        detected_first_pct: pct.map(|p| format!("{p:.1} %")).unwrap_or_default(),
+        median_lead: e
+            .median_lead_s()
+            .map(|s| crate::policy::format_duration(s.round() as i64))
+            .unwrap_or_default(),
+        window: crate::policy::format_duration(policy.statuspage.match_window_s),
+        rows,
+    }
 }
 
 /// Who responded, from PagerDuty log entries (`derived/response_timeline.csv`).
@@ -437,6 +524,10 @@ fn exception_title(kind: ExceptionKind) -> &'static str {
         ExceptionKind::OnCallTargetDeleted => "Deletions of on-call targets",
         ExceptionKind::AuditTrailGap => "Days without audit-record coverage",
         ExceptionKind::TicketMissing => "Significant incidents without a linked ticket",
+        ExceptionKind::StatuspageUnmatched => "Status-page incidents nobody was paged for",
+        ExceptionKind::DetectedAfterNotice => {
+            "Incidents customers were told of before PagerDuty detected them"
+        }
     }
 }
 
@@ -898,6 +989,7 @@ pub fn build(
     }
     let postmortems = postmortem_view(postmortems, ingested, &mut results);
     let oncall = oncall_view(oncall, policy, m, &mut results);
+    let statuspage = status_view(m, ingested, policy, &mut results);
 
     let by_kind: Vec<(String, usize)> = m
         .exception_counts()
@@ -1184,5 +1276,6 @@ pub fn build(
         postmortems,
         oncall,
         timeline: timeline_view(m),
+        statuspage,
     }
 }

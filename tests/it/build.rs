@@ -404,8 +404,9 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
             .count(),
         2
     );
-    // The schedule, its overrides, the escalation policies and twelve monthly audit files.
-    assert_eq!(exports.len(), 2 + 3 + 12);
+    // The schedule, its overrides, the escalation policies, twelve monthly audit files and
+    // the status page.
+    assert_eq!(exports.len(), 2 + 3 + 12 + 1);
     assert!(documents.len() > 250, "{} documents", documents.len());
     for f in &exports {
         let n = |c: &str| f[c].parse::<u64>().unwrap();
@@ -430,6 +431,15 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
             .unwrap()
     };
     assert!(p1("2025-08") < 80.0 && p1("2025-12") > 95.0);
+    // The status page: 85 customer-facing incidents, one nobody was paged for, one in eight
+    // of the P1s (12) published before PagerDuty detected them.
+    let status = read_csv(&derived(&a, "statuspage_matches.csv"));
+    let first = status
+        .iter()
+        .filter(|r| r["detected_internally_first"] == "true")
+        .count();
+    let unmatched = status.iter().filter(|r| r["matched_by"] == "none").count();
+    assert_eq!((status.len(), first, unmatched), (85, 72, 1));
     // And its postmortems: one late, one missing a section, one with an action lacking an
     // owner, one missing, one scan; every other required one fine.
     let pm = read_csv(&derived(&a, "postmortems.csv"));

@@ -22,6 +22,7 @@ fn sample_data_is_what_the_generator_writes() {
             "gen",
             "--postmortems",
             "--config-exports",
+            "--statuspage",
         ])
         .output()
         .unwrap();

@@ -17,6 +17,7 @@ mod report;
 mod rest;
 mod sample;
 mod stats;
+mod statuspage;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,196 @@
+/*!
+Statuspage (Atlassian) incidents: the public `GET /api/v2/incidents.json` response
+(`{"page": {…}, "incidents": [...]}`), or the management API's
+`GET /v1/pages/{page_id}/incidents` list (a JSON list of incident objects). Each incident is
+a row: `id`, `name`, `status`, `impact`, `created_at` (when it was published), `started_at`
+(when the impact began; may be set back), `resolved_at`, `components[]` and
+`incident_updates[].affected_components[]`. Scheduled maintenances are not incidents.
+*/
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::FileRead;
+use super::analytics_json::Object;
+use super::timestamp::parse_timestamp;
+use crate::error::Location;
+use crate::model::{Format, RejectedRow, SourceRef};
+
+fn is_status_incident(o: &Object<'_>) -> bool {
+    o.contains_key("incident_updates") || o.contains_key("shortlink")
+}
+
+/// Whether a page is a Statuspage incidents response, or (from a bare list) one incident.
+pub fn kind(page: &Object<'_>) -> bool {
+    if let Some(list) = page.get("incidents") {
+        return serde_json::from_str::<Vec<Object<'_>>>(list.get()).is_ok_and(|items| {
+            items
+                .first()
+                .map_or(page.contains_key("page"), is_status_incident)
+        });
+    }
+    page.contains_key("name") && is_status_incident(page)
+}
+
+/// One status-page incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusIncident {
+    pub id: String,
+    pub name: String,
+    /// none / minor / major / critical.
+    pub impact: Option<String>,
+    pub status: Option<String>,
+    /// When the impact began (`started_at`, else `created_at`).
+    pub started: DateTime<Utc>,
+    /// When customers were told: `created_at`, the moment the incident was published.
+    pub notice: DateTime<Utc>,
+    pub resolved: Option<DateTime<Utc>>,
+    /// Affected component names, each once, sorted.
+    pub components: Vec<String>,
+    pub source: SourceRef,
+}
+
+#[derive(Deserialize, Default)]
+struct Named {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawUpdate {
+    #[serde(default)]
+    affected_components: Option<Vec<Named>>,
+}
+
+#[derive(Deserialize)]
+struct RawStatusIncident {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    impact: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    started_at: Option<String>,
+    #[serde(default)]
+    resolved_at: Option<String>,
+    #[serde(default)]
+    scheduled_for: Option<String>,
+    #[serde(default)]
+    components: Option<Vec<Named>>,
+    #[serde(default)]
+    incident_updates: Option<Vec<RawUpdate>>,
+}
+
+const MAINTENANCE: [&str; 4] = ["scheduled", "in_progress", "verifying", "completed"];
+
+fn incident(item: &RawValue, source: SourceRef) -> Result<StatusIncident, String> {
+    let raw: RawStatusIncident =
+        serde_json::from_str(item.get()).map_err(|e| format!("not a status-page incident: {e}"))?;
+    let id = raw
+        .id
+        .filter(|s| !s.is_empty())
+        .ok_or("incident without `id`")?;
+    if raw.scheduled_for.is_some()
+        || raw
+            .status
+            .as_deref()
+            .is_some_and(|s| MAINTENANCE.contains(&s))
+    {
+        return Err(format!(
+            "`{id}` is a scheduled maintenance, not an incident"
+        ));
+    }
+    let time = |key: &str, v: Option<&str>| -> Result<Option<DateTime<Utc>>, String> {
+        v.map(|t| parse_timestamp(t, chrono_tz::Tz::UTC).map_err(|e| format!("`{key}`: {e}")))
+            .transpose()
+    };
+    let notice = time("created_at", raw.created_at.as_deref())?
+        .ok_or("incident without `created_at` (when it was published)")?;
+    let started = time("started_at", raw.started_at.as_deref())?.unwrap_or(notice);
+    let resolved = time("resolved_at", raw.resolved_at.as_deref())?;
+    let mut components: Vec<String> = raw
+        .components
+        .unwrap_or_default()
+        .into_iter()
+        .chain(
+            raw.incident_updates
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(|u| u.affected_components.unwrap_or_default()),
+        )
+        .filter_map(|c| c.name)
+        .filter(|n| !n.trim().is_empty())
+        .collect();
+    components.sort();
+    components.dedup();
+    Ok(StatusIncident {
+        id,
+        name: raw.name.unwrap_or_default(),
+        impact: raw.impact,
+        status: raw.status,
+        started: started.min(notice),
+        notice,
+        resolved,
+        components,
+        source,
+    })
+}
+
+/// Reads recognised pages (or, from a bare list, incident objects).
+pub fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>) -> FileRead {
+    let mut out = FileRead {
+        format: Some(Format::StatuspageIncidents),
+        ..FileRead::default()
+    };
+    for (page, whole) in &pages {
+        let items: Vec<&RawValue> = match page.get("incidents") {
+            Some(list) => serde_json::from_str(list.get()).unwrap_or_default(),
+            None => vec![*whole],
+        };
+        for item in items {
+            out.rows_read += 1;
+            let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+            let source = SourceRef {
+                file: 0,
+                line: Location::at_offset(path, text.as_bytes(), offset).line,
+                start: offset,
+                end: offset + item.get().len(),
+            };
+            match incident(item, source) {
+                Ok(i) => out.status_incidents.push(i),
+                Err(reason) => out.rejected.push(RejectedRow {
+                    source,
+                    reason,
+                    raw: source.raw(text.as_bytes()),
+                }),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognised_apart_from_rest_incidents() {
+        let public = r#"{"page": {"id": "x"}, "incidents": []}"#;
+        let o: Object<'_> = serde_json::from_str(public).unwrap();
+        assert!(kind(&o));
+        let rest = r#"{"incidents": [{"id": "P1", "incident_number": 1}], "more": false}"#;
+        let o: Object<'_> = serde_json::from_str(rest).unwrap();
+        assert!(!kind(&o));
+        let one = r#"{"id": "a", "name": "API down", "incident_updates": []}"#;
+        let o: Object<'_> = serde_json::from_str(one).unwrap();
+        assert!(kind(&o));
+    }
+}

@@ -1,0 +1,228 @@
+/*!
+Customer-facing notices against internal detection: each status-page incident of the period
+is matched to the PagerDuty incident that first detected it, and the lead time (public
+notice minus PagerDuty's `created_at`) says whether the organisation found out before its
+customers were told. Pure: ingested incidents, the register and the policy in; rows,
+exceptions and reconciliation out. Definitions: `docs/statuspage.md`.
+*/
+
+use chrono::{DateTime, Utc};
+
+use crate::ingest::Ingested;
+use crate::ingest::statuspage::StatusIncident;
+use crate::metrics::Metrics;
+use crate::metrics::classify::local_date;
+use crate::model::{Exception, ExceptionKind, Format};
+use crate::policy::{Policy, format_duration};
+
+/// How a match was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// Time window and a service of an affected component.
+    Component,
+    /// Time window only: the status-page incident names no component.
+    Time,
+}
+
+impl MatchedBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Component => "component",
+            Self::Time => "time",
+        }
+    }
+}
+
+/// One status-page incident of the period and its PagerDuty match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchRow {
+    /// Index into `Ingested::status_incidents`.
+    pub status: usize,
+    /// Index into `Ingested::incidents`, and how it matched.
+    pub incident: Option<(usize, MatchedBy)>,
+    /// Notice minus PagerDuty creation, seconds; positive = detected internally first.
+    pub lead_s: Option<i64>,
+}
+
+impl MatchRow {
+    pub fn detected_first(&self) -> Option<bool> {
+        self.lead_s.map(|s| s > 0)
+    }
+}
+
+/// The matching of the period's status-page incidents.
+#[derive(Debug, Clone, Default)]
+pub struct StatusEvidence {
+    /// Whether any Statuspage export was read.
+    pub supplied: bool,
+    /// In notice order.
+    pub rows: Vec<MatchRow>,
+    pub exceptions: Vec<Exception>,
+    /// (file index, rows used, rows outside the period) per Statuspage file.
+    pub file_counts: Vec<(usize, u64, u64)>,
+}
+
+impl StatusEvidence {
+    /// (matched, detected internally first, status-page incidents of the period).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.rows.iter().filter(|r| r.incident.is_some()).count(),
+            self.rows
+                .iter()
+                .filter(|r| r.detected_first() == Some(true))
+                .count(),
+            self.rows.len(),
+        )
+    }
+
+    /// The median lead time of the matched incidents, seconds.
+    pub fn median_lead_s(&self) -> Option<f64> {
+        let mut leads: Vec<i64> = self.rows.iter().filter_map(|r| r.lead_s).collect();
+        leads.sort_unstable();
+        let n = leads.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(leads[n / 2] as f64),
+            _ => Some((leads[n / 2 - 1] + leads[n / 2]) as f64 / 2.0),
+        }
+    }
+}
+
+/// Lower case letters and digits only: "Checkout API" and `checkout-api` are the same name.
+fn key(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Whether `service` is one of the status incident's components (by the policy's mapping, or
+/// by name).
+fn serves(s: &StatusIncident, service: Option<&str>, policy: &Policy) -> bool {
+    let Some(service) = service else { return false };
+    let service_key = key(service);
+    s.components
+        .iter()
+        .any(|c| match policy.statuspage.components.get(c) {
+            Some(mapped) => mapped.iter().any(|m| key(m) == service_key),
+            None => !service_key.is_empty() && key(c) == service_key,
+        })
+}
+
+/// Matches every status-page incident whose notice falls in the period.
+pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> StatusEvidence {
+    let mut out = StatusEvidence {
+        supplied: ingested
+            .files
+            .iter()
+            .any(|f| f.format == Some(Format::StatuspageIncidents)),
+        ..StatusEvidence::default()
+    };
+    let window = chrono::Duration::seconds(policy.statuspage.match_window_s);
+    let zone = policy.timezone;
+    // The register is in creation order: the first candidate is the first detection.
+    let candidates: Vec<(usize, DateTime<Utc>, &str)> = metrics
+        .register
+        .iter()
+        .map(|r| {
+            (
+                r.incident,
+                ingested.incidents[r.incident].created,
+                r.severity.as_str(),
+            )
+        })
+        .collect();
+    let mut counts: std::collections::BTreeMap<usize, (u64, u64)> = ingested
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.format == Some(Format::StatuspageIncidents))
+        .map(|(n, _)| (n, (0, 0)))
+        .collect();
+    let mut order: Vec<usize> = (0..ingested.status_incidents.len()).collect();
+    order.sort_by_key(|&n| {
+        let s = &ingested.status_incidents[n];
+        (s.notice, s.id.clone())
+    });
+    for n in order {
+        let s = &ingested.status_incidents[n];
+        let date = local_date(s.notice, zone);
+        let c = counts.entry(s.source.file).or_default();
+        if date < metrics.period.from || date > metrics.period.to {
+            c.1 += 1;
+            continue;
+        }
+        c.0 += 1;
+        let (from, to) = (s.started - window, s.notice + window);
+        let mut in_window = candidates.iter().filter(|(_, t, _)| *t >= from && *t <= to);
+        let found = if s.components.is_empty() {
+            in_window.next().map(|c| (c, MatchedBy::Time))
+        } else {
+            in_window
+                .find(|(i, _, _)| serves(s, ingested.incidents[*i].service.as_deref(), policy))
+                .map(|c| (c, MatchedBy::Component))
+        };
+        let severity = found.map(|((_, _, sev), _)| sev.to_string());
+        let matched = found.map(|((i, _, _), by)| (*i, by));
+        let lead_s = matched.map(|(i, _)| (s.notice - ingested.incidents[i].created).num_seconds());
+        let label = format!("status-page incident `{}` ({})", s.id, s.name);
+        match (matched, lead_s) {
+            (None, _) => out.exceptions.push(Exception {
+                incident_number: None,
+                incident_id: None,
+                severity: None,
+                kind: ExceptionKind::StatuspageUnmatched,
+                detail: format!(
+                    "{label}, published {}, has no PagerDuty incident{} created from {} before its start to {} after the notice: customers may have been told of an incident nobody was paged for",
+                    crate::metrics::rfc3339(s.notice),
+                    if s.components.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" on a service of {}", s.components.join(", "))
+                    },
+                    format_duration(policy.statuspage.match_window_s),
+                    format_duration(policy.statuspage.match_window_s),
+                ),
+                facts: None,
+            }),
+            (Some((i, _)), Some(lead)) if lead <= 0 => {
+                let incident = &ingested.incidents[i];
+                out.exceptions.push(Exception {
+                    incident_number: incident.number,
+                    incident_id: Some(incident.id.clone()),
+                    severity,
+                    kind: ExceptionKind::DetectedAfterNotice,
+                    detail: if lead == 0 {
+                        format!("{label} was published in the same second PagerDuty created the incident: not detected internally first")
+                    } else {
+                        format!(
+                            "{label} was published {} before PagerDuty created the incident ({} s): customers knew first",
+                            format_duration(-lead),
+                            -lead
+                        )
+                    },
+                    facts: None,
+                });
+            }
+            _ => {}
+        }
+        out.rows.push(MatchRow {
+            status: n,
+            incident: matched,
+            lead_s,
+        });
+    }
+    out.file_counts = counts.into_iter().map(|(f, (u, o))| (f, u, o)).collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_ignoring_case_and_punctuation() {
+        assert_eq!(key("Checkout API"), key("checkout-api"));
+        assert_ne!(key("Checkout"), key("checkout-api"));
+    }
+}
