@@ -17,14 +17,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Every example runs as written from the repository root, on `sample-data/` (a test runs
+/// them in this order).
 const EXAMPLES: &str = "\
-Examples:
-  auditpack build                                  # sample-data/ -> evidence/
-  auditpack build --input exports/ --from 2026-01-01 --to 2026-06-30 --out evidence/
+Examples (from the repository root, on sample-data/):
+  auditpack build --key demo-keys/auditpack.key    # sample-data/ -> evidence/, signed
+  auditpack verify evidence/evidence-bundle.zip --pubkey demo-keys/auditpack.pub --rebuild
   auditpack stats --input sample-data --format csv
-  auditpack keygen --out keys/ --name \"Jane Roe, Example Corp\"
-  auditpack verify evidence/evidence-bundle.zip --pubkey keys/auditpack.pub
-  auditpack init my-policy/";
+  auditpack build --input sample-data --from 2025-07-01 --to 2025-12-31 --out evidence-h2 --xlsx
+  auditpack sample --bundle evidence/evidence-bundle.zip --auto --stratify --out sample
+  auditpack generate --incidents 5000 --seed 1 --format rest-json --out generated
+  auditpack keygen --out keys --name \"Jane Roe, Example Corp\"
+  auditpack init my-policy";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -45,7 +49,7 @@ pub enum Command {
     Sample(SampleArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output
     #[command(
-        after_help = "Example:\n  auditpack completions bash > /etc/bash_completion.d/auditpack"
+        after_help = "Example:\n  auditpack completions bash > auditpack.bash    # then: source auditpack.bash"
     )]
     Completions {
         /// The shell
@@ -66,6 +70,7 @@ pub enum Command {
 
 /// `auditpack keygen`.
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  auditpack keygen --out keys --name \"Jane Roe, Example Corp\"")]
 pub struct KeygenArgs {
     /// Folder to write the keys into
     #[arg(long, value_name = "DIR")]
@@ -74,10 +79,17 @@ pub struct KeygenArgs {
     /// The signer, as the signature will name it (e.g. "Jane Roe, Example Corp")
     #[arg(long, value_name = "NAME")]
     pub name: String,
+
+    /// How to report what was written (`json`: one object, for scripts)
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
 }
 
 /// `auditpack verify`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  auditpack verify evidence/evidence-bundle.zip --pubkey demo-keys/auditpack.pub --rebuild"
+)]
 pub struct VerifyArgs {
     /// The evidence bundle (`evidence-bundle.zip`)
     #[arg(value_name = "BUNDLE")]
@@ -135,6 +147,9 @@ pub struct InputArgs {
 
 /// `auditpack build`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  auditpack build --key demo-keys/auditpack.key\n  auditpack build --input sample-data --from 2025-07-01 --to 2025-12-31 --out evidence-h2 --xlsx\n  auditpack build --input sample-data --out evidence-json --format json"
+)]
 pub struct BuildArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -256,6 +271,9 @@ pub struct SampleArgs {
 
 /// `auditpack stats`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  auditpack stats --input sample-data\n  auditpack stats --input sample-data --from 2025-08-01 --to 2025-08-31 --format json"
+)]
 pub struct StatsArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -267,6 +285,7 @@ pub struct StatsArgs {
 
 /// `auditpack init`.
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  auditpack init my-policy --force --format json")]
 pub struct InitArgs {
     /// Folder to write policy.toml into
     #[arg(default_value = ".")]
@@ -275,6 +294,10 @@ pub struct InitArgs {
     /// Overwrite an existing policy.toml
     #[arg(long)]
     pub force: bool,
+
+    /// How to report what was written (`json`: one object, for scripts)
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
 }
 
 /// Formats `generate` writes.
@@ -295,6 +318,9 @@ pub enum GenerateFormat {
 
 /// `auditpack generate`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  auditpack generate --format mixed --out sample-copy --statuspage --config-exports\n  auditpack generate --incidents 5000 --seed 1 --format rest-json --out generated --report json"
+)]
 pub struct GenerateArgs {
     /// Number of incidents
     #[arg(long, default_value_t = 1500)]
@@ -344,4 +370,8 @@ pub struct GenerateArgs {
     /// priorities)
     #[arg(long)]
     pub clean: bool,
+
+    /// How to report what was written (`json`: one object, for scripts)
+    #[arg(long = "report", value_enum, default_value_t = SummaryFormat::Table, value_name = "FORMAT")]
+    pub report: SummaryFormat,
 }

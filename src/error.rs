@@ -79,6 +79,12 @@ pub enum Error {
     /// An input file is malformed as a whole (header, quoting, JSON syntax, encoding).
     #[error("{location}: {reason}")]
     InputInvalid { location: Location, reason: String },
+    /// An evidence bundle is damaged, hostile or not auditpack's.
+    #[error("{location}: {reason}")]
+    BundleInvalid { location: Location, reason: String },
+    /// A signing key, public key or certificate cannot be used.
+    #[error("{location}: {reason}")]
+    KeyInvalid { location: Location, reason: String },
     /// A command-line value is not usable (bad date, empty period, missing input).
     #[error("{0}")]
     Usage(String),
@@ -96,7 +102,11 @@ pub enum Error {
     Report(String),
     /// An output file already exists and would be overwritten.
     #[error("`{}` already exists", path.display())]
-    Exists { path: PathBuf },
+    Exists {
+        path: PathBuf,
+        /// What to do instead.
+        hint: &'static str,
+    },
 }
 
 impl Error {
@@ -109,14 +119,43 @@ impl Error {
         }
     }
 
-    /// A `hint:` line to print under the message, when there is an obvious fix.
-    pub fn hint(&self) -> Option<&'static str> {
+    /// The `hint:` line printed under the message: what to do about it. Every error has
+    /// one, so each message says what happened, where, and what to do.
+    pub fn hint(&self) -> &'static str {
         match self {
-            Self::Exists { .. } => Some("pass `--force` to overwrite it"),
-            Self::NoInput { .. } => Some(
-                "put the PagerDuty incidents export (Analytics CSV or JSON, or the classic incidents.csv) in that folder",
-            ),
-            _ => None,
+            Self::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => "check the path: it does not exist",
+                std::io::ErrorKind::PermissionDenied => {
+                    "check the permissions: auditpack must be able to read the inputs and write the output folder"
+                }
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::FileTooLarge => {
+                    "free disk space, or write elsewhere with `--out`"
+                }
+                _ => "check that the path exists and can be read and written",
+            },
+            Self::PolicyInvalid { .. } => {
+                "fix that line of the policy; `auditpack init` writes a commented default with every key"
+            }
+            Self::InputInvalid { .. } => {
+                "re-export the file from PagerDuty as UTF-8, or move it out of the input folder"
+            }
+            Self::BundleInvalid { .. } => {
+                "the bundle is damaged or was not written by `auditpack build`: ask its author for a fresh copy"
+            }
+            Self::KeyInvalid { .. } => {
+                "pass the files `auditpack keygen` wrote (`auditpack.key`, `auditpack.pub`, `auditpack.crt`), or a PEM key and certificate"
+            }
+            Self::Usage(_) => "see `auditpack <command> --help` for the options and examples",
+            Self::NoInput { .. } => {
+                "put the PagerDuty incidents export (Analytics CSV or JSON, REST incidents, or the classic incidents.csv) in that folder"
+            }
+            Self::Polars(_) | Self::Report(_) => {
+                "this is a bug in auditpack: please report it with the command line that caused it"
+            }
+            Self::TemplateInvalid { .. } => {
+                "fix the template at that line, or build without `--templates` to use the built-in ones"
+            }
+            Self::Exists { hint, .. } => hint,
         }
     }
 }

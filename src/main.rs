@@ -38,8 +38,11 @@ fn report(err: &auditpack::Error) {
         msg.push_str(&format!("\n  cause: {cause}"));
         source = cause.source();
     }
-    if let Some(hint) = err.hint() {
-        msg.push_str(&format!("\nhint: {hint}"));
-    }
+    // A usage hint names the command it is about.
+    let command = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+    let hint = err
+        .hint()
+        .replace("<command>", command.as_deref().unwrap_or("<command>"));
+    msg.push_str(&format!("\nhint: {hint}"));
     eprintln!("{msg}");
 }

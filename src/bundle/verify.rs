@@ -23,7 +23,7 @@ const MAX_RATIO: u64 = 200;
 pub type Files = BTreeMap<String, Vec<u8>>;
 
 fn bad(path: &Path, reason: String) -> Error {
-    Error::InputInvalid {
+    Error::BundleInvalid {
         location: Location::file(path),
         reason,
     }

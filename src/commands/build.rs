@@ -137,7 +137,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
             let text = fs::read_to_string(p).map_err(|e| Error::io("read", p, e))?;
             Some(
                 SecretKey::from_text(&text, crate::config::key_password().as_deref()).map_err(
-                    |reason| Error::InputInvalid {
+                    |reason| Error::KeyInvalid {
                         location: crate::error::Location::file(p),
                         reason,
                     },
@@ -148,7 +148,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     // The PDF's signing key: `--pdf-key` (the company's own), else the P-256 key in `--key`;
     // its certificate: `--cert`, else `auditpack.crt` beside `--key`.
     let read_text = |p: &Path| fs::read_to_string(p).map_err(|e| Error::io("read", p, e));
-    let invalid = |p: &Path, reason: String| Error::InputInvalid {
+    let invalid = |p: &Path, reason: String| Error::KeyInvalid {
         location: crate::error::Location::file(p),
         reason,
     };

@@ -113,14 +113,39 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
         }
     }
     fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
+    let io = |e| Error::io("write", "standard output", e);
+    let json = args.report == crate::cli::SummaryFormat::Json;
+    let mut listed = Vec::new();
     for (name, bytes) in &files {
         let path = args.out.join(name);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
         }
         fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
-        writeln!(out, "wrote {} ({} bytes)", path.display(), bytes.len())
-            .map_err(|e| Error::io("write", "standard output", e))?;
+        if json {
+            listed.push(serde_json::json!({
+                "path": name,
+                "bytes": bytes.len(),
+                "sha256": crate::ingest::sha256_hex(bytes),
+            }));
+        } else {
+            writeln!(out, "wrote {} ({} bytes)", path.display(), bytes.len()).map_err(io)?;
+        }
+    }
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({
+                "out": args.out.display().to_string(),
+                "incidents": args.incidents,
+                "seed": args.seed,
+                "format": clap::ValueEnum::to_possible_value(&args.format)
+                    .map(|v| v.get_name().to_string()),
+                "files": listed,
+            })
+        )
+        .map_err(io)?;
     }
     Ok(ExitStatus::Success)
 }

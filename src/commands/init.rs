@@ -11,7 +11,10 @@ use crate::policy::DEFAULT_POLICY;
 pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let path = args.dir.join("policy.toml");
     if path.exists() && !args.force {
-        return Err(Error::Exists { path });
+        return Err(Error::Exists {
+            path,
+            hint: "pass `--force` to overwrite it",
+        });
     }
     fs::create_dir_all(&args.dir).map_err(|e| Error::io("create folder", &args.dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(&args.dir)
@@ -20,11 +23,23 @@ pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         .map_err(|e| Error::io("write", &path, e))?;
     tmp.persist(&path)
         .map_err(|e| Error::io("write", &path, e.error))?;
-    writeln!(
-        out,
-        "wrote {}: edit the severity matrix, time zone and business hours to match your incident response policy",
-        path.display()
-    )
-    .map_err(|e| Error::io("write", "standard output", e))?;
+    let io = |e| Error::io("write", "standard output", e);
+    match args.format {
+        crate::cli::SummaryFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::json!({
+                "policy": path.display().to_string(),
+                "sha256": crate::ingest::sha256_hex(DEFAULT_POLICY.as_bytes()),
+            })
+        )
+        .map_err(io)?,
+        crate::cli::SummaryFormat::Table => writeln!(
+            out,
+            "wrote {}: edit the severity matrix, time zone and business hours to match your incident response policy",
+            path.display()
+        )
+        .map_err(io)?,
+    }
     Ok(ExitStatus::Success)
 }

@@ -23,7 +23,10 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     for name in [SECRET, PUBLIC, FINGERPRINT, CERTIFICATE] {
         let p = args.out.join(name);
         if p.exists() {
-            return Err(Error::Exists { path: p });
+            return Err(Error::Exists {
+                path: p,
+                hint: "keys are never overwritten: choose another `--out` folder, or move the old keys away first",
+            });
         }
     }
     let key = SecretKey::generate(&args.name).map_err(Error::Usage)?;
@@ -73,6 +76,24 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         fs::write(&p, text).map_err(|e| Error::io("write", &p, e))?;
     }
     let io = |e| Error::io("write", "standard output", e);
+    if args.format == crate::cli::SummaryFormat::Json {
+        let path = |name: &str| args.out.join(name).display().to_string();
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({
+                "signer": args.name,
+                "key_id": public.id(),
+                "public_key_sha256": public.fingerprint(),
+                "secret_key": path(SECRET),
+                "public_key": path(PUBLIC),
+                "certificate": path(CERTIFICATE),
+                "fingerprint": path(FINGERPRINT),
+            })
+        )
+        .map_err(io)?;
+        return Ok(ExitStatus::Success);
+    }
     writeln!(
         out,
         "wrote {} (secret, mode 0600: keep it private)\nwrote {} (public: give it to the auditor)\nwrote {} (certificate of the PDF signature)\n{fingerprint}",

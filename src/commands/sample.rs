@@ -37,7 +37,7 @@ pub fn auto_size(population: usize, tolerable_pct: u32) -> usize {
 type Row = BTreeMap<String, String>;
 
 fn csv_rows(files: &Files, bundle: &Path, name: &str) -> Result<Vec<Row>, Error> {
-    let bytes = files.get(name).ok_or_else(|| Error::InputInvalid {
+    let bytes = files.get(name).ok_or_else(|| Error::BundleInvalid {
         location: Location::file(bundle),
         reason: format!(
             "`{name}` is missing; expected an evidence bundle written by `auditpack build`"
@@ -46,14 +46,14 @@ fn csv_rows(files: &Files, bundle: &Path, name: &str) -> Result<Vec<Row>, Error>
     let mut rdr = csv::Reader::from_reader(bytes.as_slice());
     let headers = rdr
         .headers()
-        .map_err(|e| Error::InputInvalid {
+        .map_err(|e| Error::BundleInvalid {
             location: Location::file(bundle),
             reason: format!("`{name}`: {e}"),
         })?
         .clone();
     let mut out = Vec::new();
     for (i, record) in rdr.records().enumerate() {
-        let record = record.map_err(|e| Error::InputInvalid {
+        let record = record.map_err(|e| Error::BundleInvalid {
             location: Location::file(bundle),
             reason: format!("`{name}` row {}: {e}", i + 2),
         })?;

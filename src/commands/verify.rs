@@ -17,7 +17,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| Error::io("read", p, e))?;
             Some(
-                PublicKey::from_text(&text).map_err(|reason| Error::InputInvalid {
+                PublicKey::from_text(&text).map_err(|reason| Error::KeyInvalid {
                     location: Location::file(p),
                     reason,
                 })?,

@@ -223,6 +223,7 @@ fn hostile_bundles_are_refused() {
     ----- stdout -----
     ----- stderr -----
     error: slip.zip: entry `../../etc/evil` has an unsafe path
+    hint: the bundle is damaged or was not written by `auditpack build`: ask its author for a fresh copy
     ");
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     w.start_file(

@@ -34,6 +34,7 @@ fn missing_required_column() {
     ----- stdout -----
     ----- stderr -----
     error: in/incidents.csv:1:1: missing required column `seconds_to_first_ack` (this header looks like the Analytics incidents export)
+    hint: re-export the file from PagerDuty as UTF-8, or move it out of the input folder
     ");
 }
 
@@ -47,6 +48,7 @@ fn broken_quoting() {
     ----- stdout -----
     ----- stderr -----
     error: in/incidents.csv:3:1: a quoted field is never closed; expected a closing `"` before the end of the file
+    hint: re-export the file from PagerDuty as UTF-8, or move it out of the input folder
     "#);
 }
 
@@ -60,6 +62,7 @@ fn invalid_json() {
     ----- stdout -----
     ----- stderr -----
     error: in/page.json:2:15: invalid JSON: key must be a string
+    hint: re-export the file from PagerDuty as UTF-8, or move it out of the input folder
     ");
 }
 
@@ -74,6 +77,7 @@ fn utf16_export() {
     ----- stdout -----
     ----- stderr -----
     error: in/incidents.csv:1:1: UTF-16 text; expected UTF-8 (re-save the export as UTF-8)
+    hint: re-export the file from PagerDuty as UTF-8, or move it out of the input folder
     ");
 }
 
@@ -84,6 +88,7 @@ fn empty_export() {
     ----- stdout -----
     ----- stderr -----
     error: in/incidents.csv: the file is empty; expected an incidents export
+    hint: re-export the file from PagerDuty as UTF-8, or move it out of the input folder
     ");
 }
 
@@ -97,6 +102,7 @@ fn duplicate_header_names() {
     ----- stdout -----
     ----- stderr -----
     error: in/incidents.csv:1:5: columns 3 and 5 both give `seconds_to_first_ack`; expected each column once
+    hint: re-export the file from PagerDuty as UTF-8, or move it out of the input folder
     ");
 }
 
@@ -107,7 +113,7 @@ fn nothing_recognised() {
     ----- stdout -----
     ----- stderr -----
     error: no incident export found in `in`: looked at `notes.txt` (not an incidents export (no `id`, `created_at` and `seconds_to_first_ack` header))
-    hint: put the PagerDuty incidents export (Analytics CSV or JSON, or the classic incidents.csv) in that folder
+    hint: put the PagerDuty incidents export (Analytics CSV or JSON, REST incidents, or the classic incidents.csv) in that folder
     ");
 }
 
@@ -121,6 +127,7 @@ fn bad_policy_duration_names_line_and_key() {
     ----- stdout -----
     ----- stderr -----
     error: in/policy.toml:6:14: `severity.ack_within`: `five minutes` is not a duration (expected e.g. `90s`, `5m`, `4h`, `7d` or `next-business-day`)
+    hint: fix that line of the policy; `auditpack init` writes a commented default with every key
     ");
 }
 
@@ -134,6 +141,7 @@ fn bad_policy_unknown_key_and_time_zone() {
     ----- stdout -----
     ----- stderr -----
     error: in/policy.toml:2:12: `organization.timezone`: `Mars/Olympus` is not an IANA time zone (expected e.g. `UTC`, `Europe/Berlin`, `America/New_York`)
+    hint: fix that line of the policy; `auditpack init` writes a commented default with every key
     ");
     insta::assert_snapshot!(build_with(
         &[("incidents.csv", GOOD), ("policy.toml", b"[targets]\nack_pct = 95\n")],
@@ -143,6 +151,7 @@ fn bad_policy_unknown_key_and_time_zone() {
     ----- stdout -----
     ----- stderr -----
     error: in/policy.toml:2:1: unknown field `ack_pct`, expected `ack_within_sla_pct` or `resolve_within_sla_pct`
+    hint: fix that line of the policy; `auditpack init` writes a commented default with every key
     ");
 }
 
@@ -153,12 +162,14 @@ fn bad_period() {
     ----- stdout -----
     ----- stderr -----
     error: the period is empty: `--to` 2026-01-01 is before `--from` 2026-02-01
+    hint: see `auditpack build --help` for the options and examples
     ");
     insta::assert_snapshot!(build_with(&[("incidents.csv", GOOD)], &["--from", "January"]), @r"
     exit_code: 2
     ----- stdout -----
     ----- stderr -----
     error: `--from`: `January` is not a date (expected `YYYY-MM-DD`, e.g. `2026-01-31`)
+    hint: see `auditpack build --help` for the options and examples
     ");
 }
 
@@ -175,5 +186,6 @@ fn missing_input_folder() {
     ----- stderr -----
     error: cannot read `nowhere`
       cause: No such file or directory (os error 2)
+    hint: check the path: it does not exist
     ");
 }

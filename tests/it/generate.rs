@@ -162,3 +162,32 @@ fn completions_and_man_pages_come_from_the_command_line_definitions() {
         String::from_utf8_lossy(&rendered.stderr)
     );
 }
+
+/// `generate --report json`, `keygen --format json` and `init --format json` print one JSON
+/// object naming what they wrote, with the hashes a script can check.
+#[test]
+fn writers_report_as_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = auditpack(tmp.path()).args(args).output().unwrap();
+        assert_success(&out);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let g = json(&["generate", "--incidents", "40", "--out", "g", "--report", "json"]);
+    assert_eq!(g["incidents"], 40);
+    assert_eq!(g["format"], "analytics-csv");
+    let files = g["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    for f in files {
+        let bytes = fs::read(tmp.path().join("g").join(f["path"].as_str().unwrap())).unwrap();
+        assert_eq!(f["bytes"], bytes.len());
+        assert_eq!(f["sha256"].as_str().unwrap(), auditpack::ingest::sha256_hex(&bytes));
+    }
+    let k = json(&["keygen", "--out", "k", "--name", "Test Signer", "--format", "json"]);
+    assert_eq!(k["signer"], "Test Signer");
+    let public = fs::read_to_string(tmp.path().join(k["public_key"].as_str().unwrap())).unwrap();
+    assert!(public.contains(k["key_id"].as_str().unwrap()), "{public}");
+    let i = json(&["init", "p", "--format", "json"]);
+    let policy = fs::read(tmp.path().join(i["policy"].as_str().unwrap())).unwrap();
+    assert_eq!(i["sha256"].as_str().unwrap(), auditpack::ingest::sha256_hex(&policy));
+}

@@ -10,6 +10,8 @@ mod bundle;
 mod errors;
 mod formats;
 mod generate;
+mod help;
+mod messages;
 mod oncall;
 mod postmortems;
 mod properties;

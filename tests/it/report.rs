@@ -228,12 +228,14 @@ fn bad_templates_name_the_file_and_line() {
     ----- stdout -----
     ----- stderr -----
     error: tpl/summary.typ.j2:3: unexpected end of block
+    hint: fix the template at that line, or build without `--templates` to use the built-in ones
     ");
     insta::assert_snapshot!(with_template("summary.typ.j2", "#import \"common.typ\": *\n= Summary\n#let broken = (1, 2\n"), @r"
     exit_code: 2
     ----- stdout -----
     ----- stderr -----
     error: tpl/summary.typ.j2:3:15: typst: unclosed delimiter (line and column of the rendered template)
+    hint: fix the template at that line, or build without `--templates` to use the built-in ones
     ");
 }
 
