@@ -173,7 +173,15 @@ fn writers_report_as_json() {
         assert_success(&out);
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let g = json(&["generate", "--incidents", "40", "--out", "g", "--report", "json"]);
+    let g = json(&[
+        "generate",
+        "--incidents",
+        "40",
+        "--out",
+        "g",
+        "--report",
+        "json",
+    ]);
     assert_eq!(g["incidents"], 40);
     assert_eq!(g["format"], "analytics-csv");
     let files = g["files"].as_array().unwrap();
@@ -181,13 +189,27 @@ fn writers_report_as_json() {
     for f in files {
         let bytes = fs::read(tmp.path().join("g").join(f["path"].as_str().unwrap())).unwrap();
         assert_eq!(f["bytes"], bytes.len());
-        assert_eq!(f["sha256"].as_str().unwrap(), auditpack::ingest::sha256_hex(&bytes));
+        assert_eq!(
+            f["sha256"].as_str().unwrap(),
+            auditpack::ingest::sha256_hex(&bytes)
+        );
     }
-    let k = json(&["keygen", "--out", "k", "--name", "Test Signer", "--format", "json"]);
+    let k = json(&[
+        "keygen",
+        "--out",
+        "k",
+        "--name",
+        "Test Signer",
+        "--format",
+        "json",
+    ]);
     assert_eq!(k["signer"], "Test Signer");
     let public = fs::read_to_string(tmp.path().join(k["public_key"].as_str().unwrap())).unwrap();
     assert!(public.contains(k["key_id"].as_str().unwrap()), "{public}");
     let i = json(&["init", "p", "--format", "json"]);
     let policy = fs::read(tmp.path().join(i["policy"].as_str().unwrap())).unwrap();
-    assert_eq!(i["sha256"].as_str().unwrap(), auditpack::ingest::sha256_hex(&policy));
+    assert_eq!(
+        i["sha256"].as_str().unwrap(),
+        auditpack::ingest::sha256_hex(&policy)
+    );
 }
