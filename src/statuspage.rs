@@ -118,6 +118,16 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Status
             .any(|f| f.format == Some(Format::StatuspageIncidents)),
         ..StatusEvidence::default()
     };
+    if ingested.status_incidents.is_empty() {
+        out.file_counts = ingested
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.format == Some(Format::StatuspageIncidents))
+            .map(|(n, _)| (n, 0, 0))
+            .collect();
+        return out;
+    }
     let window = chrono::Duration::seconds(policy.statuspage.match_window_s);
     let zone = policy.timezone;
     // The register is in creation order: the first candidate is the first detection.
@@ -154,7 +164,9 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Status
         }
         c.0 += 1;
         let (from, to) = (s.started - window, s.notice + window);
-        let mut in_window = candidates.iter().filter(|(_, t, _)| *t >= from && *t <= to);
+        // The register is sorted by creation time: start at the window's first incident.
+        let first = candidates.partition_point(|(_, t, _)| *t < from);
+        let mut in_window = candidates[first..].iter().take_while(|(_, t, _)| *t <= to);
         let found = if s.components.is_empty() {
             in_window.next().map(|c| (c, MatchedBy::Time))
         } else {

@@ -77,6 +77,19 @@ fn row(incident: usize, severity: &str, log: &[LogEntry]) -> TimelineRow {
 
 /// Builds the timeline of every incident of the register with log entries.
 pub fn assess(ingested: &Ingested, metrics: &Metrics) -> Timeline {
+    let log_files = ingested
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.format == Some(crate::model::Format::RestLogEntries));
+    if ingested.log_entries.is_empty() {
+        // Nothing to index (the usual Analytics-only run): every log-entry file's rows were
+        // rejected, none used.
+        return Timeline {
+            rows: Vec::new(),
+            file_counts: log_files.map(|(n, _)| (n, 0, 0)).collect(),
+        };
+    }
     let by_incident = ingested.log_by_incident();
     let mut in_period = vec![false; ingested.incidents.len()];
     let mut rows = Vec::new();
