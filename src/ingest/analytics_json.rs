@@ -17,6 +17,18 @@ use crate::policy::parse_timezone;
 
 pub type Object<'a> = BTreeMap<String, &'a RawValue>;
 
+/// Where a JSON value borrowed from `text` (the whole file) stands: its byte range and the
+/// line it starts on. File index 0 until `combine` sets it.
+pub fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
+    let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+    SourceRef {
+        file: 0,
+        line: Location::at_offset(path, text.as_bytes(), offset).line,
+        start: offset,
+        end: offset + item.get().len(),
+    }
+}
+
 /// What a JSON file turned out to be.
 pub enum JsonKind<'a> {
     /// Analytics pages: each page's `data` items and its `time_zone`.
@@ -195,14 +207,7 @@ pub fn read(
         };
         for item in items {
             out.rows_read += 1;
-            let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-            let line = Location::at_offset(path, text.as_bytes(), offset).line;
-            let source = SourceRef {
-                file: 0,
-                line,
-                start: offset,
-                end: offset + item.get().len(),
-            };
+            let source = source_of(path, text, item);
             let reject = |reason: String| RejectedRow {
                 source,
                 reason,

@@ -19,10 +19,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::FileRead;
-use super::analytics_json::Object;
+use super::analytics_json::{Object, source_of};
 use super::record::{Field, MAX_FIELD_BYTES, RecordRules, build_incident, fmt_seconds};
 use super::timestamp::parse_timestamp;
-use crate::error::Location;
 use crate::model::{Exception, Format, Incident, RejectedRow, SourceRef};
 
 /// Whether a page is a REST incidents or log-entries response.
@@ -225,16 +224,6 @@ struct RawIncident {
     acknowledgements: Option<Vec<RawAt>>,
     #[serde(default)]
     external_references: Option<Vec<serde_json::Value>>,
-}
-
-fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
-    let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-    SourceRef {
-        file: 0,
-        line: Location::at_offset(path, text.as_bytes(), offset).line,
-        start: offset,
-        end: offset + item.get().len(),
-    }
 }
 
 /// The items of a page: the list under `list_key`, or the one object under `one_key`.

@@ -14,9 +14,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::FileRead;
-use super::analytics_json::Object;
+use super::analytics_json::{Object, source_of};
 use super::timestamp::parse_timestamp;
-use crate::error::Location;
 use crate::model::{Format, RejectedRow, SourceRef};
 
 fn is_status_incident(o: &Object<'_>) -> bool {
@@ -157,13 +156,7 @@ pub fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>) -> Fil
         };
         for item in items {
             out.rows_read += 1;
-            let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-            let source = SourceRef {
-                file: 0,
-                line: Location::at_offset(path, text.as_bytes(), offset).line,
-                start: offset,
-                end: offset + item.get().len(),
-            };
+            let source = source_of(path, text, item);
             match incident(item, source) {
                 Ok(i) => out.status_incidents.push(i),
                 Err(reason) => out.rejected.push(RejectedRow {

@@ -14,7 +14,6 @@ use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::error::Location;
 use crate::ingest::FileRead;
 use crate::model::{Format, RejectedRow, SourceRef};
 
@@ -201,13 +200,7 @@ struct Reader<'t> {
 
 impl<'t> Reader<'t> {
     fn source(&self, item: &RawValue) -> SourceRef {
-        let offset = item.get().as_ptr() as usize - self.text.as_ptr() as usize;
-        SourceRef {
-            file: 0,
-            line: Location::at_offset(self.path, self.text.as_bytes(), offset).line,
-            start: offset,
-            end: offset + item.get().len(),
-        }
+        crate::ingest::analytics_json::source_of(self.path, self.text, item)
     }
 
     fn reject(&mut self, item: &RawValue, reason: String) {
