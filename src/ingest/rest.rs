@@ -200,6 +200,9 @@ struct RawIncident {
     incident_number: Option<serde_json::Number>,
     #[serde(default)]
     title: Option<String>,
+    /// The title under its older name.
+    #[serde(default)]
+    description: Option<String>,
     #[serde(default)]
     summary: Option<String>,
     #[serde(default)]
@@ -372,7 +375,15 @@ fn pending(
         Field::IncidentNumber,
         raw.incident_number.map(|n| n.to_string()),
     );
-    put(Field::Description, raw.title.or(raw.summary));
+    // `summary` is "[#1234] title": the title, else its older name, else the summary.
+    let summary = raw.summary.map(|s| match s.split_once("] ") {
+        Some((n, t)) if n.starts_with("[#") => t.to_string(),
+        _ => s,
+    });
+    put(
+        Field::Description,
+        raw.title.or(raw.description).or(summary),
+    );
     put(Field::Status, raw.status);
     put(Field::Urgency, raw.urgency);
     put(
@@ -517,6 +528,41 @@ fn rest_name(f: Field) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pages(text: &str) -> FileRead {
+        match crate::ingest::analytics_json::recognise(Path::new("r.json"), text).unwrap() {
+            crate::ingest::analytics_json::JsonKind::Rest(format, pages) => {
+                read(Path::new("r.json"), text, format, pages)
+            }
+            _ => panic!("not recognised as REST"),
+        }
+    }
+
+    #[test]
+    fn one_incident_pages_per_line_and_older_names() {
+        // `GET /incidents/{id}`: one incident; the title only in `summary`.
+        let one = pages(
+            r#"{"incident": {"id": "PX", "incident_number": 7, "summary": "[#7] Disk full", "created_at": "2026-03-01T00:00:00Z", "status": "triggered"}}"#,
+        );
+        assert_eq!(one.format, Some(Format::RestIncidents));
+        assert_eq!(one.pending_rest.len(), 1);
+        let (incident, _) = finish(&one.pending_rest[0], &[], chrono_tz::Tz::UTC).unwrap();
+        assert_eq!(incident.description.as_deref(), Some("Disk full"));
+        // Log-entry pages one per line (NDJSON), agent and channel null.
+        let log = pages(
+            "{\"log_entries\": [{\"id\": \"L1\", \"type\": \"trigger_log_entry\", \"created_at\": \"2026-03-01T00:00:00+01:00\", \"agent\": null, \"channel\": null, \"incident\": {\"id\": \"PX\"}}], \"more\": true}\n{\"log_entries\": [{\"id\": \"L2\", \"type\": \"acknowledgement_log_entry\", \"created_at\": \"2026-03-01T00:05:00Z\", \"incident\": {\"id\": \"PX\"}}], \"more\": false}\n",
+        );
+        assert_eq!(log.format, Some(Format::RestLogEntries));
+        assert_eq!(log.log_entries.len(), 2);
+        assert_eq!(log.log_entries[1].source.line, 2);
+        assert_eq!(
+            log.log_entries[0].at.to_rfc3339(),
+            "2026-02-28T23:00:00+00:00"
+        );
+        let entries: Vec<&LogEntry> = log.log_entries.iter().collect();
+        let (incident, _) = finish(&one.pending_rest[0], &entries, chrono_tz::Tz::UTC).unwrap();
+        assert_eq!(incident.tta_s, Some(300.0));
+    }
 
     #[test]
     fn both_acknowledgement_spellings_and_references() {
