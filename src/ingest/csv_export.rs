@@ -166,9 +166,23 @@ pub fn reader(text: &[u8]) -> csv::Reader<&[u8]> {
         .from_reader(text)
 }
 
+/// Below this many bytes of records a file is read on one thread.
+const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
+/// What one range of records gave.
+#[derive(Default)]
+struct Part {
+    rows_read: u64,
+    incidents: Vec<crate::model::Incident>,
+    rejected: Vec<RejectedRow>,
+    exceptions: Vec<crate::model::Exception>,
+}
+
 /// Reads the data rows of a recognised incidents CSV. `text` starts after any BOM.
 ///
 /// `base` is the length of the BOM that was cut off, so source offsets point into the file.
+/// A large file is cut at record boundaries into one range per thread and the ranges are
+/// read in parallel (see `split_points`); the result is the same as reading it in one go.
 pub fn read(
     path: &Path,
     text: &[u8],
@@ -185,29 +199,124 @@ pub fn read(
             Field::name
         },
     };
-    let mut out = FileRead::new(header.format, Some(zone.name().to_string()));
     let mut rdr = reader(text);
-    // Consume the header so positions below are those of data records.
+    // The header is read here only to find where the records begin.
     rdr.byte_headers().map_err(|e| csv_error(path, text, &e))?;
+    let body = rdr.position().byte() as usize;
+    let delim = delimiter(text);
+    let mut bounds = vec![body];
+    bounds.extend(split_points(
+        text,
+        body,
+        rayon::current_num_threads(),
+        delim,
+    ));
+    bounds.push(text.len());
+    let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+
+    let parts: Vec<Result<Part, Error>> = {
+        use rayon::prelude::*;
+        ranges
+            .par_iter()
+            .map(|&(from, to)| read_range(path, text, from, to, base, &header, &rules))
+            .collect()
+    };
+    let mut out = FileRead::new(header.format, Some(zone.name().to_string()));
+    for part in parts {
+        let part = part?;
+        out.rows_read += part.rows_read;
+        out.incidents.extend(part.incidents);
+        out.rejected.extend(part.rejected);
+        out.exceptions.extend(part.exceptions);
+    }
+    check_quotes_closed(path, text, &out)?;
+    Ok(out)
+}
+
+/// Where to cut `text[from..]` into about `parts` ranges of whole records: after a line
+/// break outside quotes. Quote parity tells which line breaks those are, which holds when
+/// every `"` stands at a field's edge or is doubled inside one; a file with any other quote
+/// (`5" screen` in an unquoted field), or a small one, is not cut.
+fn split_points(text: &[u8], from: usize, parts: usize, delim: u8) -> Vec<usize> {
+    let len = text.len();
+    if parts < 2 || len.saturating_sub(from) < PARALLEL_MIN_BYTES {
+        return Vec::new();
+    }
+    let edge = |b: u8| b == delim || b == b'\n' || b == b'\r' || b == b'"';
+    let structural = memchr::memchr_iter(b'"', &text[from..]).all(|i| {
+        let i = from + i;
+        (i == from || edge(text[i - 1])) || (i + 1 == len || edge(text[i + 1]))
+    });
+    if !structural {
+        return Vec::new();
+    }
+    let step = (len - from) / parts;
+    let mut cuts = Vec::new();
+    let (mut at, mut quotes) = (from, 0usize);
+    for k in 1..parts {
+        let target = from + k * step;
+        if target <= at {
+            continue;
+        }
+        quotes += memchr::memchr_iter(b'"', &text[at..target]).count();
+        at = target;
+        // The first line break after the target with an even number of quotes before it.
+        loop {
+            match memchr::memchr2(b'\n', b'"', &text[at..]) {
+                None => return cuts,
+                Some(i) => {
+                    let p = at + i;
+                    at = p + 1;
+                    if text[p] == b'"' {
+                        quotes += 1;
+                    } else if quotes % 2 == 0 {
+                        if at < len {
+                            cuts.push(at);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    cuts
+}
+
+/// Reads the records of `text[from..to]` (whole records; `from` is a record's first byte).
+fn read_range(
+    path: &Path,
+    text: &[u8],
+    from: usize,
+    to: usize,
+    base: usize,
+    header: &Header,
+    rules: &RecordRules,
+) -> Result<Part, Error> {
+    let mut out = Part::default();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter(text))
+        .from_reader(&text[from..to]);
     let mut record = csv::ByteRecord::new();
     // The csv crate's record lines are off by one after a CRLF header, so lines are
     // counted here: the physical line of the record's first byte, header = line 1.
-    let (mut counted_to, mut line) = (0usize, 1u64);
+    let (mut counted_to, mut line) = (
+        from,
+        1 + memchr::memchr_iter(b'\n', &text[..from]).count() as u64,
+    );
     loop {
         match rdr.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, text, &e)),
+            Err(e) => return Err(csv_error_at(path, text, &e, from)),
         }
-        let end = rdr.position().byte() as usize;
-        let mut start = record.position().map_or(end, |p| p.byte() as usize);
+        let end = from + rdr.position().byte() as usize;
+        let mut start = record.position().map_or(end, |p| from + p.byte() as usize);
         while start < end && matches!(text[start], b'\r' | b'\n') {
             start += 1;
         }
-        line += text[counted_to..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        line += memchr::memchr_iter(b'\n', &text[counted_to..start]).count() as u64;
         counted_to = start;
         out.rows_read += 1;
         let source = SourceRef {
@@ -255,7 +364,7 @@ pub fn read(
             )));
             continue;
         }
-        match build_incident(|f| fields[f as usize], source, &rules) {
+        match build_incident(|f| fields[f as usize], source, rules) {
             Ok((incident, exception)) => {
                 out.incidents.push(incident);
                 out.exceptions.extend(exception);
@@ -263,7 +372,6 @@ pub fn read(
             Err(reason) => out.rejected.push(reject(reason)),
         }
     }
-    check_quotes_closed(path, text, &out)?;
     Ok(out)
 }
 
@@ -289,13 +397,18 @@ fn check_quotes_closed(path: &Path, text: &[u8], read: &FileRead) -> Result<(), 
 }
 
 fn bytecount_quotes(text: &[u8]) -> usize {
-    text.iter().filter(|&&b| b == b'"').count()
+    memchr::memchr_iter(b'"', text).count()
 }
 
 /// A csv-crate error as a located input error.
 pub fn csv_error(path: &Path, text: &[u8], e: &csv::Error) -> Error {
+    csv_error_at(path, text, e, 0)
+}
+
+/// `csv_error` for a reader that started `offset` bytes into `text`.
+fn csv_error_at(path: &Path, text: &[u8], e: &csv::Error, offset: usize) -> Error {
     let location = match e.position() {
-        Some(p) => Location::at_offset(path, text, p.byte() as usize),
+        Some(p) => Location::at_offset(path, text, offset + p.byte() as usize),
         None => Location::file(path),
     };
     let reason = match e.kind() {
@@ -308,6 +421,88 @@ pub fn csv_error(path: &Path, text: &[u8], e: &csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file over the parallel threshold with quoted line breaks, doubled quotes and CRLF.
+    fn big_export() -> Vec<u8> {
+        let mut text = b"id,incident_number,description,created_at,seconds_to_first_ack,seconds_to_resolve\r\n".to_vec();
+        let mut n = 0;
+        while text.len() < PARALLEL_MIN_BYTES * 2 {
+            n += 1;
+            let description = if n % 3 == 0 {
+                "\"Disk \"\"full\"\",\r\nsee runbook\""
+            } else {
+                "plain"
+            };
+            let tta = if n % 1000 == 0 { "n/a" } else { "60" };
+            text.extend_from_slice(
+                format!("P{n},{n},{description},2026-01-05T10:00:00Z,{tta},600\r\n").as_bytes(),
+            );
+        }
+        text
+    }
+
+    #[test]
+    fn cuts_fall_after_whole_records_and_change_nothing() {
+        let text = big_export();
+        let header = {
+            let mut rdr = reader(&text);
+            recognise(Path::new("x.csv"), &rdr.headers().unwrap().clone())
+                .unwrap()
+                .unwrap()
+        };
+        let body = text.iter().position(|&b| b == b'\n').unwrap() + 1;
+        let cuts = split_points(&text, body, 4, b',');
+        assert_eq!(cuts.len(), 3, "a large file is cut");
+        // Every cut is where the csv crate itself starts a record.
+        let mut starts = std::collections::BTreeSet::new();
+        let mut rdr = reader(&text);
+        let mut record = csv::ByteRecord::new();
+        while rdr.read_byte_record(&mut record).unwrap() {
+            let mut start = record.position().unwrap().byte() as usize;
+            while matches!(text[start], b'\r' | b'\n') {
+                start += 1;
+            }
+            starts.insert(start);
+        }
+        for c in &cuts {
+            assert!(starts.contains(c), "cut at {c} is inside a record");
+        }
+        // Read in ranges or in one go: the same rows, lines and rejections.
+        let rules = RecordRules {
+            zone: Tz::UTC,
+            zero_ack_means_none: false,
+            column_name: Field::name,
+        };
+        let whole = read_range(
+            Path::new("x.csv"),
+            &text,
+            body,
+            text.len(),
+            0,
+            &header,
+            &rules,
+        )
+        .unwrap();
+        let parts = read(Path::new("x.csv"), &text, 0, header, Tz::UTC).unwrap();
+        assert_eq!(parts.rows_read, whole.rows_read);
+        assert_eq!(parts.incidents, whole.incidents);
+        assert_eq!(parts.rejected, whole.rejected);
+        assert!(!whole.rejected.is_empty());
+    }
+
+    #[test]
+    fn small_files_and_stray_quotes_are_not_cut() {
+        let text = big_export();
+        let body = text.iter().position(|&b| b == b'\n').unwrap() + 1;
+        assert!(split_points(&text[..body + 1000], body, 4, b',').is_empty());
+        // A quote inside an unquoted field makes parity meaningless.
+        let stray = [
+            &text[..],
+            b"P0,0,5\" screen,2026-01-05T10:00:00Z,60,600\r\n",
+        ]
+        .concat();
+        assert!(split_points(&stray, body, 4, b',').is_empty());
+    }
 
     #[test]
     fn separator_is_sniffed_from_the_header() {
