@@ -181,7 +181,7 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         _ => None,
     };
     let progress = crate::progress::Progress::new(args.quiet);
-    let mut loaded = load(&args.input, &progress, true)?;
+    let mut loaded = load(&args.input, &progress, crate::metrics::Scope::Evidence)?;
     let params = ReportParams {
         signed: signer.is_some(),
         prepared_by: args.prepared_by.clone(),

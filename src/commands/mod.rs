@@ -283,7 +283,7 @@ pub fn evaluate(
     period: metrics::classify::Period,
     as_of: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Metrics, Postmortems, OnCallEvidence), Error> {
-    let mut metrics = metrics::compute(ingested, policy, period, as_of)?;
+    let mut metrics = metrics::compute(ingested, policy, period, as_of, metrics::Scope::Evidence)?;
     let mut postmortems = postmortem::assess(documents, ingested, &metrics, policy);
     postmortems.tickets = crate::tickets::assess(ingested, &metrics, policy);
     let oncall = crate::oncall::assess(ingested, &metrics, policy);
@@ -382,14 +382,14 @@ fn no_rows(ingested: &Ingested) -> String {
     )
 }
 
-/// Reads the inputs and computes everything. `with_documents` off skips reading the
-/// postmortem documents (the PDF reader's child processes) for commands that show no
-/// postmortem figure (`stats`); the postmortem check then says "not checked".
+/// Reads the inputs and computes what `scope` asks for. `Scope::Summary` (`stats`) reads no
+/// postmortem document (no PDF reader child processes) and computes the SLA tables only.
 pub fn load(
     args: &InputArgs,
     progress: &crate::progress::Progress,
-    with_documents: bool,
+    scope: metrics::Scope,
 ) -> Result<Loaded, Error> {
+    let with_documents = scope == metrics::Scope::Evidence;
     let policy = load_policy(args)?;
     let files = input_files(args, policy.path.as_deref())?;
     // Each file's metadata once: whether it is a link (not followed) and its size.
@@ -485,7 +485,14 @@ pub fn load(
         p.timezone,
     )?;
     progress.step("computing the statistics", None);
-    let (metrics, postmortems, oncall) = evaluate(&ingested, &documents, p, period, as_of)?;
+    let (metrics, postmortems, oncall) = match scope {
+        metrics::Scope::Evidence => evaluate(&ingested, &documents, p, period, as_of)?,
+        metrics::Scope::Summary => (
+            metrics::compute(&ingested, p, period, as_of, scope)?,
+            Postmortems::default(),
+            OnCallEvidence::default(),
+        ),
+    };
     Ok(Loaded {
         policy,
         ingested,

@@ -14,7 +14,7 @@ use crate::metrics::{Metrics, SlaRow, rfc3339};
 pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let loaded = {
         let progress = crate::progress::Progress::new(false);
-        load(&args.input, &progress, false)?
+        load(&args.input, &progress, crate::metrics::Scope::Summary)?
     };
     let m = &loaded.metrics;
     let io = |e| Error::io("write", "standard output", e);

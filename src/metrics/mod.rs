@@ -208,12 +208,24 @@ pub fn default_period(incidents: &[Incident], policy: &Policy) -> Option<Period>
     Some(Period::whole_months(first, last))
 }
 
-/// Computes every metric.
+/// How much a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The SLA tables only (`summary`, `monthly`, the reconciliation): `stats`.
+    Summary,
+    /// Everything the evidence shows: the register, every exception, the histograms, the
+    /// postmortem, ticket, on-call, response and status-page checks.
+    Evidence,
+}
+
+/// Computes every metric (`Scope::Summary`: the SLA tables and the reconciliation only;
+/// the register, exceptions and histograms stay empty).
 pub fn compute(
     ingested: &Ingested,
     policy: &Policy,
     period: Period,
     as_of: DateTime<Utc>,
+    scope: Scope,
 ) -> Result<Metrics, Error> {
     let zone = policy.timezone;
     let mut files = vec![FileCounts::default(); ingested.files.len()];
@@ -336,6 +348,20 @@ pub fn compute(
         .map(|(m, k)| row(Some(m), k))
         .collect();
 
+    if scope == Scope::Summary {
+        return Ok(Metrics {
+            period,
+            as_of,
+            summary,
+            monthly,
+            register: Vec::new(),
+            exceptions: Vec::new(),
+            files,
+            tta_histograms: Vec::new(),
+            response: Default::default(),
+            statuspage: Default::default(),
+        });
+    }
     let ack_status = judged.column(ACK_STATUS)?.str()?;
     let resolve_status = judged.column(RESOLVE_STATUS)?.str()?;
     let severities = judged.column(SEVERITY)?.str()?;
