@@ -222,10 +222,15 @@ pub fn read(
             .collect()
     };
     let mut out = FileRead::new(header.format, Some(zone.name().to_string()));
+    let parts: Vec<Part> = parts.into_iter().collect::<Result<_, _>>()?;
+    // The first range's vectors grow to hold the others (a realloc, not a fresh copy).
     for part in parts {
-        let part = part?;
         out.rows_read += part.rows_read;
-        out.incidents.extend(part.incidents);
+        if out.incidents.is_empty() {
+            out.incidents = part.incidents;
+        } else {
+            out.incidents.extend(part.incidents);
+        }
         out.rejected.extend(part.rejected);
         out.exceptions.extend(part.exceptions);
     }

@@ -313,48 +313,61 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
                 }),
             }
         }
-        for mut incident in incidents {
-            incident.source = set_file(incident.source);
-            if let Some(first) = seen.get(&incident.id, &out.incidents) {
-                let kept: &Incident = &out.incidents[first];
-                let first_at = format!("{}:{}", out.files[kept.source.file].name, kept.source.line);
-                let reason = if kept.same_data(&incident) {
-                    format!(
-                        "duplicate of incident `{}` first read at {first_at}",
-                        incident.id
-                    )
-                } else {
-                    let differs = differing_fields(kept, &incident);
-                    out.exceptions.push(Exception {
-                        incident_number: kept.number,
-                        incident_id: Some(kept.id.clone()),
-                        severity: None,
-                        kind: ExceptionKind::ConflictingDuplicate,
-                        detail: format!(
-                            "incident `{}` appears at {first_at} and {}:{} with different {}; the first record is used",
-                            incident.id,
-                            out.files[index].name,
-                            incident.source.line,
-                            differs.join(", ")
-                        ),
-                        facts: None,
-                    });
-                    format!(
-                        "conflicting duplicate of incident `{}` first read at {first_at} (differs in {}); the first record is used",
-                        incident.id,
-                        differs.join(", ")
-                    )
-                };
-                out.rejected.push(RejectedRow {
-                    source: incident.source,
-                    reason,
-                    raw: incident.source.raw(bytes),
-                });
-                continue;
-            }
-            seen.insert(&incident.id, out.incidents.len(), &out.incidents);
-            out.incidents.push(incident);
+        // The file's incidents join the kept ones in place (the first file's vector is
+        // taken whole: no copy of a million records), then repeats are compacted out.
+        let start = out.incidents.len();
+        if out.incidents.is_empty() {
+            out.incidents = incidents;
+        } else {
+            out.incidents.append(&mut incidents);
         }
+        // Kept incidents are `..w`; `w..r` holds the repeats found so far.
+        let mut w = start;
+        for r in start..out.incidents.len() {
+            let source = set_file(out.incidents[r].source);
+            out.incidents[r].source = source;
+            let Some(first) = seen.get(&out.incidents[r].id, &out.incidents[..w]) else {
+                out.incidents.swap(w, r);
+                seen.insert(&out.incidents[w].id, w, &out.incidents[..w]);
+                w += 1;
+                continue;
+            };
+            let (kept, incident) = (&out.incidents[first], &out.incidents[r]);
+            let first_at = format!("{}:{}", out.files[kept.source.file].name, kept.source.line);
+            let reason = if kept.same_data(incident) {
+                format!(
+                    "duplicate of incident `{}` first read at {first_at}",
+                    incident.id
+                )
+            } else {
+                let differs = differing_fields(kept, incident);
+                out.exceptions.push(Exception {
+                    incident_number: kept.number,
+                    incident_id: Some(kept.id.clone()),
+                    severity: None,
+                    kind: ExceptionKind::ConflictingDuplicate,
+                    detail: format!(
+                        "incident `{}` appears at {first_at} and {}:{} with different {}; the first record is used",
+                        incident.id,
+                        out.files[index].name,
+                        incident.source.line,
+                        differs.join(", ")
+                    ),
+                    facts: None,
+                });
+                format!(
+                    "conflicting duplicate of incident `{}` first read at {first_at} (differs in {}); the first record is used",
+                    incident.id,
+                    differs.join(", ")
+                )
+            };
+            out.rejected.push(RejectedRow {
+                source: incident.source,
+                reason,
+                raw: incident.source.raw(bytes),
+            });
+        }
+        out.incidents.truncate(w);
     }
     // Log entries of incidents that no export holds cannot be placed: rejected, not dropped.
     drop(ranges);

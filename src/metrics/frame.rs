@@ -31,11 +31,12 @@ pub const BREACH: &str = "breach";
 /// Status values.
 pub const PENDING: &str = "pending";
 
-/// The columns of the incident frame, filled row by row during classification.
+/// The columns of the incident frame, filled row by row during classification. Severity
+/// and month borrow the policy's names and the period's months (no string per row).
 #[derive(Debug, Default)]
-pub struct Columns {
-    pub severity: Vec<String>,
-    pub month: Vec<String>,
+pub struct Columns<'a> {
+    pub severity: Vec<&'a str>,
+    pub month: Vec<&'a str>,
     pub tta: Vec<Option<f64>>,
     pub ttr: Vec<Option<f64>>,
     pub ack_target: Vec<Option<f64>>,
@@ -43,7 +44,7 @@ pub struct Columns {
     pub open: Vec<f64>,
 }
 
-impl Columns {
+impl Columns<'_> {
     /// The frame, as a lazy plan.
     pub fn into_lazy(self) -> PolarsResult<LazyFrame> {
         let height = self.severity.len();

@@ -233,6 +233,8 @@ pub fn compute(
         files[r.source.file].rows_rejected += 1;
     }
     let mut columns = Columns::default();
+    let months = period.months();
+    let first_month = period.from.year() * 12 + period.from.month0() as i32;
     let mut in_period: Vec<usize> = Vec::new();
     let mut exceptions: Vec<Exception> = ingested
         .exceptions
@@ -256,7 +258,7 @@ pub fn compute(
             Classification::Severity(s) => {
                 let s = &policy.severities[s];
                 (
-                    s.name.clone(),
+                    s.name.as_str(),
                     target(s.ack_within),
                     target(s.resolve_within),
                 )
@@ -271,13 +273,13 @@ pub fn compute(
                     detail: format!("incident `{}`: {reason}; no SLA applies", incident.id),
                     facts: None,
                 });
-                (UNCLASSIFIED.to_string(), None, None)
+                (UNCLASSIFIED, None, None)
             }
         };
         columns.severity.push(severity);
-        columns
-            .month
-            .push(format!("{:04}-{:02}", date.year(), date.month()));
+        // The date is in the period, so its month is one of the period's.
+        let month = (date.year() * 12 + date.month0() as i32 - first_month) as usize;
+        columns.month.push(months[month].as_str());
         columns.tta.push(incident.tta_s);
         columns.ttr.push(incident.ttr_s);
         columns.ack_target.push(ack);

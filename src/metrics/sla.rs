@@ -197,8 +197,8 @@ mod tests {
     fn frame(rows: &[Row<'_>]) -> LazyFrame {
         let mut c = Columns::default();
         for (sev, tta, ttr, ack, res, open) in rows {
-            c.severity.push(sev.to_string());
-            c.month.push("2026-01".into());
+            c.severity.push(sev);
+            c.month.push("2026-01");
             c.tta.push(*tta);
             c.ttr.push(*ttr);
             c.ack_target.push(*ack);
