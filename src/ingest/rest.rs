@@ -467,6 +467,12 @@ pub fn finish(
         ),
         (None, None) => None,
     };
+    if ack.is_none() && status.as_deref() == Some("acknowledged") {
+        return Err(reject(format!(
+            "incident `{}` is acknowledged but no acknowledgement time is known (no acknowledge log entry, no `acknowledgements[].at`); export `GET /log_entries` for the period with the incidents",
+            p.id().unwrap_or_default()
+        )));
+    }
     if resolved && log.is_empty() {
         return Err(reject(format!(
             "resolved incident `{}` has no log entries: PagerDuty drops `acknowledgements` from resolved incidents, so its time to acknowledge is unknown; export `GET /log_entries` for the period with the incidents",
@@ -562,6 +568,20 @@ mod tests {
         let entries: Vec<&LogEntry> = log.log_entries.iter().collect();
         let (incident, _) = finish(&one.pending_rest[0], &entries, chrono_tz::Tz::UTC).unwrap();
         assert_eq!(incident.tta_s, Some(300.0));
+    }
+
+    #[test]
+    fn an_acknowledged_incident_without_an_acknowledgement_time_is_not_guessed() {
+        let read = pages(
+            r#"{"incidents": [{"id": "PY", "incident_number": 8, "title": "x", "created_at": "2026-03-01T00:00:00Z", "status": "acknowledged", "acknowledgements": []}], "more": false}"#,
+        );
+        let why = finish(&read.pending_rest[0], &[], chrono_tz::Tz::UTC)
+            .unwrap_err()
+            .reason;
+        assert!(
+            why.starts_with("incident `PY` is acknowledged but no acknowledgement time is known"),
+            "{why}"
+        );
     }
 
     #[test]
