@@ -120,6 +120,36 @@ impl Incident {
     }
 }
 
+#[cfg(test)]
+impl Incident {
+    /// An incident with an id and a creation time and nothing else, read at line 2 of the
+    /// first file: the starting point of unit tests.
+    pub fn bare(id: &str, created: DateTime<Utc>) -> Self {
+        Self {
+            id: id.to_string(),
+            number: None,
+            description: None,
+            status: None,
+            urgency: None,
+            priority: None,
+            service: None,
+            team: None,
+            escalation_policy: None,
+            created,
+            tta_s: None,
+            ttr_s: None,
+            escalation_count: None,
+            timeout_escalation_count: None,
+            source: SourceRef {
+                file: 0,
+                line: 2,
+                start: 0,
+                end: 0,
+            },
+        }
+    }
+}
+
 /// `t + seconds`, to the millisecond.
 pub fn add_seconds(t: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
     t + chrono::Duration::milliseconds((seconds * 1000.0).round() as i64)

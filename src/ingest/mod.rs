@@ -507,28 +507,7 @@ mod tests {
     use super::*;
 
     fn incident(id: &str) -> Incident {
-        Incident {
-            id: id.to_string(),
-            number: None,
-            description: None,
-            status: None,
-            urgency: None,
-            priority: None,
-            service: None,
-            team: None,
-            escalation_policy: None,
-            created: chrono::DateTime::UNIX_EPOCH,
-            tta_s: None,
-            ttr_s: None,
-            escalation_count: None,
-            timeout_escalation_count: None,
-            source: SourceRef {
-                file: 0,
-                line: 1,
-                start: 0,
-                end: 0,
-            },
-        }
+        Incident::bare(id, chrono::DateTime::UNIX_EPOCH)
     }
 
     #[test]

@@ -147,7 +147,6 @@ pub fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SourceRef;
     use std::path::Path;
 
     fn utc(text: &str) -> DateTime<Utc> {
@@ -158,26 +157,10 @@ mod tests {
 
     fn incident(priority: Option<&str>, urgency: Option<&str>) -> Incident {
         Incident {
-            id: "P".into(),
             number: Some(1),
-            description: None,
-            status: None,
             urgency: urgency.map(Into::into),
             priority: priority.map(Into::into),
-            service: None,
-            team: None,
-            escalation_policy: None,
-            created: utc("2026-01-05T10:00:00Z"),
-            tta_s: None,
-            ttr_s: None,
-            escalation_count: None,
-            timeout_escalation_count: None,
-            source: SourceRef {
-                file: 0,
-                line: 2,
-                start: 0,
-                end: 0,
-            },
+            ..Incident::bare("P", utc("2026-01-05T10:00:00Z"))
         }
     }
 

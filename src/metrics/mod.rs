@@ -612,29 +612,11 @@ mod tests {
     }
 
     fn test_incident() -> Incident {
-        Incident {
-            id: "P".into(),
-            number: None,
-            description: None,
-            status: None,
-            urgency: None,
-            priority: None,
-            service: None,
-            team: None,
-            escalation_policy: None,
-            created: DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+        Incident::bare(
+            "P",
+            DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
                 .unwrap()
                 .with_timezone(&Utc),
-            tta_s: None,
-            ttr_s: None,
-            escalation_count: None,
-            timeout_escalation_count: None,
-            source: crate::model::SourceRef {
-                file: 0,
-                line: 2,
-                start: 0,
-                end: 0,
-            },
-        }
+        )
     }
 }
