@@ -29,6 +29,20 @@ pub fn kind(page: &Object<'_>) -> Option<Format> {
     if page.contains_key("log_entries") || page.contains_key("log_entry") {
         return Some(Format::RestLogEntries);
     }
+    // One object of a list dump (a JSON list of the objects themselves, as `pd incident
+    // list --json` or pdpyras' `iter_all` write them): known by its `type`.
+    let object_type = page
+        .get("type")
+        .and_then(|v| serde_json::from_str::<String>(v.get()).ok());
+    match object_type.as_deref() {
+        Some("incident") if page.contains_key("created_at") => {
+            return Some(Format::RestIncidents);
+        }
+        Some(t) if t.ends_with("_log_entry") && page.contains_key("incident") => {
+            return Some(Format::RestLogEntries);
+        }
+        _ => {}
+    }
     if let Some(one) = page.get("incident") {
         return serde_json::from_str::<Object<'_>>(one.get())
             .is_ok_and(|o| o.contains_key("incident_number") || o.contains_key("created_at"))
@@ -229,16 +243,18 @@ struct RawIncident {
     external_references: Option<Vec<serde_json::Value>>,
 }
 
-/// The items of a page: the list under `list_key`, or the one object under `one_key`.
+/// The items of a page: the list under `list_key`, the one object under `one_key`, or the
+/// page itself when it is an object of a list dump.
 fn items<'a>(
     page: &Object<'a>,
+    whole: &'a RawValue,
     list_key: &str,
     one_key: &str,
 ) -> Result<Vec<&'a RawValue>, String> {
     if let Some(list) = page.get(list_key) {
         return serde_json::from_str(list.get()).map_err(|_| format!("`{list_key}` is not a list"));
     }
-    Ok(page.get(one_key).copied().into_iter().collect())
+    Ok(vec![page.get(one_key).copied().unwrap_or(whole)])
 }
 
 /// Every string inside a JSON value, depth first (for external references).
@@ -268,7 +284,7 @@ pub fn read(
         _ => ("incidents", "incident"),
     };
     for (page, whole) in &pages {
-        let list = match items(page, list_key, one_key) {
+        let list = match items(page, whole, list_key, one_key) {
             Ok(l) => l,
             Err(why) => {
                 out.rows_read += 1;
@@ -582,6 +598,23 @@ mod tests {
             why.starts_with("incident `PY` is acknowledged but no acknowledgement time is known"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn list_dumps_of_the_objects_themselves() {
+        let incidents = pages(
+            r#"[{"id": "PA", "type": "incident", "incident_number": 1, "title": "a", "created_at": "2026-03-01T00:00:00Z", "status": "triggered"},
+                {"id": "PB", "type": "incident", "incident_number": 2, "title": "b", "created_at": "2026-03-01T01:00:00Z", "status": "triggered"}]"#,
+        );
+        assert_eq!(incidents.format, Some(Format::RestIncidents));
+        assert_eq!(incidents.rows_read, 2);
+        assert_eq!(incidents.pending_rest[1].id(), Some("PB"));
+        assert_eq!(incidents.pending_rest[1].source.line, 2);
+        let log = pages(
+            r#"[{"id": "L1", "type": "acknowledge_log_entry", "created_at": "2026-03-01T00:01:00Z", "incident": {"id": "PA", "type": "incident_reference"}}]"#,
+        );
+        assert_eq!(log.format, Some(Format::RestLogEntries));
+        assert_eq!(log.log_entries.len(), 1);
     }
 
     #[test]
