@@ -118,18 +118,22 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Status
             .any(|f| f.format == Some(Format::StatuspageIncidents)),
         ..StatusEvidence::default()
     };
-    if ingested.status_incidents.is_empty() {
-        out.file_counts = ingested
-            .files
+    let zone = policy.timezone;
+    let in_period = |s: &StatusIncident| {
+        let date = local_date(s.notice, zone);
+        date >= metrics.period.from && date <= metrics.period.to
+    };
+    out.file_counts = ingested.counts_by_file(
+        Format::StatuspageIncidents,
+        ingested
+            .status_incidents
             .iter()
-            .enumerate()
-            .filter(|(_, f)| f.format == Some(Format::StatuspageIncidents))
-            .map(|(n, _)| (n, 0, 0))
-            .collect();
+            .map(|s| (s.source.file, in_period(s))),
+    );
+    if ingested.status_incidents.is_empty() {
         return out;
     }
     let window = chrono::Duration::seconds(policy.statuspage.match_window_s);
-    let zone = policy.timezone;
     // The register is in creation order: the first candidate is the first detection.
     let candidates: Vec<(usize, DateTime<Utc>, &str)> = metrics
         .register
@@ -142,27 +146,16 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Status
             )
         })
         .collect();
-    let mut counts: std::collections::BTreeMap<usize, (u64, u64)> = ingested
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.format == Some(Format::StatuspageIncidents))
-        .map(|(n, _)| (n, (0, 0)))
-        .collect();
     let mut order: Vec<usize> = (0..ingested.status_incidents.len()).collect();
-    order.sort_by_key(|&n| {
-        let s = &ingested.status_incidents[n];
-        (s.notice, s.id.clone())
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&ingested.status_incidents[a], &ingested.status_incidents[b]);
+        (a.notice, &a.id).cmp(&(b.notice, &b.id))
     });
     for n in order {
         let s = &ingested.status_incidents[n];
-        let date = local_date(s.notice, zone);
-        let c = counts.entry(s.source.file).or_default();
-        if date < metrics.period.from || date > metrics.period.to {
-            c.1 += 1;
+        if !in_period(s) {
             continue;
         }
-        c.0 += 1;
         let (from, to) = (s.started - window, s.notice + window);
         // The register is sorted by creation time: start at the window's first incident.
         let first = candidates.partition_point(|(_, t, _)| *t < from);
@@ -224,7 +217,6 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Status
             lead_s,
         });
     }
-    out.file_counts = counts.into_iter().map(|(f, (u, o))| (f, u, o)).collect();
     out
 }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::ingest::Ingested;
 use crate::ingest::rest::{LogEntry, LogKind};
 use crate::metrics::Metrics;
+use crate::model::Format;
 
 /// One incident's timeline.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,17 +78,11 @@ fn row(incident: usize, severity: &str, log: &[LogEntry]) -> TimelineRow {
 
 /// Builds the timeline of every incident of the register with log entries.
 pub fn assess(ingested: &Ingested, metrics: &Metrics) -> Timeline {
-    let log_files = ingested
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.format == Some(crate::model::Format::RestLogEntries));
     if ingested.log_entries.is_empty() {
-        // Nothing to index (the usual Analytics-only run): every log-entry file's rows were
-        // rejected, none used.
+        // Nothing to index (the usual Analytics-only run).
         return Timeline {
             rows: Vec::new(),
-            file_counts: log_files.map(|(n, _)| (n, 0, 0)).collect(),
+            file_counts: ingested.counts_by_file(Format::RestLogEntries, []),
         };
     }
     let by_incident = ingested.log_by_incident();
@@ -106,28 +101,16 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics) -> Timeline {
         .enumerate()
         .map(|(n, i)| (i.id.as_str(), n))
         .collect();
-    let mut counts: std::collections::BTreeMap<usize, (u64, u64)> = ingested
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.format == Some(crate::model::Format::RestLogEntries))
-        .map(|(n, _)| (n, (0, 0)))
-        .collect();
-    for e in &ingested.log_entries {
-        let used = index
-            .get(e.incident_id.as_str())
-            .is_some_and(|&n| in_period[n]);
-        let c = counts.entry(e.source.file).or_default();
-        if used {
-            c.0 += 1;
-        } else {
-            c.1 += 1;
-        }
-    }
-    Timeline {
-        rows,
-        file_counts: counts.into_iter().map(|(f, (u, o))| (f, u, o)).collect(),
-    }
+    let file_counts = ingested.counts_by_file(
+        Format::RestLogEntries,
+        ingested.log_entries.iter().map(|e| {
+            let used = index
+                .get(e.incident_id.as_str())
+                .is_some_and(|&n| in_period[n]);
+            (e.source.file, used)
+        }),
+    );
+    Timeline { rows, file_counts }
 }
 
 #[cfg(test)]

@@ -90,6 +90,32 @@ pub struct Ingested {
 }
 
 impl Ingested {
+    /// Rows used and outside the period, `(file, used, outside)`, for every file of
+    /// `format`, from each row's file and whether it is used; a file none of whose rows
+    /// survived reading is listed with zeros.
+    pub fn counts_by_file(
+        &self,
+        format: Format,
+        rows: impl IntoIterator<Item = (usize, bool)>,
+    ) -> Vec<(usize, u64, u64)> {
+        let mut counts: std::collections::BTreeMap<usize, (u64, u64)> = self
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.format == Some(format))
+            .map(|(n, _)| (n, (0, 0)))
+            .collect();
+        for (file, used) in rows {
+            let c = counts.entry(file).or_default();
+            if used {
+                c.0 += 1;
+            } else {
+                c.1 += 1;
+            }
+        }
+        counts.into_iter().map(|(f, (u, o))| (f, u, o)).collect()
+    }
+
     /// The log entries of each incident id, in time order.
     pub fn log_by_incident(&self) -> std::collections::BTreeMap<&str, &[rest::LogEntry]> {
         let mut out = std::collections::BTreeMap::new();

@@ -154,8 +154,8 @@ impl LogEntry {
 pub struct PendingIncident {
     /// Text of the Analytics-named fields the object carries.
     fields: BTreeMap<Field, String>,
-    /// Earliest `acknowledgements[].at` (present only while the incident is open).
-    acknowledged: Option<String>,
+    /// `acknowledgements[].at` (present only while the incident is open).
+    acknowledged: Vec<String>,
     /// `last_status_change_at`, the resolution time of a resolved incident without `resolved_at`.
     last_status_change: Option<String>,
     /// Ticket-like text of `external_references[]` (Jira and ServiceNow links), when exported.
@@ -427,9 +427,7 @@ fn pending(
         .unwrap_or_default()
         .into_iter()
         .filter_map(|a| a.at)
-        .filter_map(|t| parse_timestamp(&t, chrono_tz::Tz::UTC).ok().map(|p| (p, t)))
-        .min()
-        .map(|(_, t)| t);
+        .collect();
     let mut references = Vec::new();
     for r in raw.external_references.unwrap_or_default() {
         strings(&r, &mut references);
@@ -475,13 +473,16 @@ pub fn finish(
         .iter()
         .find(|e| e.kind == LogKind::Acknowledge)
         .map(|e| e.at);
-    let ack = match (first_ack, &p.acknowledged) {
-        (Some(t), _) => Some(t),
-        (None, Some(t)) => Some(
-            parse_timestamp(t, zone)
-                .map_err(|e| reject(format!("`acknowledgements[].at`: {e}")))?,
-        ),
-        (None, None) => None,
+    let ack = match first_ack {
+        Some(t) => Some(t),
+        None => p
+            .acknowledged
+            .iter()
+            .map(|t| parse_timestamp(t, zone))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| reject(format!("`acknowledgements[].at`: {e}")))?
+            .into_iter()
+            .min(),
     };
     if ack.is_none() && status.as_deref() == Some("acknowledged") {
         return Err(reject(format!(

@@ -110,13 +110,7 @@ fn status_view(
                     |i| i.number.map_or_else(|| i.id.clone(), |n| format!("#{n}")),
                 ),
                 r.lead_s
-                    .map(|l| {
-                        if l < 0 {
-                            format!("-{}", crate::policy::format_duration(-l))
-                        } else {
-                            crate::policy::format_duration(l)
-                        }
-                    })
+                    .map(crate::policy::format_duration)
                     .unwrap_or_default(),
                 match r.detected_first() {
                     Some(true) => "yes",
