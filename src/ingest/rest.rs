@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 
 use super::FileRead;
 use super::analytics_json::{Object, source_of};
-use super::record::{Field, MAX_FIELD_BYTES, RecordRules, build_incident, fmt_seconds};
+use super::record::{Field, MAX_FIELD_BYTES, RecordRules, build_incident};
 use super::timestamp::parse_timestamp;
 use crate::model::{Exception, Format, Incident, RejectedRow, SourceRef};
 
@@ -499,7 +499,9 @@ pub fn finish(
     let mut fields = p.fields.clone();
     if let Some(a) = ack {
         let s = (a - created).num_milliseconds() as f64 / 1000.0;
-        fields.insert(Field::SecondsToFirstAck, fmt_seconds(s));
+        // To the millisecond: one decimal would turn a 300.04 s acknowledgement into a
+        // 300.0 s one that meets a 5m target.
+        fields.insert(Field::SecondsToFirstAck, format!("{s:.3}"));
     }
     if !fields.contains_key(&Field::ResolvedAt) && resolved {
         let from_log = log
@@ -599,6 +601,19 @@ mod tests {
             why.starts_with("incident `PY` is acknowledged but no acknowledgement time is known"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn time_to_acknowledge_keeps_its_milliseconds() {
+        let one = pages(
+            r#"{"incident": {"id": "PX", "incident_number": 7, "title": "t", "created_at": "2026-03-01T00:00:00Z", "status": "triggered"}}"#,
+        );
+        let log = pages(
+            r#"{"log_entries": [{"id": "L", "type": "acknowledge_log_entry", "created_at": "2026-03-01T00:05:00.040Z", "incident": {"id": "PX"}}]}"#,
+        );
+        let entries: Vec<&LogEntry> = log.log_entries.iter().collect();
+        let (incident, _) = finish(&one.pending_rest[0], &entries, chrono_tz::Tz::UTC).unwrap();
+        assert_eq!(incident.tta_s, Some(300.04));
     }
 
     #[test]
