@@ -5,9 +5,10 @@
 
 use polars::prelude::*;
 
-/// Severity name (`P1`, or `unclassified`).
+/// Severity code: the index of the policy severity, or the number of severities for
+/// `unclassified`. Codes, not names, so grouping compares integers.
 pub const SEVERITY: &str = "severity";
-/// Local month `YYYY-MM`.
+/// Local month code: the index of the month in the period.
 pub const MONTH: &str = "month";
 /// Seconds to first acknowledgement.
 pub const TTA: &str = "tta_s";
@@ -19,24 +20,23 @@ pub const ACK_TARGET: &str = "ack_target_s";
 pub const RESOLVE_TARGET: &str = "resolve_target_s";
 /// Seconds from creation to the as-of instant.
 pub const OPEN: &str = "open_s";
-/// `met`, `breach`, `pending`, or null without a target.
+/// `MET`, `BREACH`, `PENDING`, or null without a target.
 pub const ACK_STATUS: &str = "ack_status";
 /// Same for the resolution target.
 pub const RESOLVE_STATUS: &str = "resolve_status";
 
-/// Status values.
-pub const MET: &str = "met";
-/// Status values.
-pub const BREACH: &str = "breach";
-/// Status values.
-pub const PENDING: &str = "pending";
+/// Status code: within the target.
+pub const MET: u32 = 0;
+/// Status code: late, or not done by the deadline.
+pub const BREACH: u32 = 1;
+/// Status code: open, deadline not yet passed.
+pub const PENDING: u32 = 2;
 
-/// The columns of the incident frame, filled row by row during classification. Severity
-/// and month borrow the policy's names and the period's months (no string per row).
+/// The columns of the incident frame, filled row by row during classification.
 #[derive(Debug, Default)]
-pub struct Columns<'a> {
-    pub severity: Vec<&'a str>,
-    pub month: Vec<&'a str>,
+pub struct Columns {
+    pub severity: Vec<u32>,
+    pub month: Vec<u32>,
     pub tta: Vec<Option<f64>>,
     pub ttr: Vec<Option<f64>>,
     pub ack_target: Vec<Option<f64>>,
@@ -44,7 +44,7 @@ pub struct Columns<'a> {
     pub open: Vec<f64>,
 }
 
-impl Columns<'_> {
+impl Columns {
     /// The frame, as a lazy plan.
     pub fn into_lazy(self) -> PolarsResult<LazyFrame> {
         let height = self.severity.len();
@@ -64,26 +64,27 @@ impl Columns<'_> {
     }
 }
 
-/// `met` / `breach` / `pending` / null for one measured time against a target.
+/// `MET` / `BREACH` / `PENDING` / null for one measured time against a target.
 ///
 /// Met iff the measured time is at most the target (inclusive). Not measured: pending while
 /// the deadline lies after the as-of instant, else a breach.
 fn status(measured: Expr, target: &str) -> Expr {
     let target = col(target);
+    let code = |c: u32| lit(c).cast(DataType::UInt32);
     when(target.clone().is_null())
-        .then(lit(NULL).cast(DataType::String))
+        .then(lit(NULL).cast(DataType::UInt32))
         .when(
             measured
                 .clone()
                 .is_not_null()
                 .and(measured.clone().lt_eq(target.clone())),
         )
-        .then(lit(MET))
+        .then(code(MET))
         .when(measured.is_not_null())
-        .then(lit(BREACH))
+        .then(code(BREACH))
         .when(col(OPEN).lt(target))
-        .then(lit(PENDING))
-        .otherwise(lit(BREACH))
+        .then(code(PENDING))
+        .otherwise(code(BREACH))
 }
 
 /// Adds `ack_status` and `resolve_status`. The response measured against the

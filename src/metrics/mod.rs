@@ -41,7 +41,7 @@ pub enum SlaStatus {
 }
 
 impl SlaStatus {
-    fn from_frame(value: Option<&str>) -> Self {
+    fn from_frame(value: Option<u32>) -> Self {
         match value {
             Some(MET) => Self::Met,
             Some(BREACH) => Self::Breach,
@@ -59,6 +59,20 @@ impl SlaStatus {
             Self::NoTarget => "",
         }
     }
+}
+
+/// Where one incident of the period goes in the frame.
+struct Placed {
+    /// Severity code (see `frame::SEVERITY`).
+    severity: u32,
+    /// Month code (see `frame::MONTH`).
+    month: u32,
+    /// Acknowledgement target, seconds after creation.
+    ack: Option<f64>,
+    /// Resolution target, seconds after creation.
+    resolve: Option<f64>,
+    /// Why no severity matched.
+    unclassified: Option<String>,
 }
 
 /// One row of `sla_summary.csv` or `monthly_trends.csv`.
@@ -233,8 +247,47 @@ pub fn compute(
         files[r.source.file].rows_rejected += 1;
     }
     let mut columns = Columns::default();
-    let months = period.months();
     let first_month = period.from.year() * 12 + period.from.month0() as i32;
+    let unclassified_code = policy.severities.len() as u32;
+    // Where each incident goes (in parallel: the local date and business-hours targets
+    // are the per-incident work), then the columns in input order.
+    let placed: Vec<Option<Placed>> = {
+        use rayon::prelude::*;
+        ingested
+            .incidents
+            .par_iter()
+            .map(|incident| {
+                let date = local_date(incident.created, zone);
+                if date < period.from || date > period.to {
+                    return None;
+                }
+                let target = |t: Option<Target>| {
+                    t.map(|t| target_seconds(t, incident.created, zone, &policy.business_hours))
+                };
+                // The date is in the period, so its month is one of the period's.
+                let month = (date.year() * 12 + date.month0() as i32 - first_month) as u32;
+                Some(match classify(incident, policy) {
+                    Classification::Severity(index) => {
+                        let s = &policy.severities[index];
+                        Placed {
+                            severity: index as u32,
+                            month,
+                            ack: target(s.ack_within),
+                            resolve: target(s.resolve_within),
+                            unclassified: None,
+                        }
+                    }
+                    Classification::Unclassified(reason) => Placed {
+                        severity: unclassified_code,
+                        month,
+                        ack: None,
+                        resolve: None,
+                        unclassified: Some(reason),
+                    },
+                })
+            })
+            .collect()
+    };
     let mut in_period: Vec<usize> = Vec::new();
     let mut exceptions: Vec<Exception> = ingested
         .exceptions
@@ -243,47 +296,30 @@ pub fn compute(
         .cloned()
         .collect();
     let mut any_unclassified = false;
-    for (index, incident) in ingested.incidents.iter().enumerate() {
-        let date = local_date(incident.created, zone);
-        if date < period.from || date > period.to {
+    for (index, (incident, placed)) in ingested.incidents.iter().zip(placed).enumerate() {
+        let Some(placed) = placed else {
             files[incident.source.file].rows_outside_period += 1;
             continue;
-        }
+        };
         files[incident.source.file].rows_used += 1;
         in_period.push(index);
-        let target = |t: Option<Target>| {
-            t.map(|t| target_seconds(t, incident.created, zone, &policy.business_hours))
-        };
-        let (severity, ack, resolve) = match classify(incident, policy) {
-            Classification::Severity(s) => {
-                let s = &policy.severities[s];
-                (
-                    s.name.as_str(),
-                    target(s.ack_within),
-                    target(s.resolve_within),
-                )
-            }
-            Classification::Unclassified(reason) => {
-                any_unclassified = true;
-                exceptions.push(Exception {
-                    incident_number: incident.number,
-                    incident_id: Some(incident.id.clone()),
-                    severity: Some(UNCLASSIFIED.to_string()),
-                    kind: ExceptionKind::Unclassified,
-                    detail: format!("incident `{}`: {reason}; no SLA applies", incident.id),
-                    facts: None,
-                });
-                (UNCLASSIFIED, None, None)
-            }
-        };
-        columns.severity.push(severity);
-        // The date is in the period, so its month is one of the period's.
-        let month = (date.year() * 12 + date.month0() as i32 - first_month) as usize;
-        columns.month.push(months[month].as_str());
+        if let Some(reason) = placed.unclassified {
+            any_unclassified = true;
+            exceptions.push(Exception {
+                incident_number: incident.number,
+                incident_id: Some(incident.id.clone()),
+                severity: Some(UNCLASSIFIED.to_string()),
+                kind: ExceptionKind::Unclassified,
+                detail: format!("incident `{}`: {reason}; no SLA applies", incident.id),
+                facts: None,
+            });
+        }
+        columns.severity.push(placed.severity);
+        columns.month.push(placed.month);
         columns.tta.push(incident.tta_s);
         columns.ttr.push(incident.ttr_s);
-        columns.ack_target.push(ack);
-        columns.resolve_target.push(resolve);
+        columns.ack_target.push(placed.ack);
+        columns.resolve_target.push(placed.resolve);
         columns
             .open
             .push((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
@@ -295,12 +331,15 @@ pub fn compute(
     let monthly_df = sla::aggregate(judged.clone().lazy(), &[MONTH, SEVERITY]).collect()?;
     let monthly_all_df = sla::aggregate(judged.clone().lazy(), &[MONTH]).collect()?;
 
-    // The severity rows every table shows, in order, with their targets.
-    let mut row_kinds: Vec<(String, bool, bool)> = policy
+    // The severity rows every table shows, in order, with their codes and targets (the
+    // pooled row has no code).
+    let mut row_kinds: Vec<(Option<u32>, String, bool, bool)> = policy
         .severities
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(code, s)| {
             (
+                Some(code as u32),
                 s.name.clone(),
                 s.ack_within.is_some(),
                 s.resolve_within.is_some(),
@@ -308,44 +347,56 @@ pub fn compute(
         })
         .collect();
     if any_unclassified {
-        row_kinds.push((UNCLASSIFIED.to_string(), false, false));
+        row_kinds.push((
+            Some(unclassified_code),
+            UNCLASSIFIED.to_string(),
+            false,
+            false,
+        ));
     }
     row_kinds.push((
+        None,
         ALL.to_string(),
         policy.any_ack_target(),
         policy.any_resolve_target(),
     ));
 
-    let mut by_key: HashMap<Vec<String>, SlaStats> = HashMap::new();
-    by_key.extend(sla::extract(&summary_df, &[SEVERITY])?);
+    // (month code, severity code) → statistics; `None` for every month / every severity.
+    let mut by_key: HashMap<(Option<u32>, Option<u32>), SlaStats> = HashMap::new();
+    by_key.extend(
+        sla::extract(&summary_df, &[SEVERITY])?
+            .into_iter()
+            .map(|(k, s)| ((None, Some(k[0])), s)),
+    );
     by_key.extend(
         sla::extract(&all_df, &[])?
             .into_iter()
-            .map(|(_, s)| (vec![ALL.to_string()], s)),
+            .map(|(_, s)| ((None, None), s)),
     );
-    by_key.extend(sla::extract(&monthly_df, &[MONTH, SEVERITY])?);
+    by_key.extend(
+        sla::extract(&monthly_df, &[MONTH, SEVERITY])?
+            .into_iter()
+            .map(|(k, s)| ((Some(k[0]), Some(k[1])), s)),
+    );
     by_key.extend(
         sla::extract(&monthly_all_df, &[MONTH])?
             .into_iter()
-            .map(|(mut k, s)| {
-                k.push(ALL.to_string());
-                (k, s)
-            }),
+            .map(|(k, s)| ((Some(k[0]), None), s)),
     );
-    let row = |month: Option<&String>, (name, ack, res): &(String, bool, bool)| {
-        let key: Vec<String> = month.into_iter().cloned().chain([name.clone()]).collect();
-        SlaRow {
-            month: month.cloned(),
+    let months = period.months();
+    let row =
+        |month: Option<usize>, (code, name, ack, res): &(Option<u32>, String, bool, bool)| SlaRow {
+            month: month.map(|m| months[m].clone()),
             severity: name.clone(),
             has_ack_target: *ack,
             has_resolve_target: *res,
-            stats: by_key.get(&key).cloned().unwrap_or_default(),
-        }
-    };
+            stats: by_key
+                .get(&(month.map(|m| m as u32), *code))
+                .cloned()
+                .unwrap_or_default(),
+        };
     let summary = row_kinds.iter().map(|k| row(None, k)).collect();
-    let monthly = period
-        .months()
-        .iter()
+    let monthly = (0..months.len())
         .flat_map(|m| row_kinds.iter().map(move |k| (m, k)))
         .map(|(m, k)| row(Some(m), k))
         .collect();
@@ -364,16 +415,24 @@ pub fn compute(
             statuspage: Default::default(),
         });
     }
-    let ack_status = judged.column(ACK_STATUS)?.str()?;
-    let resolve_status = judged.column(RESOLVE_STATUS)?.str()?;
-    let severities = judged.column(SEVERITY)?.str()?;
-    let months = judged.column(MONTH)?.str()?;
+    let ack_status = judged.column(ACK_STATUS)?.u32()?;
+    let resolve_status = judged.column(RESOLVE_STATUS)?.u32()?;
+    let severities = judged.column(SEVERITY)?.u32()?;
+    let month_codes = judged.column(MONTH)?.u32()?;
+    let severity_name = |code: Option<u32>| {
+        code.and_then(|c| policy.severities.get(c as usize))
+            .map_or(UNCLASSIFIED, |s| s.name.as_str())
+    };
     let mut register: Vec<RegisterEntry> = Vec::with_capacity(in_period.len());
     for (row, &incident) in in_period.iter().enumerate() {
         register.push(RegisterEntry {
             incident,
-            severity: severities.get(row).unwrap_or(UNCLASSIFIED).to_string(),
-            month: months.get(row).unwrap_or_default().to_string(),
+            severity: severity_name(severities.get(row)).to_string(),
+            month: month_codes
+                .get(row)
+                .and_then(|m| months.get(m as usize))
+                .cloned()
+                .unwrap_or_default(),
             ack: SlaStatus::from_frame(ack_status.get(row)),
             resolve: SlaStatus::from_frame(resolve_status.get(row)),
         });
@@ -441,7 +500,7 @@ pub fn compute(
     sort_exceptions(&mut exceptions);
 
     let mut tta_histograms = Vec::new();
-    for s in &policy.severities {
+    for (code, s) in policy.severities.iter().enumerate() {
         let Some(target) = s.ack_within else { continue };
         // The target sits at half the axis; next-business-day is shown over 48 hours.
         let (span, target_s) = match target {
@@ -449,8 +508,13 @@ pub fn compute(
             Target::NextBusinessDay => (2.0 * 86_400.0, None),
         };
         let width_s = span / HISTOGRAM_BUCKETS as f64;
-        let df = sla::tta_histogram(judged.clone().lazy(), &s.name, width_s, HISTOGRAM_BUCKETS)
-            .collect()?;
+        let df = sla::tta_histogram(
+            judged.clone().lazy(),
+            code as u32,
+            width_s,
+            HISTOGRAM_BUCKETS,
+        )
+        .collect()?;
         tta_histograms.push(TtaHistogram {
             severity: s.name.clone(),
             width_s,

@@ -49,20 +49,44 @@ const FLOATS: [&str; 8] = [
     "ttr_p95_s",
 ];
 
-fn count_of(status: &str, value: &str) -> Expr {
-    col(status).eq(lit(value)).sum().cast(DataType::UInt64)
+fn count_of(status: &str, value: u32) -> Expr {
+    col(status)
+        .eq(lit(value).cast(DataType::UInt32))
+        .sum()
+        .cast(DataType::UInt64)
 }
 
+/// A group's measured values, sorted (a list per group): each group is sorted once for
+/// all its percentiles. Without groups the one list is made explicitly.
+fn sorted(column: &str, grouped: bool) -> Expr {
+    let values = col(column).drop_nulls().sort(SortOptions::default());
+    let list = if grouped {
+        values
+    } else {
+        values.implode(true)
+    };
+    list.alias(format!("{column}_sorted"))
+}
+
+/// Percentile `q` of a sorted list column by linear interpolation between closest ranks
+/// (numpy's default): rank (n − 1)·q, `lower + frac · (upper − lower)`, the arithmetic of
+/// polars' own `QuantileMethod::Linear`; null for an empty list.
 fn quantile(column: &str, q: f64) -> Expr {
-    // Linear interpolation between closest ranks (numpy's default); polars' default is
-    // Nearest, which gives other numbers.
-    col(column)
-        .quantile(lit(q), QuantileMethod::Linear)
-        .cast(DataType::Float64)
+    let list = || col(format!("{column}_sorted"));
+    let rank = (list().list().len().cast(DataType::Float64) - lit(1.0)) * lit(q);
+    let lo = rank.clone().cast(DataType::Int64);
+    let hi = when(rank.clone().gt(lo.clone().cast(DataType::Float64)))
+        .then(lo.clone() + lit(1i64))
+        .otherwise(lo.clone());
+    let lower = list().list().get(lo.clone(), true);
+    let upper = list().list().get(hi, true);
+    when(lower.clone().eq(upper.clone()))
+        .then(lower.clone())
+        .otherwise((rank - lo.cast(DataType::Float64)) * (upper - lower.clone()) + lower)
 }
 
 /// The aggregation expressions, in the order of `COUNTS` then `FLOATS`.
-fn aggregations() -> Vec<Expr> {
+fn aggregations(grouped: bool) -> Vec<Expr> {
     vec![
         len().cast(DataType::UInt64).alias("incidents"),
         col(TTA)
@@ -77,32 +101,42 @@ fn aggregations() -> Vec<Expr> {
         count_of(RESOLVE_STATUS, BREACH).alias("resolve_breach"),
         count_of(RESOLVE_STATUS, PENDING).alias("resolve_pending"),
         col(TTA).mean().cast(DataType::Float64).alias("mtta_s"),
-        quantile(TTA, 0.5).alias("tta_p50_s"),
-        quantile(TTA, 0.9).alias("tta_p90_s"),
-        quantile(TTA, 0.95).alias("tta_p95_s"),
+        sorted(TTA, grouped),
         col(TTR).mean().cast(DataType::Float64).alias("mttr_s"),
-        quantile(TTR, 0.5).alias("ttr_p50_s"),
-        quantile(TTR, 0.9).alias("ttr_p90_s"),
-        quantile(TTR, 0.95).alias("ttr_p95_s"),
+        sorted(TTR, grouped),
     ]
 }
 
-/// Statistics per group of `keys` (string columns), groups in order of first appearance;
+/// The percentiles, from the sorted lists, which they replace.
+fn percentiles(lf: LazyFrame) -> LazyFrame {
+    lf.with_columns([
+        quantile(TTA, 0.5).alias("tta_p50_s"),
+        quantile(TTA, 0.9).alias("tta_p90_s"),
+        quantile(TTA, 0.95).alias("tta_p95_s"),
+        quantile(TTR, 0.5).alias("ttr_p50_s"),
+        quantile(TTR, 0.9).alias("ttr_p90_s"),
+        quantile(TTR, 0.95).alias("ttr_p95_s"),
+    ])
+    .drop(cols([format!("{TTA}_sorted"), format!("{TTR}_sorted")]))
+}
+
+/// Statistics per group of `keys` (code columns), groups in order of first appearance;
 /// with no keys, one row over everything.
 pub fn aggregate(lf: LazyFrame, keys: &[&str]) -> LazyFrame {
-    if keys.is_empty() {
-        lf.select(aggregations())
+    let grouped = if keys.is_empty() {
+        lf.select(aggregations(false))
     } else {
         let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-        lf.group_by_stable(by).agg(aggregations())
-    }
+        lf.group_by_stable(by).agg(aggregations(true))
+    };
+    percentiles(grouped)
 }
 
 /// Reads the collected result of `aggregate`: (key values, statistics) per row.
-pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<String>, SlaStats)>> {
+pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, SlaStats)>> {
     let key_cols = keys
         .iter()
-        .map(|k| df.column(k).and_then(|c| c.str().cloned()))
+        .map(|k| df.column(k).and_then(|c| c.u32().cloned()))
         .collect::<PolarsResult<Vec<_>>>()?;
     let counts = COUNTS
         .iter()
@@ -116,7 +150,7 @@ pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<String>, 
     for i in 0..df.height() {
         let key = key_cols
             .iter()
-            .map(|c| c.get(i).unwrap_or_default().to_string())
+            .map(|c| c.get(i).unwrap_or_default())
             .collect();
         let n = |k: usize| counts[k].get(i).unwrap_or(0);
         let f = |k: usize| floats[k].get(i).filter(|v| v.is_finite());
@@ -146,16 +180,16 @@ pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<String>, 
     Ok(out)
 }
 
-/// Counts of tta per bucket for one severity: bucket `i < n` holds `(i·w, (i+1)·w]` (0 in
+/// Counts of tta per bucket for one severity (its code): bucket `i < n` holds `(i·w, (i+1)·w]` (0 in
 /// the first), bucket `n` everything above `n·w`.
-pub fn tta_histogram(lf: LazyFrame, severity: &str, width: f64, n: i64) -> LazyFrame {
+pub fn tta_histogram(lf: LazyFrame, severity: u32, width: f64, n: i64) -> LazyFrame {
     // (tta − ε) / w truncated toward zero: a value on a bucket's upper edge (the SLA itself)
     // stays in that bucket.
     let raw = ((col(TTA) - lit(1e-6)) / lit(width)).cast(DataType::Int64);
     let bucket = when(raw.clone().gt(lit(n))).then(lit(n)).otherwise(raw);
     lf.filter(
         col(super::frame::SEVERITY)
-            .eq(lit(severity))
+            .eq(lit(severity).cast(DataType::UInt32))
             .and(col(TTA).is_not_null()),
     )
     .select([bucket.alias("bucket")])
@@ -184,21 +218,18 @@ mod tests {
     use super::super::frame::{Columns, with_status};
     use super::*;
 
-    /// severity, tta, ttr, ack target, resolve target, seconds open at as-of
-    type Row<'a> = (
-        &'a str,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        f64,
-    );
+    /// Severity codes of the test frames.
+    const P1: u32 = 0;
+    const UNCLASSIFIED: u32 = 1;
 
-    fn frame(rows: &[Row<'_>]) -> LazyFrame {
+    /// severity, tta, ttr, ack target, resolve target, seconds open at as-of
+    type Row = (u32, Option<f64>, Option<f64>, Option<f64>, Option<f64>, f64);
+
+    fn frame(rows: &[Row]) -> LazyFrame {
         let mut c = Columns::default();
         for (sev, tta, ttr, ack, res, open) in rows {
-            c.severity.push(sev);
-            c.month.push("2026-01");
+            c.severity.push(*sev);
+            c.month.push(0);
             c.tta.push(*tta);
             c.ttr.push(*ttr);
             c.ack_target.push(*ack);
@@ -212,13 +243,11 @@ mod tests {
     fn histogram_buckets_keep_the_target_on_its_left() {
         // width 75 s, 4 buckets + overflow: 0 → b0, 75 → b0, 76 → b1, 300 → b3, 301 and
         // 900 → overflow (b4).
-        let rows: Vec<Row<'_>> = [0.0, 75.0, 76.0, 300.0, 301.0, 900.0]
+        let rows: Vec<Row> = [0.0, 75.0, 76.0, 300.0, 301.0, 900.0]
             .iter()
-            .map(|t| ("P1", Some(*t), None, Some(300.0), None, 1e6))
+            .map(|t| (P1, Some(*t), None, Some(300.0), None, 1e6))
             .collect();
-        let df = tta_histogram(frame(&rows), "P1", 75.0, 4)
-            .collect()
-            .unwrap();
+        let df = tta_histogram(frame(&rows), P1, 75.0, 4).collect().unwrap();
         assert_eq!(histogram_counts(&df, 4).unwrap(), [2, 1, 0, 1, 2]);
     }
 
@@ -228,16 +257,7 @@ mod tests {
         // → 120 + 0.4*(180-120) = 144; p50 = 60; p95 rank 5.7 → 120 + 0.7*60 = 162.
         let rows: Vec<_> = [60.0, 120.0, 60.0, 180.0, 60.0, 90.0, 60.0]
             .iter()
-            .map(|t| {
-                (
-                    "P1",
-                    Some(*t),
-                    Some(1000.0),
-                    Some(300.0),
-                    Some(14400.0),
-                    1e6,
-                )
-            })
+            .map(|t| (P1, Some(*t), Some(1000.0), Some(300.0), Some(14400.0), 1e6))
             .collect();
         let df = aggregate(frame(&rows), &[]).collect().unwrap();
         let (_, s) = &extract(&df, &[]).unwrap()[0];
@@ -253,7 +273,7 @@ mod tests {
         let rows = [
             // exactly at the target: met (inclusive)
             (
-                "P1",
+                P1,
                 Some(300.0),
                 Some(600.0),
                 Some(300.0),
@@ -262,7 +282,7 @@ mod tests {
             ),
             // one second late: breach
             (
-                "P1",
+                P1,
                 Some(301.0),
                 Some(600.0),
                 Some(300.0),
@@ -270,15 +290,15 @@ mod tests {
                 1e6,
             ),
             // never acknowledged, resolved in 200 s: the response is the resolution, met
-            ("P1", None, Some(200.0), Some(300.0), Some(14400.0), 1e6),
+            (P1, None, Some(200.0), Some(300.0), Some(14400.0), 1e6),
             // open, 100 s old at as-of: both pending
-            ("P1", None, None, Some(300.0), Some(14400.0), 100.0),
+            (P1, None, None, Some(300.0), Some(14400.0), 100.0),
             // acknowledged late, open and 1000 s old: ack breach, resolve pending
-            ("P1", Some(400.0), None, Some(300.0), Some(14400.0), 1000.0),
+            (P1, Some(400.0), None, Some(300.0), Some(14400.0), 1000.0),
             // open past both deadlines: breaches
-            ("P1", None, None, Some(300.0), Some(14400.0), 20000.0),
+            (P1, None, None, Some(300.0), Some(14400.0), 20000.0),
             // no targets
-            ("unclassified", Some(10.0), Some(20.0), None, None, 1e6),
+            (UNCLASSIFIED, Some(10.0), Some(20.0), None, None, 1e6),
         ];
         let lf = frame(&rows);
         let df = aggregate(lf, &[super::super::frame::SEVERITY])
@@ -286,7 +306,7 @@ mod tests {
             .unwrap();
         let got = extract(&df, &[super::super::frame::SEVERITY]).unwrap();
         let p1 = &got[0].1;
-        assert_eq!(got[0].0, ["P1"]);
+        assert_eq!(got[0].0, [P1]);
         assert_eq!(p1.incidents, 6);
         assert_eq!(p1.acknowledged, 3);
         assert_eq!((p1.ack_met, p1.ack_breach, p1.ack_pending), (2, 3, 1));
