@@ -32,7 +32,13 @@ const OFFSET_FORMATS: &[&str] = &[
 /// instant; a local time that does not exist (skipped when clocks go forward) is refused.
 pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
-    let parsed = if has_zone(text) {
+    let parsed = if let Some((naive, utc)) = parse_plain(text.as_bytes()) {
+        if utc {
+            naive.and_utc()
+        } else {
+            in_zone(text, naive, zone)?
+        }
+    } else if has_zone(text) {
         parse_with_zone(text).ok_or_else(|| format!("`{text}` is not an RFC 3339 timestamp"))?
     } else {
         // `FromStr` (`2026-01-31T14:05:00[.fff]`) is the common case and much faster than
@@ -48,16 +54,7 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
             .ok_or_else(|| {
                 format!("`{text}` is not a timestamp (expected e.g. `2026-01-31T14:05:00Z` or `2026-01-31T14:05:00`)")
             })?;
-        match zone.from_local_datetime(&naive) {
-            LocalResult::Single(t) => t.with_timezone(&Utc),
-            LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
-            LocalResult::None => {
-                return Err(format!(
-                    "`{text}` does not exist in {} (skipped by a daylight-saving change)",
-                    zone.name()
-                ));
-            }
-        }
+        in_zone(text, naive, zone)?
     };
     if !YEARS.contains(&parsed.year()) {
         return Err(format!(
@@ -67,6 +64,46 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
         ));
     }
     Ok(parsed)
+}
+
+/// A local time in `zone`; `text` is what it was read from, for the message.
+fn in_zone(text: &str, naive: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, String> {
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(earlier, _) => Ok(earlier.with_timezone(&Utc)),
+        LocalResult::None => Err(format!(
+            "`{text}` does not exist in {} (skipped by a daylight-saving change)",
+            zone.name()
+        )),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (or a space for the `T`), optionally followed by `Z` (then
+/// `true`): the form nearly every export writes, read without interpreting a format. Any
+/// other text, or an impossible date or time, is `None` and left to the general path,
+/// which reads the same instant or says what is wrong.
+fn parse_plain(text: &[u8]) -> Option<(NaiveDateTime, bool)> {
+    let (body, utc) = match text {
+        [body @ .., b'Z' | b'z'] if body.len() == 19 => (body, true),
+        body if body.len() == 19 => (body, false),
+        _ => return None,
+    };
+    let layout_ok = body[4] == b'-'
+        && body[7] == b'-'
+        && matches!(body[10], b'T' | b' ')
+        && body[13] == b':'
+        && body[16] == b':';
+    if !layout_ok {
+        return None;
+    }
+    let digit = |i: usize| {
+        let d = body[i].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let year = two(0)? * 100 + two(2)?;
+    let date = chrono::NaiveDate::from_ymd_opt(year as i32, two(5)?, two(8)?)?;
+    Some((date.and_hms_opt(two(11)?, two(14)?, two(17)?)?, utc))
 }
 
 fn has_zone(text: &str) -> bool {
@@ -174,6 +211,45 @@ mod tests {
         // 2026-03-08 02:30 does not exist in New York.
         let err = parse_timestamp("2026-03-08T02:30:00", ny).unwrap_err();
         assert!(err.contains("does not exist in America/New_York"), "{err}");
+    }
+
+    #[test]
+    fn the_plain_form_reads_as_the_general_path_does() {
+        let ny = chrono_tz::America::New_York;
+        for text in [
+            "2026-01-05T10:00:00",
+            "2026-01-05 10:00:00",
+            "2026-01-05T10:00:00Z",
+            "2026-01-05 10:00:00z",
+            "2024-02-29T23:59:59",
+            "2026-11-01T01:30:00",
+        ] {
+            assert!(parse_plain(text.as_bytes()).is_some(), "{text}");
+            let general = if text.ends_with(['Z', 'z']) {
+                parse_with_zone(text).unwrap()
+            } else {
+                let naive = NAIVE_FORMATS
+                    .iter()
+                    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+                    .unwrap();
+                in_zone(text, naive, ny).unwrap()
+            };
+            assert_eq!(parse_timestamp(text, ny).unwrap(), general, "{text}");
+        }
+        // Not the plain form: left to the general path.
+        for text in [
+            "2026-01-05T10:00:00.5",
+            "2026-01-05T10:00:00+02:00",
+            "2026-01-05T10:00",
+            "2026-02-30T10:00:00",
+            "2026-01-05T24:00:00",
+            "2026-01-05T10:00:60",
+            "2026-01-0510:00:00Z",
+            "2026-01-05T1a:00:00",
+            "+026-01-05T10:00:00",
+        ] {
+            assert!(parse_plain(text.as_bytes()).is_none(), "{text}");
+        }
     }
 
     #[test]
