@@ -142,7 +142,12 @@ pub struct InputBytes<'a> {
 }
 
 /// Reads input files (in the order given) into incidents, rejected rows and exceptions.
-pub fn ingest_all(files: &[InputBytes<'_>], policy: &Policy) -> Result<Ingested, Error> {
+/// With `Detail::Summary` the files' `sha256` is left empty.
+pub fn ingest_all(
+    files: &[InputBytes<'_>],
+    policy: &Policy,
+    detail: ingest::Detail,
+) -> Result<Ingested, Error> {
     let mut reads = Vec::with_capacity(files.len());
     for f in files {
         let bytes = f.bytes.unwrap_or_default();
@@ -153,11 +158,14 @@ pub fn ingest_all(files: &[InputBytes<'_>], policy: &Policy) -> Result<Ingested,
                 ..Default::default()
             },
             Some(_) if document => ingest::FileRead::default(),
-            Some(b) => ingest::read_file(f.label, b, policy.input_timezone)?,
+            Some(b) => ingest::read_file(f.label, b, policy.input_timezone, detail)?,
         };
         let file = InputFile {
             name: f.name.to_string(),
-            sha256: ingest::sha256_hex(bytes),
+            sha256: match detail {
+                ingest::Detail::Full => ingest::sha256_hex(bytes),
+                ingest::Detail::Summary => String::new(),
+            },
             size: bytes.len() as u64,
             format: None,
             not_used_reason: None,
@@ -167,7 +175,8 @@ pub fn ingest_all(files: &[InputBytes<'_>], policy: &Policy) -> Result<Ingested,
         };
         reads.push((file, read, bytes));
     }
-    Ok(ingest::combine(reads, policy.input_timezone))
+    let r = ingest::combine(reads, policy.input_timezone);
+    Ok(r)
 }
 
 /// Reads the postmortem documents among the inputs, in name order. PDFs are read by a child
@@ -419,7 +428,11 @@ pub fn load(
         })
         .collect();
     progress.step("parsing the exports", None);
-    let ingested = ingest_all(&entries, &policy.policy)?;
+    let detail = match scope {
+        metrics::Scope::Evidence => ingest::Detail::Full,
+        metrics::Scope::Summary => ingest::Detail::Summary,
+    };
+    let ingested = ingest_all(&entries, &policy.policy, detail)?;
     let documents = if with_documents {
         progress.step("reading the postmortem documents", None);
         read_documents(&entries)?

@@ -191,7 +191,7 @@ fn rebuild(files: &Files) -> Vec<Check> {
                 bytes: files.get(&format!("inputs/{name}")).map(Vec::as_slice),
             })
             .collect();
-        let ingested = super::ingest_all(&entries, &policy)?;
+        let ingested = super::ingest_all(&entries, &policy, crate::ingest::Detail::Full)?;
         let p = &manifest.parameters;
         let period = crate::config::period(Some(&p.period_from), Some(&p.period_to), None)?;
         let as_of = crate::config::as_of(Some(&p.as_of), None, period, policy.timezone)?;

@@ -178,6 +178,7 @@ pub fn read(
     text: &str,
     pages: Vec<(Vec<&RawValue>, Option<String>)>,
     default_zone: Tz,
+    detail: super::Detail,
 ) -> Result<FileRead, Error> {
     let mut zones = Vec::new();
     for (_, zone) in &pages {
@@ -204,6 +205,7 @@ pub fn read(
                 .unwrap_or(default_zone),
             zero_ack_means_none: false,
             column_name: Field::name,
+            detail,
         };
         for item in items {
             out.rows_read += 1;
@@ -284,7 +286,14 @@ mod tests {
         let JsonKind::Analytics(pages) = recognise(Path::new("p.ndjson"), text).unwrap() else {
             panic!("analytics")
         };
-        let read = read(Path::new("p.ndjson"), text, pages, Tz::UTC).unwrap();
+        let read = read(
+            Path::new("p.ndjson"),
+            text,
+            pages,
+            Tz::UTC,
+            crate::ingest::Detail::Full,
+        )
+        .unwrap();
         assert_eq!(read.incidents.len(), 2);
         assert_eq!(read.incidents[1].source.line, 2);
     }
@@ -295,7 +304,14 @@ mod tests {
         let JsonKind::Analytics(pages) = recognise(Path::new("p.json"), text).unwrap() else {
             panic!("analytics")
         };
-        let read = read(Path::new("p.json"), text, pages, Tz::UTC).unwrap();
+        let read = read(
+            Path::new("p.json"),
+            text,
+            pages,
+            Tz::UTC,
+            crate::ingest::Detail::Full,
+        )
+        .unwrap();
         assert_eq!(read.rows_read, 2);
         assert_eq!(read.incidents.len(), 1);
         assert_eq!(read.incidents[0].source.line, 2);

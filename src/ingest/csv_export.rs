@@ -189,6 +189,7 @@ pub fn read(
     base: usize,
     header: Header,
     zone: Tz,
+    detail: super::Detail,
 ) -> Result<FileRead, Error> {
     let rules = RecordRules {
         zone,
@@ -198,6 +199,7 @@ pub fn read(
         } else {
             Field::name
         },
+        detail,
     };
     let mut rdr = reader(text);
     // The header is read here only to find where the records begin.
@@ -348,26 +350,23 @@ fn read_range(
             )));
             continue;
         }
-        let mut fields: [Option<&str>; Field::ALL.len()] = [None; Field::ALL.len()];
-        let mut bad_utf8 = None;
-        for (&f, &i) in &header.columns {
-            match std::str::from_utf8(&record[i]) {
-                Ok(s) => {
-                    let s = s.trim();
-                    fields[f as usize] = (!s.is_empty()).then_some(s);
-                }
-                Err(_) => {
-                    bad_utf8 = Some(f);
-                    break;
-                }
-            }
-        }
-        if let Some(f) = bad_utf8 {
-            out.rejected.push(reject(format!(
-                "column `{}`: not valid UTF-8 text",
-                (rules.column_name)(f)
-            )));
+        // `read_file` has checked the whole file as UTF-8, so this holds. The record is
+        // checked in one call (not one a field), and each field is a slice of it: fields
+        // are cut at ASCII bytes, so every slice is on a character boundary.
+        let Ok(all) = std::str::from_utf8(record.as_slice()) else {
+            out.rejected.push(reject(
+                "not valid UTF-8 text; expected a UTF-8 export".to_string(),
+            ));
             continue;
+        };
+        let mut fields: [Option<&str>; Field::ALL.len()] = [None; Field::ALL.len()];
+        for (&f, &i) in &header.columns {
+            let s = record
+                .range(i)
+                .and_then(|r| all.get(r))
+                .unwrap_or_default()
+                .trim();
+            fields[f as usize] = (!s.is_empty()).then_some(s);
         }
         match build_incident(|f| fields[f as usize], source, rules) {
             Ok((incident, exception)) => {
@@ -477,6 +476,7 @@ mod tests {
             zone: Tz::UTC,
             zero_ack_means_none: false,
             column_name: Field::name,
+            detail: crate::ingest::Detail::Full,
         };
         let whole = read_range(
             Path::new("x.csv"),
@@ -488,7 +488,15 @@ mod tests {
             &rules,
         )
         .unwrap();
-        let parts = read(Path::new("x.csv"), &text, 0, header, Tz::UTC).unwrap();
+        let parts = read(
+            Path::new("x.csv"),
+            &text,
+            0,
+            header,
+            Tz::UTC,
+            crate::ingest::Detail::Full,
+        )
+        .unwrap();
         assert_eq!(parts.rows_read, whole.rows_read);
         assert_eq!(parts.incidents, whole.incidents);
         assert_eq!(parts.rejected, whole.rejected);

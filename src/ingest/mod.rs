@@ -157,8 +157,19 @@ fn named_as_data(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("json"))
 }
 
+/// How much of each incident record is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: the evidence (register, exceptions, timelines, hashes) uses it all.
+    Full,
+    /// What the SLA tables use: id, number, priority, urgency and times. The descriptive
+    /// text (title, status, service, team, escalation policy) is checked like the rest of
+    /// the record but not kept, and no file is hashed: `stats` prints only the tables.
+    Summary,
+}
+
 /// Reads one file. `path` labels messages; `zone` is the policy's input time zone.
-pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error> {
+pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<FileRead, Error> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let base = bytes.len() - text.len();
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -191,7 +202,7 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error>
         let text = std::str::from_utf8(text).expect("checked above: valid UTF-8");
         return match analytics_json::recognise(path, text)? {
             analytics_json::JsonKind::Analytics(pages) => {
-                analytics_json::read(path, text, pages, zone)
+                analytics_json::read(path, text, pages, zone, detail)
             }
             analytics_json::JsonKind::Config(format, pages) => {
                 Ok(crate::oncall::read::read(path, text, format, pages))
@@ -235,7 +246,7 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz) -> Result<FileRead, Error>
             })
         }
         Some(h) => {
-            let mut read = csv_export::read(path, text, base, h, zone)?;
+            let mut read = csv_export::read(path, text, base, h, zone, detail)?;
             if read.format == Some(Format::ClassicCsv) && read.rows_read == CLASSIC_ROW_CAP {
                 read.exceptions.push(Exception {
                     incident_number: None,
@@ -353,7 +364,9 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
             let source = set_file(out.incidents[r].source);
             out.incidents[r].source = source;
             let Some(first) = seen.get(&out.incidents[r].id, &out.incidents[..w]) else {
-                out.incidents.swap(w, r);
+                if w != r {
+                    out.incidents.swap(w, r);
+                }
                 seen.insert(&out.incidents[w].id, w, &out.incidents[..w]);
                 w += 1;
                 continue;

@@ -76,6 +76,8 @@ pub struct RecordRules {
     pub zero_ack_means_none: bool,
     /// The column names as this file spells them, for messages.
     pub column_name: fn(Field) -> &'static str,
+    /// Whether the descriptive text is kept.
+    pub detail: super::Detail,
 }
 
 /// Largest tolerated gap between `resolved_at - created_at` and `seconds_to_resolve`.
@@ -105,6 +107,9 @@ pub fn build_incident<'a>(
         }
     }
     let text = |f: Field| get(f).map(str::to_string);
+    // Descriptive text, when kept.
+    let kept = super::Detail::Full == rules.detail;
+    let descriptive = |f: Field| if kept { text(f) } else { None };
     let Some(id) = text(Field::Id) else {
         return Err(format!(
             "no incident id (column `{}` is empty)",
@@ -185,13 +190,15 @@ pub fn build_incident<'a>(
         Incident {
             id,
             number,
-            description: text(Field::Description),
-            status: get(Field::Status).map(str::to_ascii_lowercase),
+            description: descriptive(Field::Description),
+            status: get(Field::Status)
+                .filter(|_| kept)
+                .map(str::to_ascii_lowercase),
             urgency: get(Field::Urgency).map(str::to_ascii_lowercase),
             priority: text(Field::PriorityName),
-            service: text(Field::ServiceName),
-            team: text(Field::TeamName),
-            escalation_policy: text(Field::EscalationPolicyName),
+            service: descriptive(Field::ServiceName),
+            team: descriptive(Field::TeamName),
+            escalation_policy: descriptive(Field::EscalationPolicyName),
             created,
             tta_s,
             ttr_s,
@@ -231,6 +238,7 @@ mod tests {
             zone: Tz::UTC,
             zero_ack_means_none: false,
             column_name: Field::name,
+            detail: crate::ingest::Detail::Full,
         }
     }
 
@@ -247,6 +255,13 @@ mod tests {
             &rules(),
         )
     }
+
+    const SOURCE: SourceRef = SourceRef {
+        file: 0,
+        line: 2,
+        start: 0,
+        end: 0,
+    };
 
     const BASE: &[(Field, &str)] = &[
         (Field::Id, "PABC123"),
@@ -280,6 +295,47 @@ mod tests {
         p.push((Field::ResolvedAt, "2026-01-05T11:00:00Z"));
         p.push((Field::SecondsToResolve, "3660"));
         assert!(build(&p).unwrap().1.is_none());
+    }
+
+    #[test]
+    fn the_summary_detail_keeps_no_descriptive_text_but_checks_it() {
+        let mut p = BASE.to_vec();
+        p.extend([
+            (Field::Description, "Disk full"),
+            (Field::Status, "Resolved"),
+            (Field::PriorityName, "P1"),
+            (Field::Urgency, "High"),
+            (Field::ServiceName, "api"),
+            (Field::TeamName, "SRE"),
+            (Field::EscalationPolicyName, "Tier 1"),
+        ]);
+        let map: BTreeMap<Field, &str> = p.iter().copied().collect();
+        let summary = RecordRules {
+            detail: crate::ingest::Detail::Summary,
+            ..rules()
+        };
+        let get = |f| map.get(&f).copied();
+        let (full, _) = build_incident(get, SOURCE, &rules()).unwrap();
+        let (lean, _) = build_incident(get, SOURCE, &summary).unwrap();
+        assert_eq!(full.description.as_deref(), Some("Disk full"));
+        assert_eq!(full.status.as_deref(), Some("resolved"));
+        assert_eq!(
+            (&lean.description, &lean.status, &lean.service, &lean.team),
+            (&None, &None, &None, &None)
+        );
+        assert_eq!(lean.escalation_policy, None);
+        // What the tables use is the same.
+        assert_eq!(
+            (&lean.id, lean.number, &lean.priority, &lean.urgency),
+            (&full.id, full.number, &full.priority, &full.urgency)
+        );
+        assert_eq!((lean.created, lean.tta_s), (full.created, full.tta_s));
+        // Text that is not kept is still checked.
+        let long = "x".repeat(MAX_FIELD_BYTES + 1);
+        let mut map = map.clone();
+        map.insert(Field::TeamName, long.as_str());
+        let err = build_incident(|f| map.get(&f).copied(), SOURCE, &summary);
+        assert!(err.unwrap_err().starts_with("column `team_name` holds"));
     }
 
     #[test]

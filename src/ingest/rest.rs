@@ -531,6 +531,7 @@ pub fn finish(
         zone,
         zero_ack_means_none: false,
         column_name: rest_name,
+        detail: super::Detail::Full,
     };
     build_incident(|f| fields.get(&f).map(String::as_str), p.source, &rules).map_err(reject)
 }

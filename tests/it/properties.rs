@@ -101,6 +101,7 @@ fn run(text: &str) -> (auditpack::ingest::Ingested, auditpack::metrics::Metrics)
             bytes: Some(text.as_bytes()),
         }],
         &policy,
+        auditpack::ingest::Detail::Full,
     )
     .unwrap();
     let period = Period {

@@ -62,3 +62,38 @@ fn help() {
         .unwrap();
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
+
+/// `stats` keeps only what the tables use (no titles, services or hashes); on exports with
+/// the usual breakage (rejected rows, repeated ids, unknown priorities) and in both export
+/// formats it still prints exactly the `sla_summary.csv` a build writes.
+#[test]
+fn the_summary_equals_the_builds_on_messy_exports() {
+    for format in ["analytics-csv", "analytics-json"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let generated = auditpack(tmp.path())
+            .args(["generate", "--incidents", "2500", "--seed", "5"])
+            .args(["--format", format, "--out", "gen"])
+            .output()
+            .unwrap();
+        assert!(generated.status.success(), "{generated:?}");
+        let input = tmp.path().join("gen");
+        let out = auditpack(tmp.path())
+            .args(["stats", "--format", "csv", "--input"])
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let (built, _) = build(&input, &[]);
+        let rejected = fs::read_to_string(derived(&built, "rejected_rows.csv")).unwrap();
+        assert!(
+            rejected.contains("duplicate of incident"),
+            "{format}: no repeats"
+        );
+        assert!(rejected.lines().count() > 5, "{format}: too few rejections");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            fs::read_to_string(derived(&built, "sla_summary.csv")).unwrap(),
+            "{format}"
+        );
+    }
+}
