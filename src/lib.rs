@@ -23,6 +23,7 @@ pub mod statuspage;
 pub mod synth;
 pub mod tickets;
 pub mod timeline;
+pub mod zone;
 
 pub use error::{Error, ExitStatus};
 

@@ -3,7 +3,7 @@
 //! RFC 3339 with `Z` or an offset (fractional seconds optional), or a naive local time read
 //! in a given zone. Durations are seconds (`300`, `300.5`) or `HH:MM:SS`.
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 /// The earliest and latest years accepted; anything outside is an impossible timestamp.
@@ -68,9 +68,9 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
 
 /// A local time in `zone`; `text` is what it was read from, for the message.
 fn in_zone(text: &str, naive: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, String> {
-    match zone.from_local_datetime(&naive) {
-        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(earlier, _) => Ok(earlier.with_timezone(&Utc)),
+    match crate::zone::from_local(naive, zone) {
+        LocalResult::Single(t) => Ok(t),
+        LocalResult::Ambiguous(earlier, _) => Ok(earlier),
         LocalResult::None => Err(format!(
             "`{text}` does not exist in {} (skipped by a daylight-saving change)",
             zone.name()

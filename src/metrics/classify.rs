@@ -141,7 +141,7 @@ pub fn target_seconds(
 
 /// The local date of an instant in the organisation's zone.
 pub fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
-    t.with_timezone(&zone).date_naive()
+    crate::zone::to_local(t, zone).date()
 }
 
 #[cfg(test)]
