@@ -61,18 +61,21 @@ impl SlaStatus {
     }
 }
 
-/// Where one incident of the period goes in the frame.
-struct Placed {
-    /// Severity code (see `frame::SEVERITY`).
-    severity: u32,
-    /// Month code (see `frame::MONTH`).
-    month: u32,
-    /// Acknowledgement target, seconds after creation.
-    ack: Option<f64>,
-    /// Resolution target, seconds after creation.
-    resolve: Option<f64>,
-    /// Why no severity matched.
-    unclassified: Option<String>,
+/// Incidents placed in the frame per parallel task.
+const STRETCH: usize = 1 << 16;
+
+/// What placing one stretch of incidents gave.
+#[derive(Default)]
+struct Stretch {
+    /// The frame rows of the stretch's incidents in the period.
+    columns: Columns,
+    /// Their indexes into `Ingested::incidents`.
+    in_period: Vec<usize>,
+    /// Incidents used and outside the period, per input file.
+    used: Vec<u64>,
+    outside: Vec<u64>,
+    /// Unclassified incidents (index) and why.
+    unclassified: Vec<(usize, String)>,
 }
 
 /// One row of `sla_summary.csv` or `monthly_trends.csv`.
@@ -246,65 +249,83 @@ pub fn compute(
     for r in &ingested.rejected {
         files[r.source.file].rows_rejected += 1;
     }
-    let mut columns = Columns::default();
     let first_month = period.from.year() * 12 + period.from.month0() as i32;
     let unclassified_code = policy.severities.len() as u32;
-    // Where each incident goes (in parallel: the local date and business-hours targets
-    // are the per-incident work), then the columns in input order.
-    let placed: Vec<Option<Placed>> = {
+    // Incidents are placed in the frame stretch by stretch, in parallel (the local date
+    // and business-hours targets are the per-incident work); stretches join in input order.
+    let stretches: Vec<Stretch> = {
         use rayon::prelude::*;
         ingested
             .incidents
-            .par_iter()
-            .map(|incident| {
-                let date = local_date(incident.created, zone);
-                if date < period.from || date > period.to {
-                    return None;
-                }
-                let target = |t: Option<Target>| {
-                    t.map(|t| target_seconds(t, incident.created, zone, &policy.business_hours))
+            .par_chunks(STRETCH)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let mut s = Stretch {
+                    used: vec![0; files.len()],
+                    outside: vec![0; files.len()],
+                    ..Stretch::default()
                 };
-                // The date is in the period, so its month is one of the period's.
-                let month = (date.year() * 12 + date.month0() as i32 - first_month) as u32;
-                Some(match classify(incident, policy) {
-                    Classification::Severity(index) => {
-                        let s = &policy.severities[index];
-                        Placed {
-                            severity: index as u32,
-                            month,
-                            ack: target(s.ack_within),
-                            resolve: target(s.resolve_within),
-                            unclassified: None,
-                        }
+                for (j, incident) in chunk.iter().enumerate() {
+                    let date = local_date(incident.created, zone);
+                    if date < period.from || date > period.to {
+                        s.outside[incident.source.file] += 1;
+                        continue;
                     }
-                    Classification::Unclassified(reason) => Placed {
-                        severity: unclassified_code,
-                        month,
-                        ack: None,
-                        resolve: None,
-                        unclassified: Some(reason),
-                    },
-                })
+                    s.used[incident.source.file] += 1;
+                    s.in_period.push(k * STRETCH + j);
+                    let target = |t: Option<Target>| {
+                        t.map(|t| target_seconds(t, incident.created, zone, &policy.business_hours))
+                    };
+                    let (severity, ack, resolve) = match classify(incident, policy) {
+                        Classification::Severity(index) => {
+                            let severity = &policy.severities[index];
+                            (
+                                index as u32,
+                                target(severity.ack_within),
+                                target(severity.resolve_within),
+                            )
+                        }
+                        Classification::Unclassified(reason) => {
+                            s.unclassified.push((k * STRETCH + j, reason));
+                            (unclassified_code, None, None)
+                        }
+                    };
+                    let c = &mut s.columns;
+                    c.severity.push(severity);
+                    // The date is in the period, so its month is one of the period's.
+                    c.month
+                        .push((date.year() * 12 + date.month0() as i32 - first_month) as u32);
+                    c.tta.push(incident.tta_s);
+                    c.ttr.push(incident.ttr_s);
+                    c.ack_target.push(ack);
+                    c.resolve_target.push(resolve);
+                    c.open
+                        .push((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
+                }
+                s
             })
             .collect()
     };
-    let mut in_period: Vec<usize> = Vec::new();
     let mut exceptions: Vec<Exception> = ingested
         .exceptions
         .iter()
         .filter(|e| e.incident_id.is_none())
         .cloned()
         .collect();
+    let total: usize = stretches.iter().map(|s| s.in_period.len()).sum();
+    let mut columns = Columns::with_capacity(total);
+    let mut in_period: Vec<usize> = Vec::with_capacity(total);
     let mut any_unclassified = false;
-    for (index, (incident, placed)) in ingested.incidents.iter().zip(placed).enumerate() {
-        let Some(placed) = placed else {
-            files[incident.source.file].rows_outside_period += 1;
-            continue;
-        };
-        files[incident.source.file].rows_used += 1;
-        in_period.push(index);
-        if let Some(reason) = placed.unclassified {
+    for mut s in stretches {
+        for (file, counts) in files.iter_mut().enumerate() {
+            counts.rows_used += s.used[file];
+            counts.rows_outside_period += s.outside[file];
+        }
+        columns.append(&mut s.columns);
+        in_period.append(&mut s.in_period);
+        for (index, reason) in s.unclassified {
             any_unclassified = true;
+            let incident = &ingested.incidents[index];
             exceptions.push(Exception {
                 incident_number: incident.number,
                 incident_id: Some(incident.id.clone()),
@@ -314,15 +335,6 @@ pub fn compute(
                 facts: None,
             });
         }
-        columns.severity.push(placed.severity);
-        columns.month.push(placed.month);
-        columns.tta.push(incident.tta_s);
-        columns.ttr.push(incident.ttr_s);
-        columns.ack_target.push(placed.ack);
-        columns.resolve_target.push(placed.resolve);
-        columns
-            .open
-            .push((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
     }
 
     let judged = frame::with_status(columns.into_lazy()?).collect()?;
