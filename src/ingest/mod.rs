@@ -363,11 +363,11 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
         for r in start..out.incidents.len() {
             let source = set_file(out.incidents[r].source);
             out.incidents[r].source = source;
-            let Some(first) = seen.get(&out.incidents[r].id, &out.incidents[..w]) else {
+            let Some(first) = seen.first_or_insert(&out.incidents[r].id, w, &out.incidents[..w])
+            else {
                 if w != r {
                     out.incidents.swap(w, r);
                 }
-                seen.insert(&out.incidents[w].id, w, &out.incidents[..w]);
                 w += 1;
                 continue;
             };
@@ -452,17 +452,23 @@ impl IdIndex {
         }
     }
 
-    /// Records `id` (not yet present) at `index`.
-    fn insert(&mut self, id: &str, index: usize, kept: &[Incident]) {
+    /// Where `id` was first kept; else records it at `index` (one hash, one probe).
+    fn first_or_insert(&mut self, id: &str, index: usize, kept: &[Incident]) -> Option<usize> {
+        use std::collections::hash_map::Entry;
         use std::hash::BuildHasher;
-        let h = self.hasher.hash_one(id);
-        match self.by_hash.get(&h) {
-            Some(&i) if kept[i].id != id => {
-                self.collided.insert(id.to_string(), index);
+        match self.by_hash.entry(self.hasher.hash_one(id)) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+                None
             }
-            _ => {
-                self.by_hash.insert(h, index);
-            }
+            Entry::Occupied(slot) if kept[*slot.get()].id == id => Some(*slot.get()),
+            Entry::Occupied(_) => match self.collided.entry(id.to_string()) {
+                Entry::Occupied(slot) => Some(*slot.get()),
+                Entry::Vacant(slot) => {
+                    slot.insert(index);
+                    None
+                }
+            },
         }
     }
 }
@@ -554,15 +560,17 @@ mod tests {
         use std::hash::BuildHasher;
         let kept = vec![incident("PA"), incident("PB")];
         let mut index = IdIndex::with_capacity(2);
-        index.insert("PA", 0, &kept);
+        assert_eq!(index.first_or_insert("PA", 0, &kept), None);
+        assert_eq!(index.first_or_insert("PA", 5, &kept), Some(0));
         assert_eq!(index.get("PA", &kept), Some(0));
         assert_eq!(index.get("PB", &kept), None);
         // Make PB's hash point at PA, as a 64-bit collision would.
         let h = index.hasher.hash_one("PB");
         index.by_hash.insert(h, 0);
         assert_eq!(index.get("PB", &kept), None);
-        index.insert("PB", 1, &kept);
+        assert_eq!(index.first_or_insert("PB", 1, &kept), None);
         assert_eq!(index.get("PB", &kept), Some(1));
+        assert_eq!(index.first_or_insert("PB", 7, &kept), Some(1));
         assert_eq!(index.get("PA", &kept), Some(0));
     }
 }
