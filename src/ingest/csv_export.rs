@@ -225,13 +225,18 @@ pub fn read(
     };
     let mut out = FileRead::new(header.format, Some(zone.name().to_string()));
     let parts: Vec<Part> = parts.into_iter().collect::<Result<_, _>>()?;
-    // The first range's vectors grow to hold the others (a realloc, not a fresh copy).
+    // The first range's vectors grow to hold the others (a realloc, not a fresh copy), and
+    // the other ranges' records are moved in by all threads (rayon writes each thread's
+    // share straight into the reserved room).
+    let more: usize = parts.iter().skip(1).map(|p| p.incidents.len()).sum();
     for part in parts {
         out.rows_read += part.rows_read;
         if out.incidents.is_empty() {
             out.incidents = part.incidents;
+            out.incidents.reserve(more);
         } else {
-            out.incidents.extend(part.incidents);
+            use rayon::iter::ParallelExtend;
+            out.incidents.par_extend(part.incidents);
         }
         out.rejected.extend(part.rejected);
         out.exceptions.extend(part.exceptions);

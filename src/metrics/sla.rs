@@ -56,10 +56,10 @@ fn count_of(status: &str, value: u32) -> Expr {
         .cast(DataType::UInt64)
 }
 
-/// A group's measured values, sorted (a list per group): each group is sorted once for
-/// all its percentiles. Without groups the one list is made explicitly.
-fn sorted(column: &str, grouped: bool) -> Expr {
-    let values = col(column).drop_nulls().sort(SortOptions::default());
+/// A group's measured values (a list per group; without groups the one list is made
+/// explicitly). `percentiles` sorts each list once for all its percentiles.
+fn values(column: &str, grouped: bool) -> Expr {
+    let values = col(column).drop_nulls();
     let list = if grouped {
         values
     } else {
@@ -101,23 +101,33 @@ fn aggregations(grouped: bool) -> Vec<Expr> {
         count_of(RESOLVE_STATUS, BREACH).alias("resolve_breach"),
         count_of(RESOLVE_STATUS, PENDING).alias("resolve_pending"),
         col(TTA).mean().cast(DataType::Float64).alias("mtta_s"),
-        sorted(TTA, grouped),
+        values(TTA, grouped),
         col(TTR).mean().cast(DataType::Float64).alias("mttr_s"),
-        sorted(TTR, grouped),
+        values(TTR, grouped),
     ]
 }
 
 /// The percentiles, from the sorted lists, which they replace.
 fn percentiles(lf: LazyFrame) -> LazyFrame {
-    lf.with_columns([
-        quantile(TTA, 0.5).alias("tta_p50_s"),
-        quantile(TTA, 0.9).alias("tta_p90_s"),
-        quantile(TTA, 0.95).alias("tta_p95_s"),
-        quantile(TTR, 0.5).alias("ttr_p50_s"),
-        quantile(TTR, 0.9).alias("ttr_p90_s"),
-        quantile(TTR, 0.95).alias("ttr_p95_s"),
-    ])
-    .drop(cols([format!("{TTA}_sorted"), format!("{TTR}_sorted")]))
+    // Sorting the lists themselves sorts the values (an unstable sort of numbers), where
+    // sorting inside the group-by sorts the rows of each group by their values.
+    let sort = |column: &str| {
+        let name = format!("{column}_sorted");
+        col(name.as_str())
+            .list()
+            .sort(SortOptions::default())
+            .alias(name)
+    };
+    lf.with_columns([sort(TTA), sort(TTR)])
+        .with_columns([
+            quantile(TTA, 0.5).alias("tta_p50_s"),
+            quantile(TTA, 0.9).alias("tta_p90_s"),
+            quantile(TTA, 0.95).alias("tta_p95_s"),
+            quantile(TTR, 0.5).alias("ttr_p50_s"),
+            quantile(TTR, 0.9).alias("ttr_p90_s"),
+            quantile(TTR, 0.95).alias("ttr_p95_s"),
+        ])
+        .drop(cols([format!("{TTA}_sorted"), format!("{TTR}_sorted")]))
 }
 
 /// Statistics per group of `keys` (code columns), groups in order of first appearance;
