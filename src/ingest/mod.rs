@@ -140,13 +140,41 @@ fn encoding_problem(bytes: &[u8]) -> Option<String> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Some("UTF-16 text; expected UTF-8 (re-save the export as UTF-8)".to_string());
     }
-    match std::str::from_utf8(bytes) {
-        Ok(_) => None,
-        Err(e) => Some(format!(
+    utf8_error_at(bytes).map(|at| {
+        format!(
             "not UTF-8 text (byte 0x{:02X} is not valid UTF-8; expected a UTF-8 export)",
-            bytes[e.valid_up_to()]
-        )),
+            bytes[at]
+        )
+    })
+}
+
+/// Where `bytes` stop being UTF-8, or `None` when they all are. A large text is checked in
+/// one piece per thread, cut after line breaks (a `\n` is never inside a character).
+fn utf8_error_at(bytes: &[u8]) -> Option<usize> {
+    use rayon::prelude::*;
+    const PIECES_MIN_BYTES: usize = 8 << 20;
+    let parts = rayon::current_num_threads();
+    let mut cuts = vec![0];
+    if bytes.len() >= PIECES_MIN_BYTES {
+        for k in 1..parts {
+            let target = bytes.len() / parts * k;
+            if let Some(i) = memchr::memchr(b'\n', &bytes[target..]) {
+                cuts.push(target + i + 1);
+            }
+        }
     }
+    cuts.push(bytes.len());
+    cuts.dedup();
+    cuts.par_windows(2)
+        .map(|w| {
+            std::str::from_utf8(&bytes[w[0]..w[1]])
+                .err()
+                .map(|e| w[0] + e.valid_up_to())
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .next()
 }
 
 /// Whether a file that is not an export by content should still stop the run: a file
@@ -182,7 +210,8 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<
         return Ok(FileRead::not_used("empty file"));
     }
     let first_line_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
-    if let Some(problem) = encoding_problem(text) {
+    let problem = encoding_problem(text);
+    if let Some(problem) = &problem {
         // A header we recognise with a bad byte further down is a row-level matter.
         let header_ok = std::str::from_utf8(&text[..first_line_end]).is_ok();
         if !header_ok || looks_like_json(text) {
@@ -192,7 +221,7 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<
                     .map_or(0, |e| e.valid_up_to());
                 return Err(Error::InputInvalid {
                     location: Location::at_offset(path, text, offset),
-                    reason: problem,
+                    reason: problem.clone(),
                 });
             }
             return Ok(FileRead::not_used("not text"));
@@ -228,10 +257,8 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<
     };
     match csv_export::recognise(path, &header)? {
         // An export in another encoding is wrong as a whole, not row by row.
-        Some(_) if std::str::from_utf8(text).is_err() => {
-            let offset = std::str::from_utf8(text)
-                .err()
-                .map_or(0, |e| e.valid_up_to());
+        Some(_) if problem.is_some() => {
+            let offset = utf8_error_at(text).unwrap_or(0);
             let byte = text[offset];
             let latin = if byte >= 0xA0 || (0x80..0xA0).contains(&byte) {
                 "; it looks like Latin-1 or Windows-1252"
