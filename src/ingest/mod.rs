@@ -583,6 +583,22 @@ mod tests {
     }
 
     #[test]
+    fn the_first_bad_byte_is_found_in_any_piece() {
+        let line = "PABC,2026-01-05T10:00:00,é,300\n";
+        let mut text = line.repeat((9 << 20) / line.len()).into_bytes();
+        assert_eq!(utf8_error_at(&text), None);
+        // A bad byte in the last piece, then an earlier one in the first.
+        let late = text.len() - 10;
+        text[late] = 0xFF;
+        assert_eq!(utf8_error_at(&text), Some(late));
+        text[100] = 0xC3;
+        text[101] = b'x';
+        assert_eq!(utf8_error_at(&text), Some(100));
+        // Small texts in one piece.
+        assert_eq!(utf8_error_at(b"ok\n\xFF"), Some(3));
+    }
+
+    #[test]
     fn ids_whose_hashes_collide_stay_apart() {
         use std::hash::BuildHasher;
         let kept = vec![incident("PA"), incident("PB")];
