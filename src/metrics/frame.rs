@@ -77,15 +77,23 @@ impl Columns {
             vec![
                 Column::new(SEVERITY.into(), self.severity),
                 Column::new(MONTH.into(), self.month),
-                Column::new(TTA.into(), self.tta),
-                Column::new(TTR.into(), self.ttr),
-                Column::new(ACK_TARGET.into(), self.ack_target),
-                Column::new(RESOLVE_TARGET.into(), self.resolve_target),
+                optional(TTA, &self.tta),
+                optional(TTR, &self.ttr),
+                optional(ACK_TARGET, &self.ack_target),
+                optional(RESOLVE_TARGET, &self.resolve_target),
                 Column::new(OPEN.into(), self.open),
             ],
         )?;
         Ok(df.lazy())
     }
+}
+
+/// A column of optional numbers, handed to polars as values plus a validity mask made in
+/// two plain passes (`Column::new` builds it option by option, several times slower).
+fn optional(name: &str, values: &[Option<f64>]) -> Column {
+    let validity: polars_arrow::bitmap::Bitmap = values.iter().map(Option::is_some).collect();
+    let numbers: Vec<f64> = values.iter().map(|v| v.unwrap_or_default()).collect();
+    Float64Chunked::from_vec_validity(name.into(), numbers, Some(validity)).into_column()
 }
 
 /// `MET` / `BREACH` / `PENDING` / null for one measured time against a target.
