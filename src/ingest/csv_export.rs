@@ -311,12 +311,10 @@ fn read_range(
         .delimiter(delimiter(text))
         .from_reader(&text[from..to]);
     let mut record = csv::ByteRecord::new();
-    // The csv crate's record lines are off by one after a CRLF header, so lines are
-    // counted here: the physical line of the record's first byte, header = line 1.
-    let (mut counted_to, mut line) = (
-        from,
-        1 + memchr::memchr_iter(b'\n', &text[..from]).count() as u64,
-    );
+    // The physical line of each record's first byte (header = line 1). The csv crate gives
+    // the line where it started reading the record: before the line breaks it skips first
+    // (blank lines, the `\n` of a CRLF), which are counted here.
+    let first_line = 1 + memchr::memchr_iter(b'\n', &text[..from]).count() as u64;
     loop {
         match rdr.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -324,12 +322,18 @@ fn read_range(
             Err(e) => return Err(csv_error_at(path, text, &e, from)),
         }
         let end = from + rdr.position().byte() as usize;
-        let mut start = record.position().map_or(end, |p| from + p.byte() as usize);
+        let (read_from, read_line) = record
+            .position()
+            .map_or((end, 1), |p| (from + p.byte() as usize, p.line()));
+        let mut start = read_from;
         while start < end && matches!(text[start], b'\r' | b'\n') {
             start += 1;
         }
-        line += memchr::memchr_iter(b'\n', &text[counted_to..start]).count() as u64;
-        counted_to = start;
+        let skipped = text[read_from..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let line = first_line + read_line - 1 + skipped as u64;
         out.rows_read += 1;
         let source = SourceRef {
             file: 0,
