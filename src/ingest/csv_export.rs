@@ -315,6 +315,8 @@ fn read_range(
     // the line where it started reading the record: before the line breaks it skips first
     // (blank lines, the `\n` of a CRLF), which are counted here.
     let first_line = 1 + memchr::memchr_iter(b'\n', &text[..from]).count() as u64;
+    // The columns read, as a list (walked once a record).
+    let columns: Vec<(Field, usize)> = header.columns.iter().map(|(&f, &i)| (f, i)).collect();
     loop {
         match rdr.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -369,7 +371,7 @@ fn read_range(
             continue;
         };
         let mut fields: [Option<&str>; Field::ALL.len()] = [None; Field::ALL.len()];
-        for (&f, &i) in &header.columns {
+        for &(f, i) in &columns {
             let s = record
                 .range(i)
                 .and_then(|r| all.get(r))
