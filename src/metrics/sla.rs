@@ -261,6 +261,91 @@ mod tests {
         assert_eq!(histogram_counts(&df, 4).unwrap(), [2, 1, 0, 1, 2]);
     }
 
+    /// The percentiles from sorted lists are polars' own `QuantileMethod::Linear`, to the
+    /// bit, per group and overall, with nulls, ties, one value and none.
+    #[test]
+    fn percentiles_equal_polars_linear_quantiles() {
+        // A fixed pseudo-random sequence: times with ties, nulls every seventh row, and
+        // severity 2 with a single measured value, severity 3 with none.
+        let mut x: u64 = 7;
+        let rows: Vec<Row> = (0..2_000)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let t = ((x >> 33) % 5_000) as f64 / 4.0;
+                let severity = match i {
+                    0 => 2,
+                    1 => 3,
+                    _ => (i % 2) as u32,
+                };
+                let tta = (i % 7 != 0 && severity != 3).then_some(t);
+                let tta = if severity == 2 { Some(42.5) } else { tta };
+                (severity, tta, Some(t * 3.0 + 1.0), None, None, 1e6)
+            })
+            .collect();
+        let lf = frame(&rows);
+        for keys in [&[][..], &[super::super::frame::SEVERITY][..]] {
+            let ours = extract(&aggregate(lf.clone(), keys).collect().unwrap(), keys).unwrap();
+            let q = |column: &str, p: f64| {
+                col(column)
+                    .quantile(lit(p), QuantileMethod::Linear)
+                    .cast(DataType::Float64)
+                    .alias(format!("{column}{p}"))
+            };
+            let exprs = vec![
+                q(TTA, 0.5),
+                q(TTA, 0.9),
+                q(TTA, 0.95),
+                q(TTR, 0.5),
+                q(TTR, 0.9),
+                q(TTR, 0.95),
+            ];
+            let theirs = if keys.is_empty() {
+                lf.clone().select(exprs)
+            } else {
+                lf.clone().group_by_stable([col(keys[0])]).agg(exprs)
+            }
+            .collect()
+            .unwrap();
+            assert_eq!(ours.len(), theirs.height());
+            if keys.is_empty() {
+                assert!(ours[0].1.tta_p90_s.is_some() && ours[0].1.ttr_p95_s.is_some());
+            } else {
+                let by = |code: u32| &ours.iter().find(|(k, _)| k[0] == code).unwrap().1;
+                assert_eq!(by(2).tta_p95_s, Some(42.5), "one value");
+                assert_eq!(by(3).tta_p50_s, None, "no value");
+            }
+            for (row, (_, s)) in ours.iter().enumerate() {
+                let get = |name: &str| {
+                    let c = theirs.column(name).unwrap().f64().unwrap().get(row);
+                    c.filter(|v| v.is_finite())
+                };
+                let mine = [
+                    s.tta_p50_s,
+                    s.tta_p90_s,
+                    s.tta_p95_s,
+                    s.ttr_p50_s,
+                    s.ttr_p90_s,
+                    s.ttr_p95_s,
+                ];
+                let polars = [
+                    get("tta_s0.5"),
+                    get("tta_s0.9"),
+                    get("tta_s0.95"),
+                    get("ttr_s0.5"),
+                    get("ttr_s0.9"),
+                    get("ttr_s0.95"),
+                ];
+                assert_eq!(
+                    mine.map(|v| v.map(f64::to_bits)),
+                    polars.map(|v| v.map(f64::to_bits)),
+                    "keys {keys:?}, row {row}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn percentiles_are_linear() {
         // Worked by hand: sorted [60,60,60,60,90,120,180], p90 rank 0.9*6 = 5.4
