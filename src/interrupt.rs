@@ -31,6 +31,17 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
+/// When an interrupt is being handled, waits for the handler, which cleans up and ends the
+/// process with 130: whatever the run was doing when its files were pulled away (an error
+/// from a removed staging folder, or a finish) is not its outcome.
+pub fn await_handler() {
+    if interrupted() {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
 /// Marks a staging folder for removal on interrupt.
 pub fn register(dir: &Path) {
     if let Ok(mut d) = STAGING.lock() {

@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     let cli = auditpack::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let status = match auditpack::run(cli, &argv, &mut out) {
+    let result = auditpack::run(cli, &argv, &mut out);
+    auditpack::interrupt::await_handler();
+    let status = match result {
         Ok(status) => status,
         Err(err) => {
             // A closed pipe (`auditpack stats | head`) is not a failure (as in ripgrep).
