@@ -280,20 +280,25 @@ mod tests {
         assert!(err.starts_with("a.json:3:1: invalid JSON"), "{err}");
     }
 
-    #[test]
-    fn pages_one_per_line_are_read_too() {
-        let text = "{\"data\": [{\"id\": \"PA\", \"incident_number\": 1, \"created_at\": \"2026-01-05T10:00:00Z\", \"seconds_to_first_ack\": 1}], \"time_zone\": \"UTC\"}\n{\"data\": [{\"id\": \"PB\", \"incident_number\": 2, \"created_at\": \"2026-01-05T11:00:00Z\", \"seconds_to_first_ack\": 1}], \"time_zone\": \"UTC\"}\n";
-        let JsonKind::Analytics(pages) = recognise(Path::new("p.ndjson"), text).unwrap() else {
+    /// Recognises `text` as an Analytics export named `name` and reads it.
+    fn read_analytics(name: &str, text: &str) -> FileRead {
+        let JsonKind::Analytics(pages) = recognise(Path::new(name), text).unwrap() else {
             panic!("analytics")
         };
-        let read = read(
-            Path::new("p.ndjson"),
+        read(
+            Path::new(name),
             text,
             pages,
             Tz::UTC,
             crate::ingest::Detail::Full,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn pages_one_per_line_are_read_too() {
+        let text = "{\"data\": [{\"id\": \"PA\", \"incident_number\": 1, \"created_at\": \"2026-01-05T10:00:00Z\", \"seconds_to_first_ack\": 1}], \"time_zone\": \"UTC\"}\n{\"data\": [{\"id\": \"PB\", \"incident_number\": 2, \"created_at\": \"2026-01-05T11:00:00Z\", \"seconds_to_first_ack\": 1}], \"time_zone\": \"UTC\"}\n";
+        let read = read_analytics("p.ndjson", text);
         assert_eq!(read.incidents.len(), 2);
         assert_eq!(read.incidents[1].source.line, 2);
     }
@@ -301,17 +306,7 @@ mod tests {
     #[test]
     fn items_get_their_starting_line() {
         let text = "{\"time_zone\": \"America/New_York\", \"data\": [\n  {\"id\": \"PA\", \"incident_number\": 1, \"created_at\": \"2026-01-05T10:00:00\",\n   \"seconds_to_first_ack\": 60, \"seconds_to_resolve\": null},\n  {\"id\": \"PB\", \"created_at\": [1]}\n]}";
-        let JsonKind::Analytics(pages) = recognise(Path::new("p.json"), text).unwrap() else {
-            panic!("analytics")
-        };
-        let read = read(
-            Path::new("p.json"),
-            text,
-            pages,
-            Tz::UTC,
-            crate::ingest::Detail::Full,
-        )
-        .unwrap();
+        let read = read_analytics("p.json", text);
         assert_eq!(read.rows_read, 2);
         assert_eq!(read.incidents.len(), 1);
         assert_eq!(read.incidents[0].source.line, 2);
