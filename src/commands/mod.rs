@@ -50,9 +50,6 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
     read_in_parts(path).map_err(|e| Error::io("read", path, e))
 }
 
-/// Files from this size on are read in one part per thread.
-const PARTS_MIN_BYTES: u64 = 8 << 20;
-
 /// Reads a whole file; a large one in parts read side by side (copying from the page cache
 /// and touching fresh memory are each a thread's work), as long as the size it had when
 /// opened. A file that shrinks meanwhile is an error.
@@ -62,7 +59,7 @@ fn read_in_parts(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::os::unix::fs::FileExt;
     let file = fs::File::open(path)?;
     let len = file.metadata()?.len();
-    if len < PARTS_MIN_BYTES {
+    if len < ingest::PARALLEL_MIN_BYTES as u64 {
         return fs::read(path);
     }
     let len = usize::try_from(len).map_err(std::io::Error::other)?;

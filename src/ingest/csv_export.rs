@@ -166,9 +166,6 @@ pub fn reader(text: &[u8]) -> csv::Reader<&[u8]> {
         .from_reader(text)
 }
 
-/// Below this many bytes of records a file is read on one thread.
-const PARALLEL_MIN_BYTES: usize = 4 << 20;
-
 /// What one range of records gave.
 #[derive(Default)]
 struct Part {
@@ -251,7 +248,7 @@ pub fn read(
 /// (`5" screen` in an unquoted field), or a small one, is not cut.
 fn split_points(text: &[u8], from: usize, parts: usize, delim: u8) -> Vec<usize> {
     let len = text.len();
-    if parts < 2 || len.saturating_sub(from) < PARALLEL_MIN_BYTES {
+    if parts < 2 || len.saturating_sub(from) < crate::ingest::PARALLEL_MIN_BYTES {
         return Vec::new();
     }
     let edge = |b: u8| b == delim || b == b'\n' || b == b'\r' || b == b'"';
@@ -441,7 +438,7 @@ mod tests {
     fn big_export() -> Vec<u8> {
         let mut text = b"id,incident_number,description,created_at,seconds_to_first_ack,seconds_to_resolve\r\n".to_vec();
         let mut n = 0;
-        while text.len() < PARALLEL_MIN_BYTES * 2 {
+        while text.len() < crate::ingest::PARALLEL_MIN_BYTES * 2 {
             n += 1;
             let description = if n % 3 == 0 {
                 "\"Disk \"\"full\"\",\r\nsee runbook\""

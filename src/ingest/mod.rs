@@ -148,14 +148,17 @@ fn encoding_problem(bytes: &[u8]) -> Option<String> {
     })
 }
 
+/// From this size on, an input is read, checked and parsed in one piece per thread; below
+/// it, on one thread.
+pub const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
 /// Where `bytes` stop being UTF-8, or `None` when they all are. A large text is checked in
 /// one piece per thread, cut after line breaks (a `\n` is never inside a character).
 fn utf8_error_at(bytes: &[u8]) -> Option<usize> {
     use rayon::prelude::*;
-    const PIECES_MIN_BYTES: usize = 8 << 20;
     let parts = rayon::current_num_threads();
     let mut cuts = vec![0];
-    if bytes.len() >= PIECES_MIN_BYTES {
+    if bytes.len() >= PARALLEL_MIN_BYTES {
         for k in 1..parts {
             let target = bytes.len() / parts * k;
             if let Some(i) = memchr::memchr(b'\n', &bytes[target..]) {
