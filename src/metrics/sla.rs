@@ -56,6 +56,11 @@ fn count_of(status: &str, value: u32) -> Expr {
         .cast(DataType::UInt64)
 }
 
+/// The name of the list column holding a group's values of `column`.
+fn values_of(column: &str) -> String {
+    format!("{column}_values")
+}
+
 /// A group's measured values (a list per group; without groups the one list is made
 /// explicitly). `percentiles` sorts each list once for all its percentiles.
 fn values(column: &str, grouped: bool) -> Expr {
@@ -65,14 +70,14 @@ fn values(column: &str, grouped: bool) -> Expr {
     } else {
         values.implode(true)
     };
-    list.alias(format!("{column}_sorted"))
+    list.alias(values_of(column))
 }
 
 /// Percentile `q` of a sorted list column by linear interpolation between closest ranks
 /// (numpy's default): rank (n − 1)·q, `lower + frac · (upper − lower)`, the arithmetic of
 /// polars' own `QuantileMethod::Linear`; null for an empty list.
 fn quantile(column: &str, q: f64) -> Expr {
-    let list = || col(format!("{column}_sorted"));
+    let list = || col(values_of(column));
     let rank = (list().list().len().cast(DataType::Float64) - lit(1.0)) * lit(q);
     let lo = rank.clone().cast(DataType::Int64);
     let hi = when(rank.clone().gt(lo.clone().cast(DataType::Float64)))
@@ -112,7 +117,7 @@ fn percentiles(lf: LazyFrame) -> LazyFrame {
     // Sorting the lists themselves sorts the values (an unstable sort of numbers), where
     // sorting inside the group-by sorts the rows of each group by their values.
     let sort = |column: &str| {
-        let name = format!("{column}_sorted");
+        let name = values_of(column);
         col(name.as_str())
             .list()
             .sort(SortOptions::default())
@@ -127,7 +132,7 @@ fn percentiles(lf: LazyFrame) -> LazyFrame {
             quantile(TTR, 0.9).alias("ttr_p90_s"),
             quantile(TTR, 0.95).alias("ttr_p95_s"),
         ])
-        .drop(cols([format!("{TTA}_sorted"), format!("{TTR}_sorted")]))
+        .drop(cols([values_of(TTA), values_of(TTR)]))
 }
 
 /// Statistics per group of `keys` (code columns), groups in order of first appearance;
