@@ -1,5 +1,6 @@
 //! SLA statistics per group: counts, within-SLA counts, mean and percentiles of tta and
-//! ttr. A pure `LazyFrame → LazyFrame` plan plus the extraction of its (small) result.
+//! ttr. A pure `LazyFrame → LazyFrame` plan (counts, means, each group's values) plus the
+//! extraction of its result, where the percentiles are selected from the values.
 
 use polars::prelude::*;
 
@@ -38,16 +39,7 @@ const COUNTS: [&str; 9] = [
     "resolve_breach",
     "resolve_pending",
 ];
-const FLOATS: [&str; 8] = [
-    "mtta_s",
-    "tta_p50_s",
-    "tta_p90_s",
-    "tta_p95_s",
-    "mttr_s",
-    "ttr_p50_s",
-    "ttr_p90_s",
-    "ttr_p95_s",
-];
+const MEANS: [&str; 2] = ["mtta_s", "mttr_s"];
 
 fn count_of(status: &str, value: u32) -> Expr {
     col(status)
@@ -62,7 +54,7 @@ fn values_of(column: &str) -> String {
 }
 
 /// A group's measured values (a list per group; without groups the one list is made
-/// explicitly). `percentiles` sorts each list once for all its percentiles.
+/// explicitly), from which `extract` reads the percentiles.
 fn values(column: &str, grouped: bool) -> Expr {
     let values = col(column).drop_nulls();
     let list = if grouped {
@@ -73,24 +65,58 @@ fn values(column: &str, grouped: bool) -> Expr {
     list.alias(values_of(column))
 }
 
-/// Percentile `q` of a sorted list column by linear interpolation between closest ranks
-/// (numpy's default): rank (n − 1)·q, `lower + frac · (upper − lower)`, the arithmetic of
-/// polars' own `QuantileMethod::Linear`; null for an empty list.
-fn quantile(column: &str, q: f64) -> Expr {
-    let list = || col(values_of(column));
-    let rank = (list().list().len().cast(DataType::Float64) - lit(1.0)) * lit(q);
-    let lo = rank.clone().cast(DataType::Int64);
-    let hi = when(rank.clone().gt(lo.clone().cast(DataType::Float64)))
-        .then(lo.clone() + lit(1i64))
-        .otherwise(lo.clone());
-    let lower = list().list().get(lo.clone(), true);
-    let upper = list().list().get(hi, true);
-    when(lower.clone().eq(upper.clone()))
-        .then(lower.clone())
-        .otherwise((rank - lo.cast(DataType::Float64)) * (upper - lower.clone()) + lower)
+/// The percentiles reported, in the order of the `_p50_s`, `_p90_s`, `_p95_s` columns.
+const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.95];
+
+/// `PERCENTILES` of `values` by linear interpolation between closest ranks (numpy's
+/// default): rank (n − 1)·q, `lower + frac · (upper − lower)`, the arithmetic of polars'
+/// own `QuantileMethod::Linear`; `None` for no values.
+///
+/// The values are reordered. Each rank is found by selection, as polars finds a single
+/// quantile, highest first and each within the part below the one before, so the three
+/// cost a few passes over the values rather than a sort.
+fn linear_percentiles(values: &mut [f64]) -> [Option<f64>; 3] {
+    let n = values.len();
+    let mut out = [None; 3];
+    if n == 0 {
+        return out;
+    }
+    // `values[..bound]` are the `bound` smallest values; `last` is the previous
+    // percentile's lower rank with the values at that rank and the next.
+    let mut bound = n;
+    let mut last: Option<(usize, f64, f64)> = None;
+    for (slot, q) in PERCENTILES.iter().enumerate().rev() {
+        let rank = (n - 1) as f64 * q;
+        let lo = rank as usize;
+        let (lower, next) = match last {
+            Some((at, lower, next)) if at == lo => (lower, next),
+            _ => {
+                // The value at rank `bound`, the least of those not in `values[..bound]`.
+                let at_bound = values.get(bound).copied();
+                let (_, lower, above) = values[..bound].select_nth_unstable_by(lo, f64::total_cmp);
+                let lower = *lower;
+                let next = above
+                    .iter()
+                    .copied()
+                    .min_by(f64::total_cmp)
+                    .or(at_bound)
+                    .unwrap_or(lower);
+                (lower, next)
+            }
+        };
+        let upper = if rank > lo as f64 { next } else { lower };
+        out[slot] = Some(if lower == upper {
+            lower
+        } else {
+            (rank - lo as f64) * (upper - lower) + lower
+        });
+        bound = lo;
+        last = Some((lo, lower, next));
+    }
+    out
 }
 
-/// The aggregation expressions, in the order of `COUNTS` then `FLOATS`.
+/// The aggregation expressions: `COUNTS`, the means, and each group's values of tta and ttr.
 fn aggregations(grouped: bool) -> Vec<Expr> {
     vec![
         len().cast(DataType::UInt64).alias("incidents"),
@@ -112,42 +138,44 @@ fn aggregations(grouped: bool) -> Vec<Expr> {
     ]
 }
 
-/// The percentiles, from the sorted lists, which they replace.
-fn percentiles(lf: LazyFrame) -> LazyFrame {
-    // Sorting the lists themselves sorts the values (an unstable sort of numbers), where
-    // sorting inside the group-by sorts the rows of each group by their values.
-    let sort = |column: &str| {
-        let name = values_of(column);
-        col(name.as_str())
-            .list()
-            .sort(SortOptions::default())
-            .alias(name)
-    };
-    lf.with_columns([sort(TTA), sort(TTR)])
-        .with_columns([
-            quantile(TTA, 0.5).alias("tta_p50_s"),
-            quantile(TTA, 0.9).alias("tta_p90_s"),
-            quantile(TTA, 0.95).alias("tta_p95_s"),
-            quantile(TTR, 0.5).alias("ttr_p50_s"),
-            quantile(TTR, 0.9).alias("ttr_p90_s"),
-            quantile(TTR, 0.95).alias("ttr_p95_s"),
-        ])
-        .drop(cols([values_of(TTA), values_of(TTR)]))
+/// The percentiles of each row's list of `column` values, the groups side by side.
+fn percentiles_of(df: &DataFrame, column: &str) -> PolarsResult<Vec<[Option<f64>; 3]>> {
+    use rayon::prelude::*;
+    let lists = df.column(&values_of(column))?.list()?;
+    let mut groups: Vec<Vec<f64>> = lists
+        .amortized_iter()
+        .map(|list| {
+            list.map_or_else(
+                || Ok(Vec::new()),
+                |s| {
+                    let values = s.as_ref().f64()?;
+                    Ok(match values.cont_slice() {
+                        Ok(slice) => slice.to_vec(),
+                        Err(_) => values.iter().flatten().collect(),
+                    })
+                },
+            )
+        })
+        .collect::<PolarsResult<_>>()?;
+    Ok(groups
+        .par_iter_mut()
+        .map(|values| linear_percentiles(values))
+        .collect())
 }
 
 /// Statistics per group of `keys` (code columns), groups in order of first appearance;
 /// with no keys, one row over everything.
 pub fn aggregate(lf: LazyFrame, keys: &[&str]) -> LazyFrame {
-    let grouped = if keys.is_empty() {
+    if keys.is_empty() {
         lf.select(aggregations(false))
     } else {
         let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
         lf.group_by_stable(by).agg(aggregations(true))
-    };
-    percentiles(grouped)
+    }
 }
 
-/// Reads the collected result of `aggregate`: (key values, statistics) per row.
+/// Reads the collected result of `aggregate`, with the percentiles of each group's values:
+/// (key values, statistics) per row.
 pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, SlaStats)>> {
     let key_cols = keys
         .iter()
@@ -157,10 +185,12 @@ pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, Sla
         .iter()
         .map(|c| df.column(c).and_then(|c| c.u64().cloned()))
         .collect::<PolarsResult<Vec<_>>>()?;
-    let floats = FLOATS
+    let means = MEANS
         .iter()
         .map(|c| df.column(c).and_then(|c| c.f64().cloned()))
         .collect::<PolarsResult<Vec<_>>>()?;
+    let (tta, ttr) = rayon::join(|| percentiles_of(df, TTA), || percentiles_of(df, TTR));
+    let (tta, ttr) = (tta?, ttr?);
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let key = key_cols
@@ -168,7 +198,9 @@ pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, Sla
             .map(|c| c.get(i).unwrap_or_default())
             .collect();
         let n = |k: usize| counts[k].get(i).unwrap_or(0);
-        let f = |k: usize| floats[k].get(i).filter(|v| v.is_finite());
+        let mean = |k: usize| means[k].get(i).filter(|v| v.is_finite());
+        let [tta_p50_s, tta_p90_s, tta_p95_s] = tta[i].map(|v| v.filter(|v| v.is_finite()));
+        let [ttr_p50_s, ttr_p90_s, ttr_p95_s] = ttr[i].map(|v| v.filter(|v| v.is_finite()));
         out.push((
             key,
             SlaStats {
@@ -181,14 +213,14 @@ pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, Sla
                 resolve_met: n(6),
                 resolve_breach: n(7),
                 resolve_pending: n(8),
-                mtta_s: f(0),
-                tta_p50_s: f(1),
-                tta_p90_s: f(2),
-                tta_p95_s: f(3),
-                mttr_s: f(4),
-                ttr_p50_s: f(5),
-                ttr_p90_s: f(6),
-                ttr_p95_s: f(7),
+                mtta_s: mean(0),
+                tta_p50_s,
+                tta_p90_s,
+                tta_p95_s,
+                mttr_s: mean(1),
+                ttr_p50_s,
+                ttr_p90_s,
+                ttr_p95_s,
             },
         ));
     }
@@ -266,7 +298,7 @@ mod tests {
         assert_eq!(histogram_counts(&df, 4).unwrap(), [2, 1, 0, 1, 2]);
     }
 
-    /// The percentiles from sorted lists are polars' own `QuantileMethod::Linear`, to the
+    /// The percentiles are polars' own `QuantileMethod::Linear`, to the
     /// bit, per group and overall, with nulls, ties, one value and none.
     #[test]
     fn percentiles_equal_polars_linear_quantiles() {
@@ -349,6 +381,49 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Selection gives what reading a sorted copy gives, for every size up to 64, with
+    /// ties and values in any order.
+    #[test]
+    fn selected_percentiles_equal_sorted_ones() {
+        let by_sorting = |values: &[f64]| {
+            let mut sorted = values.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            PERCENTILES.map(|q| {
+                let rank = (sorted.len() - 1) as f64 * q;
+                let lo = rank as usize;
+                let (lower, upper) = (sorted[lo], sorted[rank.ceil() as usize]);
+                if lower == upper {
+                    lower
+                } else {
+                    (rank - lo as f64) * (upper - lower) + lower
+                }
+            })
+        };
+        let mut x: u64 = 11;
+        for n in 1..=64 {
+            for spread in [3, 1_000] {
+                let values: Vec<f64> = (0..n)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        ((x >> 33) % spread) as f64 * 1.5
+                    })
+                    .collect();
+                let mut scratch = values.clone();
+                let got = linear_percentiles(&mut scratch);
+                assert_eq!(got, by_sorting(&values).map(Some), "n {n}, {values:?}");
+            }
+        }
+        assert_eq!(linear_percentiles(&mut []), [None; 3]);
+        // 0..=10: p50 rank 5 → 5; p90 rank 9 → 9; p95 rank 9.5 → 9.5.
+        let mut ten: Vec<f64> = (0..=10).rev().map(f64::from).collect();
+        assert_eq!(
+            linear_percentiles(&mut ten),
+            [Some(5.0), Some(9.0), Some(9.5)]
+        );
     }
 
     #[test]
