@@ -1,7 +1,7 @@
 //! Applies the policy to one incident: its severity, local month, whether it falls in the
 //! period, and its deadlines as seconds after creation. Pure functions, no polars.
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, LocalResult, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::model::Incident;
@@ -97,7 +97,7 @@ pub fn classify(incident: &Incident, policy: &Policy) -> Classification {
 pub fn local_instant(zone: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
     let mut t = naive;
     for _ in 0..4 {
-        match zone.from_local_datetime(&t) {
+        match crate::zone::from_local(t, zone) {
             LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => return d.with_timezone(&Utc),
             LocalResult::None => t += chrono::Duration::minutes(30),
         }
@@ -111,7 +111,7 @@ pub fn next_business_day_deadline(
     zone: Tz,
     hours: &BusinessHours,
 ) -> DateTime<Utc> {
-    let local_date = created.with_timezone(&zone).date_naive();
+    let local_date = crate::zone::to_local(created, zone).date();
     let mut day = local_date;
     // At most one week plus every holiday can pass before a business day comes.
     for _ in 0..(8 + hours.holidays.len()) {
