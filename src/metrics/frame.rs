@@ -45,34 +45,10 @@ pub struct Columns {
 }
 
 impl Columns {
-    /// Empty columns with room for `n` rows.
-    pub fn with_capacity(n: usize) -> Self {
-        Self {
-            severity: Vec::with_capacity(n),
-            month: Vec::with_capacity(n),
-            tta: Vec::with_capacity(n),
-            ttr: Vec::with_capacity(n),
-            ack_target: Vec::with_capacity(n),
-            resolve_target: Vec::with_capacity(n),
-            open: Vec::with_capacity(n),
-        }
-    }
-
-    /// Moves the rows of `other` after these.
-    pub fn append(&mut self, other: &mut Self) {
-        self.severity.append(&mut other.severity);
-        self.month.append(&mut other.month);
-        self.tta.append(&mut other.tta);
-        self.ttr.append(&mut other.ttr);
-        self.ack_target.append(&mut other.ack_target);
-        self.resolve_target.append(&mut other.resolve_target);
-        self.open.append(&mut other.open);
-    }
-
-    /// The frame, as a lazy plan.
-    pub fn into_lazy(self) -> PolarsResult<LazyFrame> {
+    /// The frame.
+    pub fn into_frame(self) -> PolarsResult<DataFrame> {
         let height = self.severity.len();
-        let df = DataFrame::new(
+        DataFrame::new(
             height,
             vec![
                 Column::new(SEVERITY.into(), self.severity),
@@ -83,8 +59,7 @@ impl Columns {
                 optional(RESOLVE_TARGET, &self.resolve_target),
                 Column::new(OPEN.into(), self.open),
             ],
-        )?;
-        Ok(df.lazy())
+        )
     }
 }
 

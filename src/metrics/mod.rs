@@ -68,7 +68,7 @@ const STRETCH: usize = 1 << 16;
 #[derive(Default)]
 struct Stretch {
     /// The frame rows of the stretch's incidents in the period.
-    columns: Columns,
+    frame: DataFrame,
     /// Their indexes into `Ingested::incidents`.
     in_period: Vec<usize>,
     /// Incidents used and outside the period, per input file.
@@ -252,7 +252,8 @@ pub fn compute(
     let first_month = period.from.year() * 12 + period.from.month0() as i32;
     let unclassified_code = policy.severities.len() as u32;
     // Incidents are placed in the frame stretch by stretch, in parallel (the local date
-    // and business-hours targets are the per-incident work); stretches join in input order.
+    // and business-hours targets are the per-incident work); each stretch makes its own
+    // piece of the frame, and the pieces join in input order without being copied.
     let stretches: Vec<Stretch> = {
         use rayon::prelude::*;
         ingested
@@ -265,6 +266,7 @@ pub fn compute(
                     outside: vec![0; files.len()],
                     ..Stretch::default()
                 };
+                let mut c = Columns::default();
                 for (j, incident) in chunk.iter().enumerate() {
                     let date = local_date(incident.created, zone);
                     if date < period.from || date > period.to {
@@ -290,7 +292,6 @@ pub fn compute(
                             (unclassified_code, None, None)
                         }
                     };
-                    let c = &mut s.columns;
                     c.severity.push(severity);
                     // The date is in the period, so its month is one of the period's.
                     c.month
@@ -302,9 +303,10 @@ pub fn compute(
                     c.open
                         .push((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
                 }
-                s
+                s.frame = c.into_frame()?;
+                Ok(s)
             })
-            .collect()
+            .collect::<PolarsResult<_>>()?
     };
     let mut exceptions: Vec<Exception> = ingested
         .exceptions
@@ -313,7 +315,7 @@ pub fn compute(
         .cloned()
         .collect();
     let total: usize = stretches.iter().map(|s| s.in_period.len()).sum();
-    let mut columns = Columns::with_capacity(total);
+    let mut rows = Columns::default().into_frame()?;
     let mut in_period: Vec<usize> = Vec::with_capacity(total);
     let mut any_unclassified = false;
     for mut s in stretches {
@@ -321,7 +323,7 @@ pub fn compute(
             counts.rows_used += s.used[file];
             counts.rows_outside_period += s.outside[file];
         }
-        columns.append(&mut s.columns);
+        rows.vstack_mut_owned(s.frame)?;
         in_period.append(&mut s.in_period);
         for (index, reason) in s.unclassified {
             any_unclassified = true;
@@ -337,7 +339,9 @@ pub fn compute(
         }
     }
 
-    let judged = frame::with_status(columns.into_lazy()?).collect()?;
+    // The pieces become one chunk again (each column in parallel) before the four groupings.
+    let mut judged = frame::with_status(rows.lazy()).collect()?;
+    judged.rechunk_mut_par();
     let summary_df = sla::aggregate(judged.clone().lazy(), &[SEVERITY]).collect()?;
     let all_df = sla::aggregate(judged.clone().lazy(), &[]).collect()?;
     let monthly_df = sla::aggregate(judged.clone().lazy(), &[MONTH, SEVERITY]).collect()?;

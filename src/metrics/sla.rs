@@ -283,7 +283,7 @@ mod tests {
             c.resolve_target.push(*res);
             c.open.push(*open);
         }
-        with_status(c.into_lazy().unwrap())
+        with_status(c.into_frame().unwrap().lazy())
     }
 
     #[test]
