@@ -97,3 +97,61 @@ fn the_summary_equals_the_builds_on_messy_exports() {
         );
     }
 }
+
+/// `stats` maps an input of 4 MiB or more instead of reading it; the same rows read from
+/// two smaller files (read, not mapped) give the same summary.
+#[test]
+fn a_mapped_input_summarises_like_read_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let generated = auditpack(tmp.path())
+        .args([
+            "generate",
+            "--incidents",
+            "20000",
+            "--seed",
+            "5",
+            "--out",
+            "big",
+        ])
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{generated:?}");
+    let text = fs::read(tmp.path().join("big/analytics-incidents.csv")).unwrap();
+    assert!(
+        text.len() >= 4 << 20,
+        "the export is not large enough to be mapped"
+    );
+    // Cut after a line break outside quotes, near the middle; both halves get the header.
+    let header_end = text.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut quotes = 0;
+    let cut = (0..text.len())
+        .find(|&i| {
+            quotes += usize::from(text[i] == b'"');
+            i >= text.len() / 2 && text[i] == b'\n' && quotes % 2 == 0
+        })
+        .unwrap()
+        + 1;
+    fs::create_dir(tmp.path().join("halves")).unwrap();
+    fs::copy(
+        tmp.path().join("big/policy.toml"),
+        tmp.path().join("halves/policy.toml"),
+    )
+    .unwrap();
+    fs::write(tmp.path().join("halves/a.csv"), &text[..cut]).unwrap();
+    fs::write(
+        tmp.path().join("halves/b.csv"),
+        [&text[..header_end], &text[cut..]].concat(),
+    )
+    .unwrap();
+    let summary = |input: &str| {
+        let out = auditpack(tmp.path())
+            .args(["stats", "--format", "csv", "--input", input])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let whole = summary("big");
+    assert!(whole.lines().count() > 4, "{whole}");
+    assert_eq!(whole, summary("halves"));
+}
