@@ -208,20 +208,24 @@ impl Metrics {
 
 /// The latest timestamp in the inputs: creation, acknowledgement or resolution.
 pub fn latest_timestamp(incidents: &[Incident]) -> Option<DateTime<Utc>> {
+    use rayon::prelude::*;
     incidents
-        .iter()
-        .flat_map(|i| [Some(i.created), i.acknowledged(), i.resolved()])
+        .par_iter()
+        .flat_map_iter(|i| [Some(i.created), i.acknowledged(), i.resolved()])
         .flatten()
         .max()
 }
 
 /// The whole months spanned by the incidents' local creation dates.
 pub fn default_period(incidents: &[Incident], policy: &Policy) -> Option<Period> {
-    let dates = incidents
-        .iter()
-        .map(|i| local_date(i.created, policy.timezone));
-    let first = dates.clone().min()?;
-    let last = dates.max()?;
+    use rayon::prelude::*;
+    let (first, last) = incidents
+        .par_iter()
+        .map(|i| {
+            let date = local_date(i.created, policy.timezone);
+            (date, date)
+        })
+        .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)))?;
     Some(Period::whole_months(first, last))
 }
 
