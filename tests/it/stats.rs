@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::{auditpack, build, derived, fixture};
+use crate::{assert_success, auditpack, build, derived, fixture};
 
 fn stats(format: &str) -> (tempfile::TempDir, std::process::Output) {
     let tmp = tempfile::tempdir().unwrap();
@@ -115,7 +115,7 @@ fn a_mapped_input_summarises_like_read_ones() {
         ])
         .output()
         .unwrap();
-    assert!(generated.status.success(), "{generated:?}");
+    assert_success(&generated);
     let text = fs::read(tmp.path().join("big/analytics-incidents.csv")).unwrap();
     assert!(
         text.len() >= 4 << 20,
