@@ -68,13 +68,10 @@ impl Contents {
 
 /// A large file mapped into memory, for `stats`: its pages come from the page cache as
 /// they are (no copy, no fresh memory to fault in: about a tenth of `stats` at 1M
-/// incidents); a small file is read.
-fn map_or_read(path: &Path) -> Result<Contents, Error> {
+/// incidents).
+fn map(path: &Path) -> Result<Contents, Error> {
     let io = |e| Error::io("read", path, e);
     let file = fs::File::open(path).map_err(io)?;
-    if file.metadata().map_err(io)?.len() < ingest::PARALLEL_MIN_BYTES as u64 {
-        return read(path).map(Contents::Read);
-    }
     // SAFETY: a map is unsound only if the file changes while mapped: its bytes could
     // change under the parser, and reading past a truncated end stops the process (SIGBUS).
     // Only `stats` maps, and it writes nothing, so a file rewritten while it is summarised
@@ -472,11 +469,13 @@ pub fn load(
     let mut contents = Vec::with_capacity(files.len());
     for ((name, full), meta) in files.iter().zip(&meta) {
         let is_link = meta.as_ref().is_some_and(|m| m.file_type().is_symlink());
-        progress.advance(meta.as_ref().map_or(0, fs::Metadata::len));
+        let size = meta.as_ref().map_or(0, fs::Metadata::len);
+        progress.advance(size);
+        // `build` reads every file: its bytes are hashed and bundled.
         let bytes = match scope {
             _ if is_link => Contents::Read(Vec::new()),
-            metrics::Scope::Evidence => Contents::Read(read(full)?),
-            metrics::Scope::Summary => map_or_read(full)?,
+            metrics::Scope::Summary if size >= ingest::PARALLEL_MIN_BYTES as u64 => map(full)?,
+            _ => Contents::Read(read(full)?),
         };
         contents.push((name, full, is_link, bytes));
     }
@@ -503,7 +502,9 @@ pub fn load(
     let raw = contents
         .into_iter()
         .filter_map(|(name, _, is_link, bytes)| match bytes {
-            Contents::Read(bytes) if !is_link && with_documents => Some((name.clone(), bytes)),
+            Contents::Read(bytes) if !is_link && scope == metrics::Scope::Evidence => {
+                Some((name.clone(), bytes))
+            }
             _ => None,
         })
         .collect();
