@@ -233,8 +233,7 @@ pub fn ingest_all(
         };
         reads.push((file, read, bytes));
     }
-    let r = ingest::combine(reads, policy.input_timezone);
-    Ok(r)
+    Ok(ingest::combine(reads, policy.input_timezone))
 }
 
 /// Reads the postmortem documents among the inputs, in name order. PDFs are read by a child

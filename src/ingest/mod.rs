@@ -135,12 +135,13 @@ fn looks_like_json(text: &[u8]) -> bool {
         .is_some_and(|b| *b == b'{' || *b == b'[')
 }
 
-/// Names the encoding of text that is not UTF-8, for the error message.
-fn encoding_problem(bytes: &[u8]) -> Option<String> {
+/// Names the encoding of text that is not UTF-8, for the error message; `bad_at` is where
+/// the bytes stop being UTF-8 (`utf8_error_at`).
+fn encoding_problem(bytes: &[u8], bad_at: Option<usize>) -> Option<String> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Some("UTF-16 text; expected UTF-8 (re-save the export as UTF-8)".to_string());
     }
-    utf8_error_at(bytes).map(|at| {
+    bad_at.map(|at| {
         format!(
             "not UTF-8 text (byte 0x{:02X} is not valid UTF-8; expected a UTF-8 export)",
             bytes[at]
@@ -213,17 +214,18 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<
         return Ok(FileRead::not_used("empty file"));
     }
     let first_line_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
-    let problem = encoding_problem(text);
+    // The text is checked once; every message below takes the first bad byte from here.
+    let bad_at = utf8_error_at(text);
+    let problem = encoding_problem(text, bad_at);
     if let Some(problem) = &problem {
-        // A header we recognise with a bad byte further down is a row-level matter.
-        let header_ok = std::str::from_utf8(&text[..first_line_end]).is_ok();
+        // A header we recognise with a bad byte further down is a row-level matter (a `\n`
+        // is never inside a character, so the header is UTF-8 iff the first bad byte is
+        // after it).
+        let header_ok = bad_at.is_none_or(|at| at >= first_line_end);
         if !header_ok || looks_like_json(text) {
             if named_as_data(path) || looks_like_json(text) {
-                let offset = std::str::from_utf8(text)
-                    .err()
-                    .map_or(0, |e| e.valid_up_to());
                 return Err(Error::InputInvalid {
-                    location: Location::at_offset(path, text, offset),
+                    location: Location::at_offset(path, text, bad_at.unwrap_or(0)),
                     reason: problem.clone(),
                 });
             }
@@ -261,7 +263,7 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<
     match csv_export::recognise(path, &header)? {
         // An export in another encoding is wrong as a whole, not row by row.
         Some(_) if problem.is_some() => {
-            let offset = utf8_error_at(text).unwrap_or(0);
+            let offset = bad_at.unwrap_or(0);
             let byte = text[offset];
             let latin = if byte >= 0xA0 || (0x80..0xA0).contains(&byte) {
                 "; it looks like Latin-1 or Windows-1252"
