@@ -87,13 +87,15 @@ fn map(path: &Path) -> Result<Contents, Error> {
 #[cfg(unix)]
 fn read_in_parts(path: &Path) -> std::io::Result<Vec<u8>> {
     use rayon::prelude::*;
+    use std::io::Read;
     use std::os::unix::fs::FileExt;
-    let file = fs::File::open(path)?;
-    let len = file.metadata()?.len();
-    if len < ingest::PARALLEL_MIN_BYTES as u64 {
-        return fs::read(path);
+    let mut file = fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    if len < ingest::PARALLEL_MIN_BYTES {
+        let mut bytes = Vec::with_capacity(len);
+        file.read_to_end(&mut bytes)?;
+        return Ok(bytes);
     }
-    let len = usize::try_from(len).map_err(std::io::Error::other)?;
     let mut bytes = vec![0u8; len];
     let part = len.div_ceil(rayon::current_num_threads());
     bytes
@@ -470,20 +472,23 @@ pub fn load(
         let is_link = meta.as_ref().is_some_and(|m| m.file_type().is_symlink());
         let size = meta.as_ref().map_or(0, fs::Metadata::len);
         progress.advance(size);
-        // `build` reads every file: its bytes are hashed and bundled.
+        // A link is not followed (`None`); `build` reads every file: its bytes are hashed
+        // and bundled.
         let bytes = match scope {
-            _ if is_link => Contents::Read(Vec::new()),
-            metrics::Scope::Summary if size >= ingest::PARALLEL_MIN_BYTES as u64 => map(full)?,
-            _ => Contents::Read(read(full)?),
+            _ if is_link => None,
+            metrics::Scope::Summary if size >= ingest::PARALLEL_MIN_BYTES as u64 => {
+                Some(map(full)?)
+            }
+            _ => Some(Contents::Read(read(full)?)),
         };
-        contents.push((name, full, is_link, bytes));
+        contents.push((name, full, bytes));
     }
     let entries: Vec<InputBytes<'_>> = contents
         .iter()
-        .map(|(name, full, is_link, bytes)| InputBytes {
+        .map(|(name, full, bytes)| InputBytes {
             name: name.as_str(),
             label: full.as_path(),
-            bytes: (!is_link).then_some(bytes.bytes()),
+            bytes: bytes.as_ref().map(Contents::bytes),
         })
         .collect();
     progress.step("parsing the exports", None);
@@ -500,8 +505,8 @@ pub fn load(
     };
     let raw = contents
         .into_iter()
-        .filter_map(|(name, _, is_link, bytes)| match bytes {
-            Contents::Read(bytes) if !is_link && scope == metrics::Scope::Evidence => {
+        .filter_map(|(name, _, bytes)| match bytes {
+            Some(Contents::Read(bytes)) if scope == metrics::Scope::Evidence => {
                 Some((name.clone(), bytes))
             }
             _ => None,
