@@ -228,6 +228,46 @@ mod tests {
     }
 
     #[test]
+    fn next_business_day_across_clock_changes_weekends_and_holidays() {
+        let p = Policy::parse(
+            Path::new("p.toml"),
+            "[organization]\ntimezone = \"America/New_York\"\n\
+             [business_hours]\nholidays = [\"2026-11-26\", \"2026-05-25\"]\n",
+        )
+        .unwrap();
+        let due =
+            |created: &str| next_business_day_deadline(utc(created), p.timezone, &p.business_hours);
+        // Friday 2026-10-30 12:00 EDT (16:00Z); clocks go back on Sunday 1 November, so
+        // Monday 17:00 is EST: 22:00Z, 3 d 6 h after creation (3 d 5 h without the change).
+        assert_eq!(due("2026-10-30T16:00:00Z"), utc("2026-11-02T22:00:00Z"));
+        assert_eq!(
+            target_seconds(
+                Target::NextBusinessDay,
+                utc("2026-10-30T16:00:00Z"),
+                p.timezone,
+                &p.business_hours
+            ),
+            // 3 × 86,400 + 6 × 3,600 = 280,800.
+            280_800.0
+        );
+        // Friday 2026-03-06 12:00 EST (17:00Z); clocks go forward on Sunday 8 March: Monday
+        // 17:00 EDT is 21:00Z, 3 d 4 h after creation = 273,600 s.
+        assert_eq!(due("2026-03-06T17:00:00Z"), utc("2026-03-09T21:00:00Z"));
+        // Created on a Saturday (10:00 EDT): Monday, the first business day after it.
+        assert_eq!(due("2026-10-31T14:00:00Z"), utc("2026-11-02T22:00:00Z"));
+        // Created on a Sunday in the repeated hour (01:30 EST, 06:30Z): Monday too.
+        assert_eq!(due("2026-11-01T06:30:00Z"), utc("2026-11-02T22:00:00Z"));
+        // Created on a holiday (Thanksgiving, Thursday 26 November): Friday 27th.
+        assert_eq!(due("2026-11-26T15:00:00Z"), utc("2026-11-27T22:00:00Z"));
+        // Created the Friday before a Monday holiday (Memorial Day, 25 May): Tuesday 26th,
+        // 17:00 EDT = 21:00Z.
+        assert_eq!(due("2026-05-22T15:00:00Z"), utc("2026-05-26T21:00:00Z"));
+        // Created at 23:30 local on Wednesday (03:30Z Thursday): the local date counts, so
+        // the deadline is Thursday 17:00, not Friday.
+        assert_eq!(due("2026-01-08T04:30:00Z"), utc("2026-01-08T22:00:00Z"));
+    }
+
+    #[test]
     fn months_of_a_period() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let p = Period::whole_months(d("2025-11-15"), d("2026-02-03"));

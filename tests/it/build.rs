@@ -209,6 +209,95 @@ fn months_and_daylight_saving_in_the_organisation_zone() {
 }
 
 #[test]
+fn monthly_trends_by_hand() {
+    // tests/fixtures/monthly: P1 (5m / 4h) and P2 (15m / 24h), UTC, January to March 2026.
+    let (tmp, out) = build(
+        &fixture("monthly"),
+        &[
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--as-of",
+            "2026-04-01T00:00:00Z",
+        ],
+    );
+    assert_success(&out);
+    let text = fs::read_to_string(derived(&tmp, "monthly_trends.csv")).unwrap();
+    let expected = [
+        "month,severity,incidents,acknowledged,ack_within_sla,ack_within_sla_pct,mtta_s,tta_p90_s,resolved,resolve_within_sla,resolve_within_sla_pct,mttr_s,ttr_p90_s",
+        // January, P1: tta 60, 120, 240, 400 against 300 s: 3 of 4 = 75.00 %;
+        // MTTA (60 + 120 + 240 + 400) / 4 = 205.0; p90 (linear): rank 0.9 × 3 = 2.7, so
+        // 240 + 0.7 × (400 − 240) = 352.0. ttr 600, 1200, 1800, 20000 against 14400 s:
+        // 3 of 4; MTTR 23600 / 4 = 5900.0; p90 1800 + 0.7 × (20000 − 1800) = 14540.0.
+        "2026-01,P1,4,4,3,75.00,205.0,352.0,4,3,75.00,5900.0,14540.0",
+        // No P2 in January: counts 0, percentages and times empty.
+        "2026-01,P2,0,0,0,,,,0,0,,,",
+        "2026-01,ALL,4,4,3,75.00,205.0,352.0,4,3,75.00,5900.0,14540.0",
+        // February, P1: tta 30, 90: both met; MTTA 60.0; p90 30 + 0.9 × 60 = 84.0.
+        // ttr 100, 300: MTTR 200.0; p90 100 + 0.9 × 200 = 280.0.
+        "2026-02,P1,2,2,2,100.00,60.0,84.0,2,2,100.00,200.0,280.0",
+        // February, P2: tta 900 = the 15 min target (inclusive): met; ttr 90000 > 86400.
+        "2026-02,P2,1,1,1,100.00,900.0,900.0,1,0,0.00,90000.0,90000.0",
+        // February, ALL: tta 30, 90, 900 each within its own target: 3 of 3; MTTA
+        // 1020 / 3 = 340.0; p90 rank 0.9 × 2 = 1.8: 90 + 0.8 × (900 − 90) = 738.0. ttr 100,
+        // 300, 90000: 2 of 3 = 66.67 %; MTTR 90400 / 3 = 30133.3; p90 300 + 0.8 × 89700
+        // = 72060.0.
+        "2026-02,ALL,3,3,3,100.00,340.0,738.0,3,2,66.67,30133.3,72060.0",
+        // March has no incident: every month of the period has its rows.
+        "2026-03,P1,0,0,0,,,,0,0,,,",
+        "2026-03,P2,0,0,0,,,,0,0,,,",
+        "2026-03,ALL,0,0,0,,,,0,0,,,",
+    ];
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected, "{text}");
+}
+
+#[test]
+fn the_autumn_fall_back_hour() {
+    // tests/fixtures/fall_back: New York, clocks go back from 02:00 EDT to 01:00 EST on
+    // Sunday 2026-11-01.
+    let (tmp, out) = build(
+        &fixture("fall_back"),
+        &[
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-30",
+            "--as-of",
+            "2026-12-01T00:00:00Z",
+        ],
+    );
+    assert_success(&out);
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    let get = |n: &str, c: &str| row(&register, "incident_number", n)[c].clone();
+    // 01:30 without an offset happens twice: the earlier (EDT) instant, 05:30Z. Resolved at
+    // 01:10 EST = 06:10Z: 40 minutes later although the wall clock went back 20 minutes.
+    assert_eq!(get("1", "created_at"), "2026-11-01T05:30:00Z");
+    assert_eq!(get("1", "ttr_s"), "2400.0");
+    assert_eq!(get("1", "month"), "2026-11");
+    // 23:30 EDT on Saturday 31 October is 03:30Z on 1 November: it counts in October.
+    assert_eq!(get("2", "created_at"), "2026-11-01T03:30:00Z");
+    assert_eq!(get("2", "month"), "2026-10");
+    // P4, Friday 30 October 12:00 EDT (16:00Z): due Monday 2 November 17:00 EST = 22:00Z,
+    // 3 d 6 h = 280800 s later. Acknowledged at 280800 s: met; one second later created
+    // and acknowledged after the same 280800 s: one second late.
+    assert_eq!(get("3", "ack_sla_met"), "true");
+    assert_eq!(get("4", "ack_sla_met"), "false");
+    // P4 created on Saturday 31 October 10:00 EDT (14:00Z): due Monday 22:00Z, 2 d 8 h =
+    // 201600 s later.
+    assert_eq!(get("5", "ack_sla_met"), "true");
+    let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
+    let breach = row(&exceptions, "kind", "ack_breach");
+    assert_eq!(breach["incident_number"], "4");
+    assert_eq!(
+        breach["detail"],
+        "acknowledged after 3d6h (280800 s); target next-business-day, due 2026-11-02T22:00:00Z; missed by 1s (1 s)"
+    );
+    let breaches = exceptions.iter().filter(|e| e["kind"].ends_with("_breach"));
+    assert_eq!(breaches.count(), 1, "{exceptions:?}");
+}
+
+#[test]
 fn one_rejected_row_per_reason() {
     let (tmp, out) = build(&fixture("rejected"), &[]);
     assert_success(&out);
@@ -495,7 +584,12 @@ fn a_failed_build_leaves_previous_outputs_and_no_staging_folder() {
         .args(["build", "--input", "bad", "--out", "out"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("x.csv:2:"),
+        "the message names the file and line: {stderr}"
+    );
     assert_eq!(fs::read(derived(&tmp, "sla_summary.csv")).unwrap(), before);
     let leftovers: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()

@@ -213,12 +213,16 @@ fn a_flipped_byte_anywhere_fails_naming_the_file() {
 #[test]
 fn hostile_bundles_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
+    // verify runs two folders down, where `../../etc/evil` would land in `<tmp>/etc/evil`
+    // if anything were written.
+    let deep = tmp.path().join("a/b");
+    fs::create_dir_all(&deep).unwrap();
     fs::write(
-        tmp.path().join("slip.zip"),
+        deep.join("slip.zip"),
         rezip(&[("../../etc/evil".to_string(), b"x".to_vec())]),
     )
     .unwrap();
-    insta::assert_snapshot!(outcome(&verify(tmp.path(), "slip.zip", &[]), tmp.path()), @r"
+    insta::assert_snapshot!(outcome(&verify(&deep, "slip.zip", &[]), tmp.path()), @r"
     exit_code: 2
     ----- stdout -----
     ----- stderr -----
@@ -272,16 +276,23 @@ fn hostile_bundles_are_refused() {
     }
     fs::write(tmp.path().join("twins.zip"), patched).unwrap();
     let out = verify(tmp.path(), "twins.zip", &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("duplicate entries"), "{stderr}");
     fs::write(tmp.path().join("junk.zip"), b"not a zip").unwrap();
     let out = verify(tmp.path(), "junk.zip", &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(!tmp.path().join("etc").exists());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("junk.zip: not a readable zip archive"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!tmp.path().join("etc/evil").exists());
+    assert_eq!(
+        fs::read_dir(&deep).unwrap().count(),
+        1,
+        "verify wrote into its folder"
+    );
 }
 
 fn keygen(dir: &Path, name: &str) {

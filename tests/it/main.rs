@@ -113,18 +113,70 @@ pub fn derived(tmp: &tempfile::TempDir, name: &str) -> PathBuf {
     tmp.path().join("out/derived").join(name)
 }
 
-/// The tool's path, or `None` (test skipped) when it is not installed.
+/// The tool's path, or `None` (this check skipped) when it is not installed. Every call is
+/// one tool-dependent check: the run ends with a line saying how many ran and how many were
+/// skipped for which tools (libtest captures a passing test's output, so the summary is
+/// written to the terminal at exit instead).
 pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join(name))
             .find(|p| p.is_file())
     });
-    if found.is_none() {
-        if std::env::var("AUDITPACK_REQUIRE_TOOLS").as_deref() == Ok("1") {
-            panic!("`{name}` is required (AUDITPACK_REQUIRE_TOOLS=1) but not installed");
-        }
-        eprintln!("skipped: `{name}` is not installed");
+    if found.is_none() && std::env::var("AUDITPACK_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("`{name}` is required (AUDITPACK_REQUIRE_TOOLS=1) but not installed");
     }
+    tool_checks::count(name, found.is_some());
     found
+}
+
+/// The tally of tool-dependent checks, printed when the test binary exits.
+mod tool_checks {
+    use std::collections::BTreeMap;
+    use std::io::Write;
+    use std::sync::{Mutex, Once};
+
+    /// Tool → (checks run, checks skipped).
+    static TALLY: Mutex<BTreeMap<String, (usize, usize)>> = Mutex::new(BTreeMap::new());
+    static AT_EXIT: Once = Once::new();
+
+    pub fn count(name: &str, ran: bool) {
+        AT_EXIT.call_once(|| {
+            // SAFETY: `summary` is a plain `extern "C" fn` that only locks a static and
+            // writes to standard error; registering it has no other effect.
+            unsafe {
+                libc::atexit(summary);
+            }
+        });
+        if let Ok(mut tally) = TALLY.lock() {
+            let entry = tally.entry(name.to_string()).or_default();
+            if ran {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+    }
+
+    extern "C" fn summary() {
+        let Ok(tally) = TALLY.lock() else { return };
+        let ran: usize = tally.values().map(|t| t.0).sum();
+        let skipped: usize = tally.values().map(|t| t.1).sum();
+        let missing: Vec<String> = tally
+            .iter()
+            .filter(|(_, t)| t.1 > 0)
+            .map(|(name, t)| format!("`{name}` ({})", t.1))
+            .collect();
+        let text = if skipped == 0 {
+            format!("\nnote: all {ran} tool-dependent checks ran\n")
+        } else {
+            format!(
+                "\nnote: {skipped} of {} tool-dependent checks were SKIPPED, their tools not installed: {}\n\
+                 hint: install them (Debian: `apt-get install poppler-utils qpdf unzip minisign openssl ghostscript groff-base`), then run everything with `AUDITPACK_REQUIRE_TOOLS=1 cargo test`\n",
+                ran + skipped,
+                missing.join(", ")
+            )
+        };
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
 }

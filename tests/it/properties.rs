@@ -126,6 +126,42 @@ fn number(v: &str) -> Option<f64> {
     (!v.is_empty()).then(|| v.parse().unwrap())
 }
 
+/// The p90 of `values` worked out here, independently of auditpack: sorted, rank
+/// 0.9 × (n − 1), linear between the two closest ranks.
+fn p90(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let rank = 0.9 * (values.len().checked_sub(1)? as f64);
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    let (lower, upper) = (values[lo], values[hi]);
+    Some(if lower == upper {
+        lower
+    } else {
+        (rank - lo as f64) * (upper - lower) + lower
+    })
+}
+
+/// The expected `tta_p90_s` of each severity row (and `ALL`) for January 2026, from the
+/// generated rows: the valid ones created in January, by the default policy's severities.
+fn expected_tta_p90(rows: &[Row]) -> std::collections::BTreeMap<String, String> {
+    let mut by: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for r in rows
+        .iter()
+        .filter(|r| !r.broken && r.created_s < 31 * 86_400)
+    {
+        let severity = match r.priority {
+            Some(p @ ("P1" | "P2" | "P3" | "P4")) => p.to_string(),
+            _ => "unclassified".to_string(),
+        };
+        let values = by.entry(severity).or_default();
+        let all = r.tta.map(f64::from);
+        values.extend(all);
+        by.entry("ALL".to_string()).or_default().extend(all);
+    }
+    by.into_iter()
+        .map(|(k, v)| (k, p90(v).map(|x| format!("{x:.1}")).unwrap_or_default()))
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -155,7 +191,11 @@ proptest! {
     fn percentages_in_range_and_percentiles_monotone(rows in rows()) {
         let (_, m) = run(&csv(&rows));
         let (summary, monthly) = derived(&m);
+        let expected = expected_tta_p90(&rows);
         for bytes in [summary, monthly] {
+            // Every row of both files has its p90 checked against the one worked out here
+            // (the period is January only, so the monthly rows are January's).
+            let mut checked = 0;
             let mut rdr = csv::Reader::from_reader(bytes.as_slice());
             let headers = rdr.headers().unwrap().clone();
             for record in rdr.records() {
@@ -175,7 +215,13 @@ proptest! {
                         prop_assert!(a <= b && b <= c, "{}: {} {} {}", which, a, b, c);
                     }
                 }
+                let severity = &record[headers.iter().position(|h| h == "severity").unwrap()];
+                let p90_cell = &record[headers.iter().position(|h| h == "tta_p90_s").unwrap()];
+                let want = expected.get(severity).map_or("", String::as_str);
+                prop_assert_eq!(p90_cell, want, "tta_p90_s of {}", severity);
+                checked += 1;
             }
+            prop_assert!(checked >= 5, "only {} rows checked", checked);
         }
     }
 

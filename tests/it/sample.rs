@@ -99,5 +99,11 @@ fn auto_size_and_strata() {
     assert!(requests.iter().all(|r| r["provide"].contains("exception")));
     // Neither --size nor --auto: a usage error.
     let s = sample(tmp.path(), &["--out", "none"]);
-    assert_eq!(s.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&s.stderr);
+    assert_eq!(s.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--size") && stderr.contains("--auto"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("none").exists());
 }
