@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use crate::error::Error;
 use crate::ingest::timestamp::parse_timestamp;
-use crate::metrics::classify::Period;
+use crate::model::time::Period;
 
 fn parse_date(flag: &str, text: &str) -> Result<NaiveDate, Error> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {

@@ -1,29 +1,26 @@
 //! auditpack: PagerDuty incident exports → SOC 2 CC7.3 incident-response evidence.
 //!
-//! Data flows one way: `ingest` (bytes → incidents and rejected rows) → `metrics` (polars
-//! statistics against the `policy`) → `derived` (CSV files). `commands` chains the stages
-//! and is the only module that touches the filesystem.
+//! The stages run one way, each a plain function of the one before:
+//! `config` (the command line checked) → `ingest` (bytes → records and rejected rows) →
+//! `metrics` (the SLA figures and their verdicts, polars) → `checks` (postmortems, on-call,
+//! escalation, audit trail, tickets, response timeline, status page: all of it one
+//! `Evidence`) → `derived` (the CSV files) and `report` (the PDF) → `bundle` (the signed zip).
+//! `model` and `policy` are the types every stage shares; `commands` chains the stages and is
+//! the only code that touches the filesystem; `synth` writes synthetic exports.
 
 pub mod bundle;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod derived;
 pub mod error;
 pub mod ingest;
-pub mod interrupt;
 pub mod metrics;
 pub mod model;
-pub mod oncall;
 pub mod policy;
-pub mod postmortem;
-pub mod progress;
 pub mod report;
-pub mod statuspage;
 pub mod synth;
-pub mod tickets;
-pub mod timeline;
-pub mod zone;
 
 pub use error::{Error, ExitStatus};
 
@@ -50,7 +47,7 @@ pub fn run(
         }
         Command::Man { out: dir } => commands::man::run(dir.as_deref(), out),
         Command::PdfText => {
-            postmortem::extract::child_main(&mut std::io::stdin().lock(), out)
+            ingest::postmortem_text::child_main(&mut std::io::stdin().lock(), out)
                 .map_err(|e| Error::io("read", "a PDF on standard input", e))?;
             Ok(ExitStatus::Success)
         }

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    auditpack::interrupt::install();
+    auditpack::commands::interrupt::install();
     let argv: Vec<String> = std::env::args().collect();
     let cli = auditpack::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = auditpack::run(cli, &argv, &mut out);
-    auditpack::interrupt::await_handler();
+    auditpack::commands::interrupt::await_handler();
     let status = match result {
         Ok(status) => status,
         Err(err) => {

@@ -183,22 +183,21 @@ fn rebuild(files: &Files) -> Vec<Check> {
                 )
             })
             .collect();
-        let entries: Vec<super::InputBytes<'_>> = labels
+        let entries: Vec<super::inputs::InputBytes<'_>> = labels
             .iter()
-            .map(|(name, label)| super::InputBytes {
+            .map(|(name, label)| super::inputs::InputBytes {
                 name,
                 label,
                 bytes: files.get(&format!("inputs/{name}")).map(Vec::as_slice),
             })
             .collect();
-        let ingested = super::ingest_all(&entries, &policy, crate::ingest::Detail::Full)?;
+        let ingested = super::inputs::ingest_all(&entries, &policy, crate::ingest::Detail::Full)?;
         let p = &manifest.parameters;
         let period = crate::config::period(Some(&p.period_from), Some(&p.period_to), None)?;
         let as_of = crate::config::as_of(Some(&p.as_of), None, period, policy.timezone)?;
-        let documents = super::read_documents(&entries)?;
-        let (metrics, postmortems, oncall) =
-            super::evaluate(&ingested, &documents, &policy, period, as_of)?;
-        super::derived_files(&metrics, &ingested, &postmortems, &oncall, policy.timezone)
+        let documents = super::inputs::read_documents(&entries)?;
+        let evidence = crate::checks::evaluate(&policy, ingested, &documents, period, as_of)?;
+        crate::derived::files(&evidence)
     })();
     let rebuilt = match result {
         Ok(r) => r,

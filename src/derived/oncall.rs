@@ -8,8 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{io, writer};
-use crate::ingest::Ingested;
-use crate::oncall::{self, OnCallEvidence};
+use crate::checks::{Evidence, oncall};
 
 fn at(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone)
@@ -17,7 +16,8 @@ fn at(t: DateTime<Utc>, zone: Tz) -> String {
 }
 
 /// `oncall_coverage.csv`: one row per schedule.
-pub fn write_coverage<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<()> {
+pub fn coverage(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+    let o = &e.oncall;
     let mut w = writer(out);
     w.write_record([
         "schedule",
@@ -49,7 +49,8 @@ pub fn write_coverage<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<(
 }
 
 /// `oncall_gaps.csv`: every interval with nobody on call, in the schedule's zone.
-pub fn write_gaps<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<()> {
+pub fn gaps(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+    let o = &e.oncall;
     let mut w = writer(out);
     w.write_record(["schedule", "start", "end", "duration_s"])
         .map_err(io)?;
@@ -68,7 +69,8 @@ pub fn write_gaps<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<()> {
 }
 
 /// `oncall_load.csv`: shifts and hours per person and schedule.
-pub fn write_load<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<()> {
+pub fn load(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+    let o = &e.oncall;
     let mut w = writer(out);
     w.write_record(["schedule", "person", "shifts", "hours", "off_hours_hours"])
         .map_err(io)?;
@@ -86,7 +88,8 @@ pub fn write_load<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<()> {
 }
 
 /// `oncall_overrides.csv`: who was on call instead of whom.
-pub fn write_overrides<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<()> {
+pub fn overrides(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+    let o = &e.oncall;
     let mut w = writer(out);
     w.write_record([
         "schedule",
@@ -114,7 +117,8 @@ pub fn write_overrides<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<
 }
 
 /// `escalation_conformance.csv`: each policy (level empty), then each of its levels.
-pub fn write_conformance<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Result<()> {
+pub fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+    let o = &e.oncall;
     let mut w = writer(out);
     w.write_record([
         "escalation_policy",
@@ -145,12 +149,8 @@ pub fn write_conformance<W: Write>(o: &OnCallEvidence, out: W) -> std::io::Resul
 }
 
 /// `admin_changes.csv`: every audit record of the period, oldest first.
-pub fn write_changes<W: Write>(
-    o: &OnCallEvidence,
-    ingested: &Ingested,
-    zone: Tz,
-    out: W,
-) -> std::io::Result<()> {
+pub fn admin_changes(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+    let (o, ingested, zone) = (&e.oncall, &e.ingested, e.policy.timezone);
     let mut w = writer(out);
     w.write_record([
         "execution_time",

@@ -9,154 +9,13 @@ use chrono_tz::Tz;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::FileRead;
+use super::file_read::FileRead;
+use super::json::{Object, source_of};
+use super::record::Detail;
 use super::record::{Field, RecordRules, build_incident};
 use crate::error::{Error, Location};
-use crate::model::{Format, RejectedRow, SourceRef};
+use crate::model::{Format, RejectedRow};
 use crate::policy::parse_timezone;
-
-pub type Object<'a> = BTreeMap<String, &'a RawValue>;
-
-/// Where a JSON value borrowed from `text` (the whole file) stands: its byte range and the
-/// line it starts on. File index 0 until `combine` sets it.
-pub fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
-    let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-    SourceRef {
-        file: 0,
-        line: Location::at_offset(path, text.as_bytes(), offset).line,
-        start: offset,
-        end: offset + item.get().len(),
-    }
-}
-
-/// What a JSON file turned out to be.
-pub enum JsonKind<'a> {
-    /// Analytics pages: each page's `data` items and its `time_zone`.
-    Analytics(Vec<(Vec<&'a RawValue>, Option<String>)>),
-    /// PagerDuty configuration responses (schedules, policies, audit records) of one kind.
-    Config(Format, Vec<(Object<'a>, &'a RawValue)>),
-    /// REST incidents, log entries or Statuspage incidents, of one kind.
-    Rest(Format, Vec<(Object<'a>, &'a RawValue)>),
-    /// Some other JSON document; the text says what its top-level keys were.
-    Other(String),
-}
-
-fn json_error(path: &Path, e: &serde_json::Error) -> Error {
-    let msg = e.to_string();
-    // serde_json appends " at line L column C"; the location carries that already.
-    let reason = msg
-        .rfind(" at line ")
-        .map_or(msg.as_str(), |i| &msg[..i])
-        .to_string();
-    Error::InputInvalid {
-        location: Location::new(path, e.line() as u64, e.column() as u64),
-        reason: format!("invalid JSON: {reason}"),
-    }
-}
-
-fn is_analytics_page<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
-    let data = page.get("data")?;
-    let items: Vec<&RawValue> = serde_json::from_str(data.get()).ok()?;
-    let looks_right = page.contains_key("time_zone")
-        || items.first().is_some_and(|first| {
-            serde_json::from_str::<Object<'_>>(first.get()).is_ok_and(|o| {
-                o.contains_key("incident_number") || o.contains_key("seconds_to_first_ack")
-            })
-        });
-    looks_right.then_some(items)
-}
-
-/// Parses the document and says whether it is an Analytics export.
-pub fn recognise<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> {
-    // One document, or several one after another (NDJSON / concatenated pages).
-    let mut pages: Vec<Object<'a>> = Vec::new();
-    let mut raw_pages: Vec<&'a RawValue> = Vec::new();
-    for top in serde_json::Deserializer::from_str(text).into_iter::<&'a RawValue>() {
-        let top = top.map_err(|e| json_error(path, &e))?;
-        if let Ok(obj) = serde_json::from_str::<Object<'a>>(top.get()) {
-            pages.push(obj);
-            raw_pages.push(top);
-        } else if let Ok(list) = serde_json::from_str::<Vec<&'a RawValue>>(top.get())
-            && let Ok(objects) = list
-                .iter()
-                .map(|v| serde_json::from_str::<Object<'a>>(v.get()))
-                .collect::<Result<Vec<_>, _>>()
-        {
-            pages.extend(objects);
-            raw_pages.extend(list);
-        } else {
-            // serde_json stops at 128 levels; no export nests that deep.
-            if let Err(e) = serde_json::from_str::<Value>(top.get())
-                && e.to_string().contains("recursion limit")
-            {
-                let offset = top.get().as_ptr() as usize - text.as_ptr() as usize;
-                let at = Location::at_offset(path, text.as_bytes(), offset);
-                return Err(Error::InputInvalid {
-                    location: Location::new(path, at.line + e.line() as u64 - 1, e.column() as u64),
-                    reason: "JSON nested more than 128 levels deep; expected a PagerDuty export"
-                        .to_string(),
-                });
-            }
-            return Ok(JsonKind::Other(
-                "JSON that is neither an object nor a list of objects".to_string(),
-            ));
-        }
-    }
-    let kind_of = |p: &Object<'_>| {
-        crate::oncall::read::kind(p)
-            .or_else(|| super::rest::kind(p))
-            .or_else(|| super::statuspage::kind(p).then_some(Format::StatuspageIncidents))
-    };
-    if let Some(format) = pages.first().and_then(kind_of) {
-        if let Some(other) = pages.iter().find(|p| kind_of(p) != Some(format)) {
-            let keys: Vec<&str> = other.keys().map(String::as_str).take(6).collect();
-            return Err(Error::InputInvalid {
-                location: Location::file(path),
-                reason: format!(
-                    "mixes a {} response with a page of keys `{}`; expected one kind of response per file",
-                    format.name(),
-                    keys.join("`, `")
-                ),
-            });
-        }
-        let pages = pages.into_iter().zip(raw_pages).collect();
-        if matches!(
-            format,
-            Format::RestIncidents | Format::RestLogEntries | Format::StatuspageIncidents
-        ) {
-            return Ok(JsonKind::Rest(format, pages));
-        }
-        return Ok(JsonKind::Config(format, pages));
-    }
-    let mut found = Vec::new();
-    for page in &pages {
-        match is_analytics_page(page) {
-            Some(items) => {
-                let zone = page
-                    .get("time_zone")
-                    .and_then(|v| serde_json::from_str::<Option<String>>(v.get()).ok())
-                    .flatten();
-                found.push((items, zone));
-            }
-            None if page.contains_key("notes") => {
-                return Ok(JsonKind::Other(
-                    "an incident notes response (`GET /incidents/{id}/notes`): its notes do not name their incident; export `GET /log_entries`, whose entries carry the notes".to_string(),
-                ));
-            }
-            None => {
-                let keys: Vec<&str> = page.keys().map(String::as_str).take(6).collect();
-                return Ok(JsonKind::Other(format!(
-                    "JSON with keys `{}`, not an Analytics raw incidents response",
-                    keys.join("`, `")
-                )));
-            }
-        }
-    }
-    if found.is_empty() {
-        return Ok(JsonKind::Other("an empty JSON list".to_string()));
-    }
-    Ok(JsonKind::Analytics(found))
-}
 
 /// The text of a scalar JSON value for the record builder; `Err` for arrays and objects.
 fn scalar_text(v: &Value) -> Result<Option<String>, &'static str> {
@@ -172,13 +31,26 @@ fn scalar_text(v: &Value) -> Result<Option<String>, &'static str> {
     }
 }
 
+/// The `data` items of an Analytics raw-incidents page, when `page` is one.
+pub fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
+    let data = page.get("data")?;
+    let items: Vec<&RawValue> = serde_json::from_str(data.get()).ok()?;
+    let looks_right = page.contains_key("time_zone")
+        || items.first().is_some_and(|first| {
+            serde_json::from_str::<Object<'_>>(first.get()).is_ok_and(|o| {
+                o.contains_key("incident_number") || o.contains_key("seconds_to_first_ack")
+            })
+        });
+    looks_right.then_some(items)
+}
+
 /// Reads the incidents of recognised Analytics pages. `text` is the whole file.
 pub fn read(
     path: &Path,
     text: &str,
     pages: Vec<(Vec<&RawValue>, Option<String>)>,
     default_zone: Tz,
-    detail: super::Detail,
+    detail: Detail,
 ) -> Result<FileRead, Error> {
     let mut zones = Vec::new();
     for (_, zone) in &pages {
@@ -256,6 +128,7 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::recognise::{JsonKind, json as recognise};
 
     #[test]
     fn recognises_pages_and_other_documents() {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono_tz::Tz;
 
-use super::FileRead;
+use super::file_read::FileRead;
 use super::record::{Field, RecordRules, build_incident};
 use crate::error::{Error, Location};
 use crate::model::{Format, RejectedRow, SourceRef};
@@ -186,7 +186,7 @@ pub fn read(
     base: usize,
     header: Header,
     zone: Tz,
-    detail: super::Detail,
+    detail: super::record::Detail,
 ) -> Result<FileRead, Error> {
     let rules = RecordRules {
         zone,

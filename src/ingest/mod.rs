@@ -6,10 +6,18 @@
 
 pub mod analytics_json;
 pub mod csv_export;
+pub mod file_read;
+pub mod json;
+pub mod pagerduty_config;
+pub mod postmortem_text;
+pub mod recognise;
 pub mod record;
 pub mod rest;
 pub mod statuspage;
 pub mod timestamp;
+
+pub use file_read::FileRead;
+pub use record::Detail;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,54 +26,13 @@ use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Location};
-use crate::model::{Exception, ExceptionKind, Format, Incident, InputFile, RejectedRow, SourceRef};
+use crate::model::{
+    Exception, ExceptionKind, FileRows, Format, Incident, InputFile, LogEntry, RejectedRow,
+    SourceRef, StatusIncident,
+};
 
 /// PagerDuty cuts the classic incidents.csv at this many rows without saying so.
 pub const CLASSIC_ROW_CAP: u64 = 20_000;
-
-/// What one file yielded. Source refs carry file index 0 until `combine` sets them.
-#[derive(Debug, Default)]
-pub struct FileRead {
-    /// The recognised format.
-    pub format: Option<Format>,
-    /// Data rows read.
-    pub rows_read: u64,
-    /// Usable incidents, in file order.
-    pub incidents: Vec<Incident>,
-    /// Unusable rows.
-    pub rejected: Vec<RejectedRow>,
-    /// Data exceptions found while reading (inconsistent timestamps, truncation).
-    pub exceptions: Vec<Exception>,
-    /// The zone applied to timestamps without an offset.
-    pub timezone_assumed: Option<String>,
-    /// Why the file is not used, when it is not an incident export.
-    pub not_used_reason: Option<String>,
-    /// A PagerDuty configuration export (schedules, policies, audit records).
-    pub config: Option<crate::oncall::read::Export>,
-    /// REST incidents, built by `combine` once every file's log entries are known.
-    pub pending_rest: Vec<rest::PendingIncident>,
-    /// Log entries (`GET /log_entries`).
-    pub log_entries: Vec<rest::LogEntry>,
-    /// Statuspage incidents.
-    pub status_incidents: Vec<statuspage::StatusIncident>,
-}
-
-impl FileRead {
-    fn new(format: Format, timezone_assumed: Option<String>) -> Self {
-        Self {
-            format: Some(format),
-            timezone_assumed,
-            ..Self::default()
-        }
-    }
-
-    fn not_used(reason: impl Into<String>) -> Self {
-        Self {
-            not_used_reason: Some(reason.into()),
-            ..Self::default()
-        }
-    }
-}
 
 /// Everything read from the inputs.
 #[derive(Debug, Default)]
@@ -79,25 +46,25 @@ pub struct Ingested {
     /// Data exceptions: conflicting duplicates, truncation, inconsistent timestamps.
     pub exceptions: Vec<Exception>,
     /// PagerDuty configuration exports, in file order (file indexes set).
-    pub config: Vec<crate::oncall::read::Export>,
+    pub config: Vec<crate::model::config::Export>,
     /// Log entries of the incidents read, each once, by incident id then time (file
     /// indexes set). Entries naming no incident read are rejected rows.
-    pub log_entries: Vec<rest::LogEntry>,
+    pub log_entries: Vec<LogEntry>,
     /// Ticket-like text of REST `external_references`: (incident id, text, where).
     pub external_references: Vec<(String, String, SourceRef)>,
     /// Statuspage incidents, in file order (file indexes set).
-    pub status_incidents: Vec<statuspage::StatusIncident>,
+    pub status_incidents: Vec<StatusIncident>,
 }
 
 impl Ingested {
-    /// Rows used and outside the period, `(file, used, outside)`, for every file of
+    /// Rows used and outside the period for every file of
     /// `format`, from each row's file and whether it is used; a file none of whose rows
     /// survived reading is listed with zeros.
     pub fn counts_by_file(
         &self,
         format: Format,
         rows: impl IntoIterator<Item = (usize, bool)>,
-    ) -> Vec<(usize, u64, u64)> {
+    ) -> Vec<FileRows> {
         let mut counts: std::collections::BTreeMap<usize, (u64, u64)> = self
             .files
             .iter()
@@ -113,11 +80,18 @@ impl Ingested {
                 c.1 += 1;
             }
         }
-        counts.into_iter().map(|(f, (u, o))| (f, u, o)).collect()
+        counts
+            .into_iter()
+            .map(|(file, (used, outside))| FileRows {
+                file,
+                used,
+                outside,
+            })
+            .collect()
     }
 
     /// The log entries of each incident id, in time order.
-    pub fn log_by_incident(&self) -> std::collections::BTreeMap<&str, &[rest::LogEntry]> {
+    pub fn log_by_incident(&self) -> std::collections::BTreeMap<&str, &[LogEntry]> {
         let mut out = std::collections::BTreeMap::new();
         for chunk in self
             .log_entries
@@ -189,17 +163,6 @@ fn named_as_data(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("json"))
 }
 
-/// How much of each incident record is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    /// Everything: the evidence (register, exceptions, timelines, hashes) uses it all.
-    Full,
-    /// What the SLA tables use: id, number, priority, urgency and times. The descriptive
-    /// text (title, status, service, team, escalation policy) is checked like the rest of
-    /// the record but not kept, and no file is hashed: `stats` prints only the tables.
-    Summary,
-}
-
 /// Reads one file. `path` labels messages; `zone` is the policy's input time zone.
 pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<FileRead, Error> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -234,20 +197,18 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<
     }
     if looks_like_json(text) {
         let text = std::str::from_utf8(text).expect("checked above: valid UTF-8");
-        return match analytics_json::recognise(path, text)? {
-            analytics_json::JsonKind::Analytics(pages) => {
+        return match recognise::json(path, text)? {
+            recognise::JsonKind::Analytics(pages) => {
                 analytics_json::read(path, text, pages, zone, detail)
             }
-            analytics_json::JsonKind::Config(format, pages) => {
-                Ok(crate::oncall::read::read(path, text, format, pages))
-            }
-            analytics_json::JsonKind::Rest(Format::StatuspageIncidents, pages) => {
+            recognise::JsonKind::Config(format, pages) => Ok(
+                crate::ingest::pagerduty_config::read(path, text, format, pages),
+            ),
+            recognise::JsonKind::Rest(Format::StatuspageIncidents, pages) => {
                 Ok(statuspage::read(path, text, pages))
             }
-            analytics_json::JsonKind::Rest(format, pages) => {
-                Ok(rest::read(path, text, format, pages))
-            }
-            analytics_json::JsonKind::Other(why) => Ok(FileRead::not_used(why)),
+            recognise::JsonKind::Rest(format, pages) => Ok(rest::read(path, text, format, pages)),
+            recognise::JsonKind::Other(why) => Ok(FileRead::not_used(why)),
         };
     }
     let mut rdr = csv_export::reader(text);
@@ -357,7 +318,7 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
             }));
         let mut incidents = read.incidents;
         for pending in &read.pending_rest {
-            let entries: Vec<&rest::LogEntry> = pending
+            let entries: Vec<&LogEntry> = pending
                 .id()
                 .and_then(|id| ranges.get(id))
                 .map(|range| staged[range.clone()].iter().collect())
@@ -512,7 +473,7 @@ fn gather_log_entries(
     reads: &mut [(InputFile, FileRead, &[u8])],
     bytes: &[&[u8]],
     rejected: &mut Vec<RejectedRow>,
-) -> Vec<rest::LogEntry> {
+) -> Vec<LogEntry> {
     let mut all = Vec::new();
     for (index, (_, read, _)) in reads.iter_mut().enumerate() {
         all.extend(

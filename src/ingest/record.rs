@@ -4,6 +4,7 @@
 use chrono_tz::Tz;
 
 use super::timestamp::{parse_seconds, parse_timestamp};
+use crate::model::text::fmt_seconds;
 use crate::model::{Exception, ExceptionKind, Incident, SourceRef};
 
 /// The fields auditpack reads, under their Analytics (snake_case) names.
@@ -77,7 +78,7 @@ pub struct RecordRules {
     /// The column names as this file spells them, for messages.
     pub column_name: fn(Field) -> &'static str,
     /// Whether the descriptive text is kept.
-    pub detail: super::Detail,
+    pub detail: Detail,
 }
 
 /// Largest tolerated gap between `resolved_at - created_at` and `seconds_to_resolve`.
@@ -108,7 +109,7 @@ pub fn build_incident<'a>(
     }
     let text = |f: Field| get(f).map(str::to_string);
     // Descriptive text, when kept.
-    let kept = super::Detail::Full == rules.detail;
+    let kept = Detail::Full == rules.detail;
     let descriptive = |f: Field| if kept { text(f) } else { None };
     let Some(id) = text(Field::Id) else {
         return Err(format!(
@@ -219,13 +220,15 @@ fn parse_whole(text: &str) -> Option<i64> {
     })
 }
 
-/// Seconds for messages: whole numbers without a fraction, else one decimal.
-pub fn fmt_seconds(s: f64) -> String {
-    if s.fract() == 0.0 {
-        format!("{s:.0}")
-    } else {
-        format!("{s:.1}")
-    }
+/// How much of each incident record is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: the evidence (register, exceptions, timelines, hashes) uses it all.
+    Full,
+    /// What the SLA tables use: id, number, priority, urgency and times. The descriptive
+    /// text (title, status, service, team, escalation policy) is checked like the rest of
+    /// the record but not kept, and no file is hashed: `stats` prints only the tables.
+    Summary,
 }
 
 #[cfg(test)]

@@ -14,15 +14,14 @@ any incident, whatever export it came from.
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::FileRead;
-use super::analytics_json::{Object, source_of};
+use super::file_read::{FileRead, PendingIncident};
+use super::json::{Object, source_of};
 use super::record::{Field, MAX_FIELD_BYTES, RecordRules, build_incident};
 use super::timestamp::parse_timestamp;
-use crate::model::{Exception, Format, Incident, RejectedRow, SourceRef};
+use crate::model::{Exception, Format, Incident, LogEntry, LogKind, Ref, RejectedRow, SourceRef};
 
 /// Whether a page is a REST incidents or log-entries response.
 pub fn kind(page: &Object<'_>) -> Option<Format> {
@@ -57,116 +56,6 @@ pub fn kind(page: &Object<'_>) -> Option<Format> {
         None => (!page.contains_key("page")
             && (page.contains_key("offset") || page.contains_key("more")))
         .then_some(Format::RestIncidents),
-    }
-}
-
-/// A reference (`{id, type, summary}`); every part may be absent or null.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct Ref {
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub summary: Option<String>,
-}
-
-impl Ref {
-    /// The summary, else the id, else empty.
-    pub fn label(&self) -> &str {
-        self.summary
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .or(self.id.as_deref())
-            .unwrap_or_default()
-    }
-
-    fn is_service(&self) -> bool {
-        self.kind
-            .as_deref()
-            .is_some_and(|k| k.starts_with("service"))
-    }
-}
-
-/// What a log entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogKind {
-    Trigger,
-    Acknowledge,
-    Unacknowledge,
-    Assign,
-    Escalate,
-    Delegate,
-    Notify,
-    Annotate,
-    Resolve,
-    Other,
-}
-
-impl LogKind {
-    /// From `type`, with or without the `_reference` suffix; both acknowledgement spellings.
-    pub fn parse(t: &str) -> Self {
-        match t.strip_suffix("_reference").unwrap_or(t) {
-            "trigger_log_entry" => Self::Trigger,
-            "acknowledge_log_entry" | "acknowledgement_log_entry" => Self::Acknowledge,
-            "unacknowledge_log_entry" => Self::Unacknowledge,
-            "assign_log_entry" => Self::Assign,
-            "escalate_log_entry" => Self::Escalate,
-            "delegate_log_entry" => Self::Delegate,
-            "notify_log_entry" => Self::Notify,
-            "annotate_log_entry" => Self::Annotate,
-            "resolve_log_entry" => Self::Resolve,
-            _ => Self::Other,
-        }
-    }
-}
-
-/// One log entry, as needed for the response timeline and ticket links.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogEntry {
-    pub id: String,
-    pub incident_id: String,
-    pub kind: LogKind,
-    pub at: DateTime<Utc>,
-    /// Who acted: a user, or the service for timeouts and automatic actions.
-    pub agent: Ref,
-    /// `channel.type` (`auto`, `timeout`, `email`, `website`, `note`, …).
-    pub channel: Option<String>,
-    /// Assignees of assign and escalate entries; the notified user of a notify entry.
-    pub people: Vec<String>,
-    /// Free text an entry carries: its `note`, or a note's `channel.summary`.
-    pub text: Option<String>,
-    pub source: SourceRef,
-}
-
-impl LogEntry {
-    /// An escalation the system made when a level did not acknowledge in time (agent = the
-    /// service, channel `auto` or `timeout`), not one a person asked for.
-    pub fn is_timeout_escalation(&self) -> bool {
-        self.kind == LogKind::Escalate
-            && (self.agent.is_service()
-                || matches!(self.channel.as_deref(), Some("auto" | "timeout")))
-    }
-}
-
-/// A REST incident waiting for the log entries of every file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingIncident {
-    /// Text of the Analytics-named fields the object carries.
-    fields: BTreeMap<Field, String>,
-    /// `acknowledgements[].at` (present only while the incident is open).
-    acknowledged: Vec<String>,
-    /// `last_status_change_at`, the resolution time of a resolved incident without `resolved_at`.
-    last_status_change: Option<String>,
-    /// Ticket-like text of `external_references[]` (Jira and ServiceNow links), when exported.
-    pub references: Vec<String>,
-    pub source: SourceRef,
-    raw: String,
-}
-
-impl PendingIncident {
-    pub fn id(&self) -> Option<&str> {
-        self.fields.get(&Field::Id).map(String::as_str)
     }
 }
 
@@ -508,7 +397,7 @@ pub fn finish(
             .iter()
             .rev()
             .find(|e| e.kind == LogKind::Resolve)
-            .map(|e| crate::metrics::rfc3339(e.at));
+            .map(|e| crate::model::text::rfc3339(e.at));
         if let Some(t) = from_log.or_else(|| p.last_status_change.clone()) {
             fields.insert(Field::ResolvedAt, t);
         }
@@ -531,7 +420,7 @@ pub fn finish(
         zone,
         zero_ack_means_none: false,
         column_name: rest_name,
-        detail: super::Detail::Full,
+        detail: super::record::Detail::Full,
     };
     build_incident(|f| fields.get(&f).map(String::as_str), p.source, &rules).map_err(reject)
 }
@@ -556,8 +445,8 @@ mod tests {
     use super::*;
 
     fn pages(text: &str) -> FileRead {
-        match crate::ingest::analytics_json::recognise(Path::new("r.json"), text).unwrap() {
-            crate::ingest::analytics_json::JsonKind::Rest(format, pages) => {
+        match crate::ingest::recognise::json(Path::new("r.json"), text).unwrap() {
+            crate::ingest::recognise::JsonKind::Rest(format, pages) => {
                 read(Path::new("r.json"), text, format, pages)
             }
             _ => panic!("not recognised as REST"),

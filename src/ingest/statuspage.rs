@@ -13,9 +13,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::FileRead;
-use super::analytics_json::{Object, source_of};
+use super::file_read::FileRead;
+use super::json::{Object, source_of};
 use super::timestamp::parse_timestamp;
+use crate::model::StatusIncident;
 use crate::model::{Format, RejectedRow, SourceRef};
 
 fn is_status_incident(o: &Object<'_>) -> bool {
@@ -32,24 +33,6 @@ pub fn kind(page: &Object<'_>) -> bool {
         });
     }
     page.contains_key("name") && is_status_incident(page)
-}
-
-/// One status-page incident.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatusIncident {
-    pub id: String,
-    pub name: String,
-    /// none / minor / major / critical.
-    pub impact: Option<String>,
-    pub status: Option<String>,
-    /// When the impact began (`started_at`, else `created_at`).
-    pub started: DateTime<Utc>,
-    /// When customers were told: `created_at`, the moment the incident was published.
-    pub notice: DateTime<Utc>,
-    pub resolved: Option<DateTime<Utc>>,
-    /// Affected component names, each once, sorted.
-    pub components: Vec<String>,
-    pub source: SourceRef,
 }
 
 #[derive(Deserialize, Default)]

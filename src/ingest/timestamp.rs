@@ -68,7 +68,7 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
 
 /// A local time in `zone`; `text` is what it was read from, for the message.
 fn in_zone(text: &str, naive: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, String> {
-    match crate::zone::from_local(naive, zone) {
+    match crate::model::time::from_local(naive, zone) {
         LocalResult::Single(t) => Ok(t),
         LocalResult::Ambiguous(earlier, _) => Ok(earlier),
         LocalResult::None => Err(format!(

@@ -6,19 +6,22 @@
 
 pub mod classify;
 pub mod frame;
+pub mod results;
 pub mod sla;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
 use polars::prelude::*;
 
 use crate::error::Error;
 use crate::ingest::Ingested;
-use crate::ingest::record::fmt_seconds;
+use crate::model::text::{fmt_pct, fmt_seconds, fmt_secs, format_duration, rfc3339};
+use crate::model::time::{Period, local_date};
 use crate::model::{BreachFacts, Exception, ExceptionKind, Incident};
-use crate::policy::{Policy, Target, format_duration};
-use classify::{Classification, Period, classify, local_date, target_seconds};
+use crate::policy::deadline::target_seconds;
+use crate::policy::{Policy, Target};
+use classify::{Classification, classify};
 use frame::{ACK_STATUS, BREACH, Columns, MET, MONTH, PENDING, RESOLVE_STATUS, SEVERITY};
 pub use sla::SlaStats;
 
@@ -124,6 +127,57 @@ impl SlaRow {
     }
 }
 
+/// The columns of `sla_summary.csv`, in order (`monthly_trends.csv` has `month` and a
+/// subset).
+pub const SLA_COLUMNS: [&str; 16] = [
+    "severity",
+    "incidents",
+    "acknowledged",
+    "ack_within_sla",
+    "ack_within_sla_pct",
+    "mtta_s",
+    "tta_p50_s",
+    "tta_p90_s",
+    "tta_p95_s",
+    "resolved",
+    "resolve_within_sla",
+    "resolve_within_sla_pct",
+    "mttr_s",
+    "ttr_p50_s",
+    "ttr_p90_s",
+    "ttr_p95_s",
+];
+
+fn fmt_count(v: Option<u64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+impl SlaRow {
+    /// The row's cells as the CSVs print them, in the order of `SLA_COLUMNS`.
+    pub fn cells(&self) -> [String; 16] {
+        let r = self;
+        let s = &r.stats;
+        [
+            r.severity.clone(),
+            s.incidents.to_string(),
+            s.acknowledged.to_string(),
+            fmt_count(r.ack_within_sla()),
+            fmt_pct(r.ack_within_sla_pct()),
+            fmt_secs(s.mtta_s),
+            fmt_secs(s.tta_p50_s),
+            fmt_secs(s.tta_p90_s),
+            fmt_secs(s.tta_p95_s),
+            s.resolved.to_string(),
+            fmt_count(r.resolve_within_sla()),
+            fmt_pct(r.resolve_within_sla_pct()),
+            fmt_secs(s.mttr_s),
+            fmt_secs(s.ttr_p50_s),
+            fmt_secs(s.ttr_p90_s),
+            fmt_secs(s.ttr_p95_s),
+        ]
+    }
+}
+
 /// One incident of the register.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegisterEntry {
@@ -166,10 +220,6 @@ pub struct Metrics {
     pub files: Vec<FileCounts>,
     /// Time-to-acknowledge distribution per severity with an acknowledgement target.
     pub tta_histograms: Vec<TtaHistogram>,
-    /// Response timelines from log entries (set by `commands::evaluate`).
-    pub response: crate::timeline::Timeline,
-    /// Status-page incidents matched to PagerDuty incidents (set by `commands::evaluate`).
-    pub statuspage: crate::statuspage::StatusEvidence,
 }
 
 /// The distribution of tta for one severity, in buckets of `width_s`.
@@ -194,17 +244,6 @@ pub fn sort_exceptions(exceptions: &mut [Exception]) {
 
 /// Buckets below the overflow bucket: eight, so the target sits at the fourth edge.
 pub const HISTOGRAM_BUCKETS: i64 = 8;
-
-impl Metrics {
-    /// Exception counts per kind, in kind order.
-    pub fn exception_counts(&self) -> BTreeMap<ExceptionKind, usize> {
-        let mut counts = BTreeMap::new();
-        for e in &self.exceptions {
-            *counts.entry(e.kind).or_insert(0) += 1;
-        }
-        counts
-    }
-}
 
 /// The latest timestamp in the inputs: creation, acknowledgement or resolution.
 pub fn latest_timestamp(incidents: &[Incident]) -> Option<DateTime<Utc>> {
@@ -431,8 +470,6 @@ pub fn compute(
             exceptions: Vec::new(),
             files,
             tta_histograms: Vec::new(),
-            response: Default::default(),
-            statuspage: Default::default(),
         });
     }
     let ack_status = judged.column(ACK_STATUS)?.u32()?;
@@ -552,14 +589,7 @@ pub fn compute(
         exceptions,
         files,
         tta_histograms,
-        response: Default::default(),
-        statuspage: Default::default(),
     })
-}
-
-/// RFC 3339 UTC, fraction only when there is one.
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 fn human(seconds: f64) -> String {

@@ -22,7 +22,7 @@ fn user(i: usize) -> Value {
 }
 
 fn local(zone: Tz, d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    crate::metrics::classify::local_instant(zone, d.and_hms_opt(h, m, 0).expect("valid time"))
+    crate::model::time::local_instant(zone, d.and_hms_opt(h, m, 0).expect("valid time"))
 }
 
 fn ts(t: DateTime<Utc>, zone: Tz) -> String {

@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
-use auditpack::commands::{InputBytes, evaluate, ingest_all};
-use auditpack::metrics::classify::Period;
+use auditpack::checks::evaluate;
+use auditpack::commands::inputs::{InputBytes, ingest_all};
+use auditpack::model::time::Period;
 use auditpack::policy::Policy;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
@@ -92,7 +93,7 @@ fn csv(rows: &[Row]) -> String {
 }
 
 /// Ingests the CSV and computes everything for January and February 2026.
-fn run(text: &str) -> (auditpack::ingest::Ingested, auditpack::metrics::Metrics) {
+fn run(text: &str) -> auditpack::checks::Evidence {
     let policy = Policy::default_policy();
     let ingested = ingest_all(
         &[InputBytes {
@@ -110,16 +111,20 @@ fn run(text: &str) -> (auditpack::ingest::Ingested, auditpack::metrics::Metrics)
         to: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
     };
     let as_of = Utc.with_ymd_and_hms(2026, 3, 15, 0, 0, 0).unwrap();
-    let (metrics, _, _) = evaluate(&ingested, &[], &policy, period, as_of).unwrap();
-    (ingested, metrics)
+    evaluate(&policy, ingested, &[], period, as_of).unwrap()
 }
 
-fn derived(m: &auditpack::metrics::Metrics) -> (Vec<u8>, Vec<u8>) {
-    let mut summary = Vec::new();
-    auditpack::derived::write_sla_summary(m, &mut summary).unwrap();
-    let mut monthly = Vec::new();
-    auditpack::derived::write_monthly_trends(m, &mut monthly).unwrap();
-    (summary, monthly)
+/// `sla_summary.csv` and `monthly_trends.csv` of the evidence.
+fn derived(e: &auditpack::checks::Evidence) -> (Vec<u8>, Vec<u8>) {
+    let files = auditpack::derived::files(e).unwrap();
+    let get = |name: &str| {
+        files
+            .iter()
+            .find(|(path, _)| path == &format!("derived/{name}"))
+            .map(|(_, bytes)| bytes.clone())
+            .unwrap()
+    };
+    (get("sla_summary.csv"), get("monthly_trends.csv"))
 }
 
 fn number(v: &str) -> Option<f64> {
@@ -167,7 +172,8 @@ proptest! {
 
     #[test]
     fn valid_rows_round_trip_and_counts_reconcile(rows in rows()) {
-        let (ingested, m) = run(&csv(&rows));
+        let e = run(&csv(&rows));
+        let (ingested, m) = (&e.ingested, &e.metrics);
         let valid: Vec<&Row> = rows.iter().filter(|r| !r.broken).collect();
         prop_assert_eq!(ingested.incidents.len(), valid.len());
         prop_assert_eq!(ingested.rejected.len(), rows.len() - valid.len());
@@ -181,7 +187,7 @@ proptest! {
             );
         }
         let f = &ingested.files[0];
-        let c = &m.files[0];
+        let c = &e.reconciliation[0];
         prop_assert_eq!(f.rows_read, rows.len() as u64);
         prop_assert_eq!(f.rows_read, c.rows_used + c.rows_rejected + c.rows_outside_period);
         prop_assert_eq!(c.rows_used as usize, m.register.len());
@@ -189,8 +195,7 @@ proptest! {
 
     #[test]
     fn percentages_in_range_and_percentiles_monotone(rows in rows()) {
-        let (_, m) = run(&csv(&rows));
-        let (summary, monthly) = derived(&m);
+        let (summary, monthly) = derived(&run(&csv(&rows)));
         let expected = expected_tta_p90(&rows);
         for bytes in [summary, monthly] {
             // Every row of both files has its p90 checked against the one worked out here
@@ -227,7 +232,7 @@ proptest! {
 
     #[test]
     fn shuffling_rows_changes_no_byte(rows in rows(), seed in any::<u64>()) {
-        let (_, m) = run(&csv(&rows));
+        let m = run(&csv(&rows));
         let mut shuffled = rows.clone();
         // A seeded Fisher-Yates shuffle, so a failure replays.
         let mut state = seed | 1;
@@ -237,7 +242,7 @@ proptest! {
             state ^= state << 17;
             shuffled.swap(i, (state % (i as u64 + 1)) as usize);
         }
-        let (_, m2) = run(&csv(&shuffled));
+        let m2 = run(&csv(&shuffled));
         prop_assert_eq!(derived(&m), derived(&m2));
     }
 }

@@ -11,6 +11,7 @@ use regex::Regex;
 
 use crate::ingest::Ingested;
 use crate::metrics::Metrics;
+use crate::metrics::results::{Area, ResultRow, Verdict, pct_text};
 use crate::model::{Exception, ExceptionKind};
 use crate::policy::Policy;
 
@@ -66,6 +67,28 @@ pub struct TicketLinks {
 }
 
 impl TicketLinks {
+    /// The result: every incident with a postmortem rule names a ticket. None when no
+    /// incident has the rule.
+    pub fn results(&self) -> Vec<ResultRow> {
+        let (linked, checked) = self.linked();
+        if checked == 0 {
+            return Vec::new();
+        }
+        vec![ResultRow {
+            area: Area::Tickets,
+            subject: crate::metrics::ALL.to_string(),
+            measure: "linked_pct",
+            value: pct_text(linked, checked),
+            target: "100.00".to_string(),
+            verdict: Verdict::from_bool(linked == checked),
+            text: format!(
+                "Significant incidents with a linked ticket: {linked} of {checked} ({:.1} %)",
+                100.0 * linked as f64 / checked as f64
+            ),
+            target_text: "every incident with a postmortem rule".to_string(),
+        }]
+    }
+
     /// (incidents with a ticket, incidents checked).
     pub fn linked(&self) -> (usize, usize) {
         (

@@ -10,8 +10,36 @@ run goes on. The child and its parent speak `Readout` as JSON.
 */
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
-use lopdf::{Document, Object};
+use lopdf::{Document as Pdf, Object};
 use serde::{Deserialize, Serialize};
+
+/// The input folder that holds postmortems (any case).
+pub const FOLDER: &str = "postmortems";
+
+/// Whether an input file (its name relative to the input folder, `/`-separated) is a
+/// postmortem document: anything under `postmortems/` except hidden files.
+pub fn is_document(name: &str) -> bool {
+    let mut parts = name.split('/');
+    let top = parts.next().unwrap_or_default();
+    let base = name.rsplit('/').next().unwrap_or_default();
+    top.eq_ignore_ascii_case(FOLDER) && name.contains('/') && !base.starts_with('.')
+}
+
+/// The format name of a document in `inputs.csv`.
+pub fn document_format(name: &str) -> &'static str {
+    Kind::of(name).map_or("postmortem-unsupported", Kind::name)
+}
+
+/// One postmortem document as read.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Its name relative to the input folder (`postmortems/PM-1234.pdf`).
+    pub name: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// What reading it gave.
+    pub readout: Readout,
+}
 
 /// The bound on each page's decompressed content, and on any one font's ToUnicode map.
 pub const MAX_DECOMPRESSED: usize = 64 << 20;
@@ -136,7 +164,7 @@ pub fn read_pdf(bytes: &[u8]) -> Readout {
             "not a PDF (no %PDF- header in the first 1024 bytes)".to_string(),
         ));
     }
-    let doc = match Document::load_mem(bytes) {
+    let doc = match Pdf::load_mem(bytes) {
         Ok(doc) => doc,
         Err(lopdf::Error::Decryption(_)) => return Readout::Unreadable(Unreadable::Encrypted),
         Err(e) => return Readout::Unreadable(Unreadable::Corrupt(e.to_string())),
@@ -188,7 +216,7 @@ pub fn read_pdf(bytes: &[u8]) -> Readout {
     }
 }
 
-fn has_images(doc: &Document) -> bool {
+fn has_images(doc: &Pdf) -> bool {
     doc.objects.values().any(|o| match o {
         Object::Stream(s) => s
             .dict
@@ -200,7 +228,7 @@ fn has_images(doc: &Document) -> bool {
 }
 
 /// `/CreationDate` from the document information dictionary.
-fn creation_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
+fn creation_date(doc: &Pdf) -> Option<DateTime<FixedOffset>> {
     let info = doc.trailer.get(b"Info").ok()?;
     let info = match info {
         Object::Reference(id) => doc.get_dictionary(*id).ok()?,

@@ -4,8 +4,6 @@ PagerDuty configuration exports (`read`). Pure: exports, incidents and the polic
 and exceptions out. Definitions: `docs/oncall.md`.
 */
 
-pub mod read;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
@@ -13,10 +11,14 @@ use chrono_tz::Tz;
 
 use crate::ingest::Ingested;
 use crate::metrics::Metrics;
-use crate::metrics::classify::local_instant;
-use crate::model::{Exception, ExceptionKind};
-use crate::policy::{Policy, format_duration, parse_timezone};
-use read::{AuditRecord, Entry, EscalationPolicy, Export, Reference, Schedule};
+use crate::metrics::results::{Area, ResultRow, Verdict};
+use crate::model::config::{
+    self as read, AuditRecord, Entry, EscalationPolicy, Export, Reference, Schedule,
+};
+use crate::model::text::{fmt_pct, format_duration};
+use crate::model::time::local_instant;
+use crate::model::{Exception, ExceptionKind, FileRows};
+use crate::policy::{Policy, parse_timezone};
 
 /// A half-open interval of UTC instants.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
@@ -505,7 +507,117 @@ pub struct OnCallEvidence {
     pub audit_gaps: Vec<(NaiveDate, NaiveDate)>,
     pub exceptions: Vec<Exception>,
     /// (input file index, items used, items outside the period), for the reconciliation.
-    pub file_counts: Vec<(usize, u64, u64)>,
+    pub file_counts: Vec<FileRows>,
+}
+
+impl OnCallEvidence {
+    /// Non-conformities of the escalation policies: findings per policy and level, and
+    /// services with incidents but no escalation policy.
+    pub fn nonconformities(&self) -> usize {
+        self.conformance
+            .iter()
+            .map(|c| c.findings.len())
+            .sum::<usize>()
+            + self.services_without_policy.len()
+    }
+
+    /// The results: on-call coverage of first-level schedules (24/7, no gap), escalation
+    /// policies conforming to the levels, and audit records for every day of the period;
+    /// each only when its export was supplied.
+    pub fn results(&self) -> Vec<ResultRow> {
+        let mut out = Vec::new();
+        let all = crate::metrics::ALL.to_string();
+        if self.has_schedules {
+            let first: Vec<&Coverage> = self.coverage.iter().filter(|c| c.first_level).collect();
+            let covered: i64 = first.iter().map(|c| c.covered_s).sum();
+            let period: i64 = first.iter().map(|c| c.period_s).sum();
+            let gaps: usize = first.iter().map(|c| c.gaps.len()).sum();
+            let pct = if period == 0 {
+                0.0
+            } else {
+                100.0 * covered as f64 / period as f64
+            };
+            out.push(ResultRow {
+                area: Area::Oncall,
+                subject: all.clone(),
+                measure: "coverage_pct",
+                value: if first.is_empty() {
+                    String::new()
+                } else {
+                    fmt_pct(Some(pct))
+                },
+                target: "100.00".to_string(),
+                verdict: if first.is_empty() {
+                    Verdict::NotJudged
+                } else {
+                    Verdict::from_bool(gaps == 0)
+                },
+                text: format!(
+                    "On-call coverage of first-level schedules: {pct:.2} % ({gaps} gap{})",
+                    if gaps == 1 { "" } else { "s" }
+                ),
+                target_text: "24/7, no gap".to_string(),
+            });
+        }
+        if self.has_policies {
+            let nonconformities = self.nonconformities();
+            let policies = self.conformance.iter().filter(|c| c.level.is_none());
+            let conforming = policies
+                .clone()
+                .filter(|c| {
+                    self.conformance
+                        .iter()
+                        .filter(|x| x.policy == c.policy)
+                        .all(|x| x.findings.is_empty())
+                })
+                .count();
+            out.push(ResultRow {
+                area: Area::Escalation,
+                subject: all.clone(),
+                measure: "nonconformities",
+                value: nonconformities.to_string(),
+                target: "0".to_string(),
+                verdict: Verdict::from_bool(nonconformities == 0),
+                text: format!(
+                    "Escalation policies conforming to the levels: {conforming} of {} ({nonconformities} non-conformit{})",
+                    policies.count(),
+                    if nonconformities == 1 { "y" } else { "ies" }
+                ),
+                target_text: "every policy".to_string(),
+            });
+        }
+        if self.has_audit {
+            let by_token = self
+                .changes
+                .iter()
+                .filter(|c| c.flags.contains(&"api_token"))
+                .count();
+            let deletions = self
+                .changes
+                .iter()
+                .filter(|c| c.flags.contains(&"on_call_target_deleted"))
+                .count();
+            let days: i64 = self
+                .audit_gaps
+                .iter()
+                .map(|(a, b)| (*b - *a).num_days() + 1)
+                .sum();
+            out.push(ResultRow {
+                area: Area::AuditTrail,
+                subject: all,
+                measure: "days_without_records",
+                value: days.to_string(),
+                target: "0".to_string(),
+                verdict: Verdict::from_bool(self.audit_gaps.is_empty()),
+                text: format!(
+                    "Admin changes in the period: {} ({by_token} by API token, {deletions} deleting on-call targets); {days} day(s) without audit records",
+                    self.changes.len()
+                ),
+                target_text: "every day evidenced".to_string(),
+            });
+        }
+        out
+    }
 }
 
 fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
@@ -860,7 +972,11 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             }
         };
         if let Some(file) = file {
-            ev.file_counts.push((file, used as u64, outside as u64));
+            ev.file_counts.push(FileRows {
+                file,
+                used: used as u64,
+                outside: outside as u64,
+            });
         }
     }
     ev

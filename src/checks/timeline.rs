@@ -9,9 +9,9 @@ register in, rows and per-file reconciliation out. Definitions: `docs/rest-incid
 use chrono::{DateTime, Utc};
 
 use crate::ingest::Ingested;
-use crate::ingest::rest::{LogEntry, LogKind};
 use crate::metrics::Metrics;
 use crate::model::Format;
+use crate::model::{FileRows, LogEntry, LogKind};
 
 /// One incident's timeline.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +42,7 @@ pub struct TimelineRow {
 pub struct Timeline {
     pub rows: Vec<TimelineRow>,
     /// (file index, rows used, rows outside the period) for each file of log entries.
-    pub file_counts: Vec<(usize, u64, u64)>,
+    pub file_counts: Vec<FileRows>,
 }
 
 fn row(incident: usize, severity: &str, log: &[LogEntry]) -> TimelineRow {
@@ -116,7 +116,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics) -> Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::rest::Ref;
+    use crate::model::Ref;
     use crate::model::SourceRef;
 
     fn entry(kind: LogKind, minute: i64, agent: (&str, &str), channel: &str) -> LogEntry {

@@ -1,11 +1,11 @@
 /*!
 Postmortem evidence: which incidents needed a postmortem, which documents cover them, whether
-each was on time and complete. `content` reads one document's words; `extract` gets the words
-out of a PDF; this module joins documents to incidents under the policy.
+each was on time and complete. `content` reads one document's words (ingest's
+`postmortem_text` got them out of the file); this module joins documents to incidents under
+the policy.
 */
 
 pub mod content;
-pub mod extract;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -13,40 +13,15 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::ingest::Ingested;
-use crate::metrics::classify::{local_date, next_business_day_deadline};
-use crate::metrics::{Metrics, rfc3339};
+use crate::ingest::postmortem_text::{Document, FOLDER, Readout, Unreadable};
+use crate::metrics::Metrics;
+use crate::metrics::results::{Area, ResultRow, Verdict, pct_text};
+use crate::model::text::{format_duration, rfc3339};
+use crate::model::time::local_date;
 use crate::model::{BreachFacts, Exception, ExceptionKind};
-use crate::policy::{Policy, Target, format_duration};
+use crate::policy::deadline::next_business_day_deadline;
+use crate::policy::{Policy, Target};
 use content::{Contents, Ref, WrittenDate};
-use extract::{Kind, Readout, Unreadable};
-
-/// The input folder that holds postmortems (any case).
-pub const FOLDER: &str = "postmortems";
-
-/// Whether an input file (its name relative to the input folder, `/`-separated) is a
-/// postmortem document: anything under `postmortems/` except hidden files.
-pub fn is_document(name: &str) -> bool {
-    let mut parts = name.split('/');
-    let top = parts.next().unwrap_or_default();
-    let base = name.rsplit('/').next().unwrap_or_default();
-    top.eq_ignore_ascii_case(FOLDER) && name.contains('/') && !base.starts_with('.')
-}
-
-/// The format name of a document in `inputs.csv`.
-pub fn document_format(name: &str) -> &'static str {
-    Kind::of(name).map_or("postmortem-unsupported", Kind::name)
-}
-
-/// One postmortem document as read.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// Its name relative to the input folder (`postmortems/PM-1234.pdf`).
-    pub name: String,
-    /// SHA-256 of its bytes.
-    pub sha256: String,
-    /// What reading it gave.
-    pub readout: Readout,
-}
 
 /// What one document says, once linked.
 #[derive(Debug, Clone)]
@@ -112,6 +87,8 @@ pub struct Coverage {
     pub on_time: usize,
     /// Of those: with a readable document that has every section and complete actions.
     pub complete: usize,
+    /// Of those: both on time and complete.
+    pub on_time_and_complete: usize,
     /// Incidents of the severity not yet due (unresolved, or the deadline is after as-of).
     pub not_yet_due: usize,
 }
@@ -127,8 +104,51 @@ pub struct Postmortems {
     pub coverage: Vec<Coverage>,
     /// Missing, late, undated, incomplete, unreadable, orphan and ambiguous.
     pub exceptions: Vec<Exception>,
-    /// The tickets of the same significant incidents (set by `commands::evaluate`).
-    pub tickets: crate::tickets::TicketLinks,
+}
+
+impl Postmortems {
+    /// One result per severity with a postmortem rule: met when every incident that needed
+    /// a postmortem by the as-of time has one on time and complete.
+    pub fn results(&self) -> Vec<ResultRow> {
+        let supplied = !self.documents.is_empty();
+        self.coverage
+            .iter()
+            .map(|c| {
+                let judged = supplied && c.required > 0;
+                let text = if !supplied {
+                    format!(
+                        "{} postmortems: not checked (no postmortem documents in the inputs)",
+                        c.severity
+                    )
+                } else if c.required == 0 {
+                    format!("{} postmortems: none due in the period", c.severity)
+                } else {
+                    format!(
+                        "{} postmortems: {} of {} present, {} on time, {} complete",
+                        c.severity, c.present, c.required, c.on_time, c.complete
+                    )
+                };
+                ResultRow {
+                    area: Area::Postmortems,
+                    subject: c.severity.clone(),
+                    measure: "on_time_and_complete_pct",
+                    value: if judged {
+                        pct_text(c.on_time_and_complete, c.required)
+                    } else {
+                        String::new()
+                    },
+                    target: "100.00".to_string(),
+                    verdict: if judged {
+                        Verdict::from_bool(c.on_time_and_complete == c.required)
+                    } else {
+                        Verdict::NotJudged
+                    },
+                    text,
+                    target_text: format!("every incident, within {} after resolution", c.within),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The deadline for a postmortem: resolution plus the rule.
@@ -425,6 +445,7 @@ pub fn assess(
                 present: 0,
                 on_time: 0,
                 complete: 0,
+                on_time_and_complete: 0,
                 not_yet_due: 0,
             })
         })
@@ -477,6 +498,7 @@ pub fn assess(
             cov.present += usize::from(!linked.is_empty());
             cov.on_time += usize::from(any_on_time);
             cov.complete += usize::from(any_complete);
+            cov.on_time_and_complete += usize::from(any_on_time && any_complete);
         } else {
             cov.not_yet_due += 1;
         }
@@ -674,7 +696,6 @@ pub fn assess(
         rows,
         coverage,
         exceptions,
-        tickets: Default::default(),
     }
 }
 

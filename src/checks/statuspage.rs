@@ -9,11 +9,13 @@ exceptions and reconciliation out. Definitions: `docs/statuspage.md`.
 use chrono::{DateTime, Utc};
 
 use crate::ingest::Ingested;
-use crate::ingest::statuspage::StatusIncident;
 use crate::metrics::Metrics;
-use crate::metrics::classify::local_date;
-use crate::model::{Exception, ExceptionKind, Format};
-use crate::policy::{Policy, format_duration};
+use crate::metrics::results::{Area, ResultRow, Verdict};
+use crate::model::StatusIncident;
+use crate::model::text::{fmt_pct, format_duration};
+use crate::model::time::local_date;
+use crate::model::{Exception, ExceptionKind, FileRows, Format};
+use crate::policy::Policy;
 
 /// How a match was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +61,33 @@ pub struct StatusEvidence {
     pub rows: Vec<MatchRow>,
     pub exceptions: Vec<Exception>,
     /// (file index, rows used, rows outside the period) per Statuspage file.
-    pub file_counts: Vec<(usize, u64, u64)>,
+    pub file_counts: Vec<FileRows>,
 }
 
 impl StatusEvidence {
+    /// The result: the share of status-page incidents detected internally first against
+    /// `detected_first_pct`. None without a status-page export or incident.
+    pub fn results(&self, policy: &Policy) -> Vec<ResultRow> {
+        let (_, first, total) = self.counts();
+        if !self.supplied || total == 0 {
+            return Vec::new();
+        }
+        let pct = 100.0 * first as f64 / total as f64;
+        let goal = policy.statuspage.detected_first_pct;
+        vec![ResultRow {
+            area: Area::Statuspage,
+            subject: crate::metrics::ALL.to_string(),
+            measure: "detected_first_pct",
+            value: fmt_pct(Some(pct)),
+            target: fmt_pct(Some(goal)),
+            verdict: Verdict::from_bool(pct >= goal),
+            text: format!(
+                "Status-page incidents detected internally first: {first} of {total} ({pct:.1} %)"
+            ),
+            target_text: format!(">= {goal:.1} %"),
+        }]
+    }
+
     /// (matched, detected internally first, status-page incidents of the period).
     pub fn counts(&self) -> (usize, usize, usize) {
         (
@@ -179,7 +204,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> Status
                 kind: ExceptionKind::StatuspageUnmatched,
                 detail: format!(
                     "{label}, published {}, has no PagerDuty incident{} created from {} before its start to {} after the notice: customers may have been told of an incident nobody was paged for",
-                    crate::metrics::rfc3339(s.notice),
+                    crate::model::text::rfc3339(s.notice),
                     if s.components.is_empty() {
                         String::new()
                     } else {

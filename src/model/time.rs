@@ -1,4 +1,5 @@
-//! Time-zone conversions that remember the hours they have seen.
+//! Local time in the organisation's zone: the audit period, local dates and instants, and
+//! the time-zone conversions behind them, which remember the hours they have seen.
 //!
 //! A chrono-tz lookup is a binary search over the zone's transitions, made two or three
 //! times for each of a million incidents, yet a year of incidents falls in fewer than 9,000
@@ -11,7 +12,7 @@
 use std::cell::Cell;
 use std::thread::LocalKey;
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// One remembered hour: `offset` (local − UTC, seconds) holds for all of it.
@@ -98,6 +99,61 @@ pub fn from_local(local: NaiveDateTime, zone: Tz) -> LocalResult<DateTime<Utc>> 
     }
 }
 
+/// The audit period: inclusive local dates in the organisation's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// Every month of the period as `YYYY-MM`, in order.
+    pub fn months(&self) -> Vec<String> {
+        use chrono::Datelike;
+        let mut months = Vec::new();
+        let mut d = self.from.with_day(1).expect("day 1 exists");
+        while d <= self.to {
+            months.push(d.format("%Y-%m").to_string());
+            d = d
+                .checked_add_months(chrono::Months::new(1))
+                .expect("inside chrono's range");
+        }
+        months
+    }
+
+    /// The whole months spanned by the dates `first..=last`.
+    pub fn whole_months(first: NaiveDate, last: NaiveDate) -> Self {
+        use chrono::Datelike;
+        let from = first.with_day(1).expect("day 1 exists");
+        let to = last
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(last);
+        Self { from, to }
+    }
+}
+
+/// A local wall-clock time as an instant; a time skipped by a clock change moves to the
+/// first instant after the gap, a repeated one takes the earlier instant.
+pub fn local_instant(zone: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
+    let mut t = naive;
+    for _ in 0..4 {
+        match from_local(t, zone) {
+            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => return d.with_timezone(&Utc),
+            LocalResult::None => t += chrono::Duration::minutes(30),
+        }
+    }
+    naive.and_utc()
+}
+
+/// The local date of an instant in the organisation's zone.
+pub fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    to_local(t, zone).date()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +195,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn months_of_a_period() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let p = Period::whole_months(d("2025-11-15"), d("2026-02-03"));
+        assert_eq!(p.from, d("2025-11-01"));
+        assert_eq!(p.to, d("2026-02-28"));
+        assert_eq!(p.months(), ["2025-11", "2025-12", "2026-01", "2026-02"]);
     }
 }

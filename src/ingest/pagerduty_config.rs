@@ -7,17 +7,17 @@ one per line). Items whose timestamps cannot be read become rejected rows; nothi
 judges anything.
 */
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::ingest::FileRead;
+use super::file_read::FileRead;
+use crate::model::config::*;
 use crate::model::{Format, RejectedRow, SourceRef};
 
-type Object<'a> = BTreeMap<String, &'a RawValue>;
+use super::json::Object;
 
 /// Which configuration export a JSON page is, by its keys.
 pub fn kind(page: &Object<'_>) -> Option<Format> {
@@ -45,145 +45,6 @@ pub fn kind(page: &Object<'_>) -> Option<Format> {
     None
 }
 
-/// A reference to another object (`{id, type, summary}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct Reference {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub summary: String,
-}
-
-impl Reference {
-    /// The summary, else the id.
-    pub fn label(&self) -> &str {
-        if self.summary.is_empty() {
-            &self.id
-        } else {
-            &self.summary
-        }
-    }
-}
-
-/// One rendered on-call entry (final schedule, layer or override), or an on-call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub start: DateTime<FixedOffset>,
-    /// `None`: open-ended.
-    pub end: Option<DateTime<FixedOffset>>,
-    pub user: Reference,
-    pub source: SourceRef,
-}
-
-/// A schedule as `GET /schedules/{id}` renders it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Schedule {
-    pub id: String,
-    pub name: String,
-    /// The schedule's zone name as exported (IANA or Rails).
-    pub time_zone: Option<String>,
-    /// `final_schedule.rendered_schedule_entries`: who is on call, overrides applied.
-    pub final_entries: Vec<Entry>,
-    /// Every layer's rendered entries (who was scheduled before overrides).
-    pub layer_entries: Vec<Entry>,
-    /// `overrides_subschedule.rendered_schedule_entries`.
-    pub override_entries: Vec<Entry>,
-    /// Input file index.
-    pub file: usize,
-}
-
-/// An override (`GET /schedules/{id}/overrides`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Override {
-    pub id: String,
-    pub entry: Entry,
-}
-
-/// An on-call (`GET /oncalls`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OnCall {
-    pub schedule: Option<Reference>,
-    pub escalation_policy: Reference,
-    pub level: i64,
-    /// Start and end are `None` for a permanent on-call (a user target).
-    pub start: Option<DateTime<FixedOffset>>,
-    pub end: Option<DateTime<FixedOffset>>,
-    pub user: Reference,
-    pub source: SourceRef,
-}
-
-/// One escalation rule (level).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    pub delay_min: i64,
-    pub targets: Vec<Reference>,
-}
-
-/// An escalation policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EscalationPolicy {
-    pub id: String,
-    pub name: String,
-    pub num_loops: i64,
-    pub rules: Vec<Rule>,
-    pub services: Vec<Reference>,
-    pub source: SourceRef,
-}
-
-/// A changed field of an audit record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct FieldChange {
-    pub name: String,
-    pub before_value: Option<serde_json::Value>,
-    pub value: Option<serde_json::Value>,
-}
-
-/// A changed reference list (members, targets) of an audit record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct ReferenceChange {
-    pub name: String,
-    pub added: Vec<Reference>,
-    pub removed: Vec<Reference>,
-}
-
-/// How a change was made.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct Method {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub truncated_token: Option<String>,
-    pub description: Option<String>,
-}
-
-/// One audit record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditRecord {
-    pub id: String,
-    pub execution_time: DateTime<FixedOffset>,
-    pub actors: Vec<Reference>,
-    pub method: Method,
-    pub root_resource: Reference,
-    pub action: String,
-    pub resource: Option<Reference>,
-    pub fields: Vec<FieldChange>,
-    pub references: Vec<ReferenceChange>,
-    pub source: SourceRef,
-}
-
-/// What one configuration file held.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Export {
-    Schedules(Vec<Schedule>),
-    Overrides(Vec<Override>),
-    Oncalls(Vec<OnCall>),
-    EscalationPolicies(Vec<EscalationPolicy>),
-    AuditRecords(Vec<AuditRecord>),
-}
-
 fn time(s: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(s.trim()).map_err(|_| {
         format!(
@@ -200,7 +61,7 @@ struct Reader<'t> {
 
 impl<'t> Reader<'t> {
     fn source(&self, item: &RawValue) -> SourceRef {
-        crate::ingest::analytics_json::source_of(self.path, self.text, item)
+        crate::ingest::json::source_of(self.path, self.text, item)
     }
 
     fn reject(&mut self, item: &RawValue, reason: String) {
@@ -519,30 +380,4 @@ pub fn read(
     };
     r.out.config = Some(export);
     r.out
-}
-
-impl Export {
-    /// Sets the input file index of every item's source.
-    pub fn set_file(&mut self, file: usize) {
-        let fix = |s: &mut SourceRef| s.file = file;
-        match self {
-            Self::Schedules(list) => {
-                for s in list {
-                    s.file = file;
-                    for e in s
-                        .final_entries
-                        .iter_mut()
-                        .chain(&mut s.layer_entries)
-                        .chain(&mut s.override_entries)
-                    {
-                        fix(&mut e.source);
-                    }
-                }
-            }
-            Self::Overrides(list) => list.iter_mut().for_each(|o| fix(&mut o.entry.source)),
-            Self::Oncalls(list) => list.iter_mut().for_each(|o| fix(&mut o.source)),
-            Self::EscalationPolicies(list) => list.iter_mut().for_each(|p| fix(&mut p.source)),
-            Self::AuditRecords(list) => list.iter_mut().for_each(|r| fix(&mut r.source)),
-        }
-    }
 }

@@ -1,9 +1,11 @@
-//! Typed records shared by every stage: incidents as read, rejected rows, input files,
-//! exceptions. No parsing and no statistics here.
+//! Records as read from the exports: the export formats, incidents, REST log entries,
+//! status-page incidents, where each record came from, rejected rows and input files. No
+//! parsing and no judgement here.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 /// The export formats auditpack reads, recognised by header or keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -200,117 +202,14 @@ pub struct RejectedRow {
     pub raw: String,
 }
 
-/// What an auditor must look at: a breach, a gap, a data problem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ExceptionKind {
-    /// A file with exactly 20,000 rows: PagerDuty may have cut it.
-    TruncatedExport,
-    /// Numbers missing from the account's sequence inside the period.
-    IncidentNumberGap,
-    /// Two records of one id with different data.
-    ConflictingDuplicate,
-    /// `resolved_at - created_at` disagrees with `seconds_to_resolve` by more than 60 s.
-    InconsistentTimestamps,
-    /// No severity of the policy matches.
-    Unclassified,
-    /// Response later than the acknowledgement target, or none.
-    AckBreach,
-    /// Resolution later than the target, or none.
-    ResolveBreach,
-    /// Still open at the as-of time and not yet past a deadline.
-    SlaPending,
-    /// A required postmortem with no document, past its deadline.
-    PostmortemMissing,
-    /// A postmortem dated after its deadline.
-    PostmortemLate,
-    /// A postmortem with no date auditpack can read.
-    PostmortemUndated,
-    /// A postmortem without every required section, or with actions lacking owner or due date.
-    PostmortemIncomplete,
-    /// A postmortem document that cannot be read (encrypted, scan, corrupt).
-    PostmortemUnreadable,
-    /// A postmortem document that names no incident of the period.
-    PostmortemOrphan,
-    /// A postmortem document whose incident cannot be told for sure.
-    PostmortemAmbiguous,
-    /// An interval with nobody on call on a first-level schedule.
-    OncallGap,
-    /// One person on call longer than the policy's `max_shift`.
-    OncallLongShift,
-    /// An escalation policy that does not match the policy file's levels.
-    EscalationNonconformity,
-    /// An incident that escalated by timeout fewer times than the levels require.
-    EscalationLate,
-    /// A schedule, escalation policy or user deleted, or targets removed (audit records).
-    OnCallTargetDeleted,
-    /// Days of the period that no audit-record file spans.
-    AuditTrailGap,
-    /// A significant incident (P1/P2) whose description names no ticket.
-    TicketMissing,
-    /// A status-page incident with no PagerDuty incident in its window.
-    StatuspageUnmatched,
-    /// A status-page notice published before PagerDuty created the incident.
-    DetectedAfterNotice,
-}
-
-impl ExceptionKind {
-    /// The name in `exceptions.csv`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::TruncatedExport => "truncated_export",
-            Self::IncidentNumberGap => "incident_number_gap",
-            Self::ConflictingDuplicate => "conflicting_duplicate",
-            Self::InconsistentTimestamps => "inconsistent_timestamps",
-            Self::Unclassified => "unclassified",
-            Self::AckBreach => "ack_breach",
-            Self::ResolveBreach => "resolve_breach",
-            Self::SlaPending => "sla_pending",
-            Self::PostmortemMissing => "postmortem_missing",
-            Self::PostmortemLate => "postmortem_late",
-            Self::PostmortemUndated => "postmortem_undated",
-            Self::PostmortemIncomplete => "postmortem_incomplete",
-            Self::PostmortemUnreadable => "postmortem_unreadable",
-            Self::PostmortemOrphan => "postmortem_orphan",
-            Self::PostmortemAmbiguous => "postmortem_ambiguous",
-            Self::OncallGap => "oncall_gap",
-            Self::OncallLongShift => "oncall_long_shift",
-            Self::EscalationNonconformity => "escalation_nonconformity",
-            Self::EscalationLate => "escalation_late",
-            Self::OnCallTargetDeleted => "on_call_target_deleted",
-            Self::AuditTrailGap => "audit_trail_gap",
-            Self::TicketMissing => "ticket_missing",
-            Self::StatuspageUnmatched => "statuspage_unmatched",
-            Self::DetectedAfterNotice => "detected_after_notice",
-        }
-    }
-}
-
-/// One line of `exceptions.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exception {
-    /// The incident concerned, or the first missing number of a gap.
-    pub incident_number: Option<i64>,
-    /// The incident id, for incident-level exceptions (not written; used to place them).
-    pub incident_id: Option<String>,
-    /// The incident's severity, once classified.
-    pub severity: Option<String>,
-    /// What kind of exception.
-    pub kind: ExceptionKind,
-    /// What happened, with the measured values.
-    pub detail: String,
-    /// For breaches and pending incidents: the measured time, the target, the miss.
-    pub facts: Option<BreachFacts>,
-}
-
-/// The figures of a breach, formatted for people (`7m12s (432 s)`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct BreachFacts {
-    /// The measured time, or what did not happen (`not acknowledged`).
-    pub measured: String,
-    /// The target (`5m`, `next-business-day, due …`).
-    pub target: String,
-    /// By how much it was missed, or how long it was overdue or open.
-    pub missed_by: String,
+/// Of one input file's rows (configuration items, log entries, status-page incidents): how
+/// many a check used and how many lay outside the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileRows {
+    /// Index into the list of input files.
+    pub file: usize,
+    pub used: u64,
+    pub outside: u64,
 }
 
 /// An input file and what was read from it.
@@ -332,4 +231,111 @@ pub struct InputFile {
     pub timezone_assumed: Option<String>,
     /// For a postmortem document: its format name (`postmortem-pdf`).
     pub document: Option<&'static str>,
+}
+
+/// A reference (`{id, type, summary}`); every part may be absent or null.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Ref {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+impl Ref {
+    /// The summary, else the id, else empty.
+    pub fn label(&self) -> &str {
+        self.summary
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .or(self.id.as_deref())
+            .unwrap_or_default()
+    }
+
+    pub fn is_service(&self) -> bool {
+        self.kind
+            .as_deref()
+            .is_some_and(|k| k.starts_with("service"))
+    }
+}
+
+/// What a log entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogKind {
+    Trigger,
+    Acknowledge,
+    Unacknowledge,
+    Assign,
+    Escalate,
+    Delegate,
+    Notify,
+    Annotate,
+    Resolve,
+    Other,
+}
+
+impl LogKind {
+    /// From `type`, with or without the `_reference` suffix; both acknowledgement spellings.
+    pub fn parse(t: &str) -> Self {
+        match t.strip_suffix("_reference").unwrap_or(t) {
+            "trigger_log_entry" => Self::Trigger,
+            "acknowledge_log_entry" | "acknowledgement_log_entry" => Self::Acknowledge,
+            "unacknowledge_log_entry" => Self::Unacknowledge,
+            "assign_log_entry" => Self::Assign,
+            "escalate_log_entry" => Self::Escalate,
+            "delegate_log_entry" => Self::Delegate,
+            "notify_log_entry" => Self::Notify,
+            "annotate_log_entry" => Self::Annotate,
+            "resolve_log_entry" => Self::Resolve,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// One log entry, as needed for the response timeline and ticket links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub id: String,
+    pub incident_id: String,
+    pub kind: LogKind,
+    pub at: DateTime<Utc>,
+    /// Who acted: a user, or the service for timeouts and automatic actions.
+    pub agent: Ref,
+    /// `channel.type` (`auto`, `timeout`, `email`, `website`, `note`, …).
+    pub channel: Option<String>,
+    /// Assignees of assign and escalate entries; the notified user of a notify entry.
+    pub people: Vec<String>,
+    /// Free text an entry carries: its `note`, or a note's `channel.summary`.
+    pub text: Option<String>,
+    pub source: SourceRef,
+}
+
+impl LogEntry {
+    /// An escalation the system made when a level did not acknowledge in time (agent = the
+    /// service, channel `auto` or `timeout`), not one a person asked for.
+    pub fn is_timeout_escalation(&self) -> bool {
+        self.kind == LogKind::Escalate
+            && (self.agent.is_service()
+                || matches!(self.channel.as_deref(), Some("auto" | "timeout")))
+    }
+}
+
+/// One status-page incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusIncident {
+    pub id: String,
+    pub name: String,
+    /// none / minor / major / critical.
+    pub impact: Option<String>,
+    pub status: Option<String>,
+    /// When the impact began (`started_at`, else `created_at`).
+    pub started: DateTime<Utc>,
+    /// When customers were told: `created_at`, the moment the incident was published.
+    pub notice: DateTime<Utc>,
+    pub resolved: Option<DateTime<Utc>>,
+    /// Affected component names, each once, sorted.
+    pub components: Vec<String>,
+    pub source: SourceRef,
 }

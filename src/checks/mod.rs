@@ -1,0 +1,138 @@
+//! The checks beyond the SLA figures: postmortems, on-call coverage, escalation and the admin
+//! trail, tickets, the response timeline from log entries, and status-page detection. Each
+//! takes what ingest read, the metrics and the policy, and returns its findings; none reads a
+//! file or the clock.
+
+pub mod oncall;
+pub mod postmortems;
+pub mod statuspage;
+pub mod tickets;
+pub mod timeline;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::Error;
+use crate::ingest::Ingested;
+use crate::ingest::postmortem_text::Document;
+use crate::metrics::results::{self, ResultRow};
+use crate::metrics::{self, FileCounts, Metrics};
+use crate::model::time::Period;
+use crate::model::{Exception, FileRows};
+use crate::policy::Policy;
+use oncall::OnCallEvidence;
+use postmortems::Postmortems;
+use statuspage::StatusEvidence;
+use tickets::TicketLinks;
+use timeline::Timeline;
+
+/// Everything the evidence shows: what was read, the SLA figures, every check's findings,
+/// all their exceptions in one list and the reconciliation of every input file. The derived
+/// CSVs and the report are written from this and nothing else.
+#[derive(Debug)]
+pub struct Evidence {
+    /// The policy judged against.
+    pub policy: Policy,
+    /// What the inputs held.
+    pub ingested: Ingested,
+    /// The SLA figures, the register and the SLA and data exceptions.
+    pub metrics: Metrics,
+    pub postmortems: Postmortems,
+    /// Tickets of the incidents with a postmortem rule.
+    pub tickets: TicketLinks,
+    /// On-call coverage, escalation conformance and the admin change trail.
+    pub oncall: OnCallEvidence,
+    /// Response timelines from log entries.
+    pub timeline: Timeline,
+    /// Status-page incidents matched to PagerDuty incidents.
+    pub statuspage: StatusEvidence,
+    /// The exceptions of the metrics and of every check, sorted.
+    pub exceptions: Vec<Exception>,
+    /// Rows used, rejected and outside the period per input file (same order as
+    /// `Ingested::files`), configuration exports, log entries and status pages included.
+    pub reconciliation: Vec<FileCounts>,
+    /// Every figure against its pass line, in the order of the report's results table.
+    pub results: Vec<ResultRow>,
+}
+
+impl Evidence {
+    /// The SLA figures alone (`stats`): no check is run.
+    pub fn figures_only(policy: Policy, ingested: Ingested, metrics: Metrics) -> Self {
+        let results = results::sla(&metrics, &policy);
+        Self {
+            policy,
+            exceptions: metrics.exceptions.clone(),
+            reconciliation: metrics.files.clone(),
+            results,
+            ingested,
+            metrics,
+            postmortems: Postmortems::default(),
+            tickets: TicketLinks::default(),
+            oncall: OnCallEvidence::default(),
+            timeline: Timeline::default(),
+            statuspage: StatusEvidence::default(),
+        }
+    }
+
+    /// Exception counts per kind, in kind order.
+    pub fn exception_counts(
+        &self,
+    ) -> std::collections::BTreeMap<crate::model::ExceptionKind, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for e in &self.exceptions {
+            *counts.entry(e.kind).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// Computes the metrics and runs every check: the evidence of `ingested` for `period`, judged
+/// at `as_of` under `policy`.
+pub fn evaluate(
+    policy: &Policy,
+    ingested: Ingested,
+    documents: &[Document],
+    period: Period,
+    as_of: DateTime<Utc>,
+) -> Result<Evidence, Error> {
+    let metrics = metrics::compute(&ingested, policy, period, as_of, metrics::Scope::Evidence)?;
+    let postmortems = postmortems::assess(documents, &ingested, &metrics, policy);
+    let tickets = tickets::assess(&ingested, &metrics, policy);
+    let oncall = oncall::assess(&ingested, &metrics, policy);
+    let timeline = timeline::assess(&ingested, &metrics);
+    let statuspage = statuspage::assess(&ingested, &metrics, policy);
+    let mut reconciliation = metrics.files.clone();
+    let check_rows: Vec<&FileRows> = oncall
+        .file_counts
+        .iter()
+        .chain(&timeline.file_counts)
+        .chain(&statuspage.file_counts)
+        .collect();
+    for rows in check_rows {
+        reconciliation[rows.file].rows_used = rows.used;
+        reconciliation[rows.file].rows_outside_period = rows.outside;
+    }
+    let mut exceptions = metrics.exceptions.clone();
+    exceptions.extend(postmortems.exceptions.iter().cloned());
+    exceptions.extend(tickets.exceptions.iter().cloned());
+    exceptions.extend(oncall.exceptions.iter().cloned());
+    exceptions.extend(statuspage.exceptions.iter().cloned());
+    metrics::sort_exceptions(&mut exceptions);
+    let mut results = results::sla(&metrics, policy);
+    results.extend(postmortems.results());
+    results.extend(tickets.results());
+    results.extend(oncall.results());
+    results.extend(statuspage.results(policy));
+    Ok(Evidence {
+        policy: policy.clone(),
+        ingested,
+        metrics,
+        postmortems,
+        tickets,
+        oncall,
+        timeline,
+        statuspage,
+        exceptions,
+        reconciliation,
+        results,
+    })
+}

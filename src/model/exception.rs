@@ -1,0 +1,115 @@
+//! What an auditor must look at: the kinds of exception, their titles in the report, and one
+//! exception with its measured facts.
+
+/// What an auditor must look at: a breach, a gap, a data problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExceptionKind {
+    /// A file with exactly 20,000 rows: PagerDuty may have cut it.
+    TruncatedExport,
+    /// Numbers missing from the account's sequence inside the period.
+    IncidentNumberGap,
+    /// Two records of one id with different data.
+    ConflictingDuplicate,
+    /// `resolved_at - created_at` disagrees with `seconds_to_resolve` by more than 60 s.
+    InconsistentTimestamps,
+    /// No severity of the policy matches.
+    Unclassified,
+    /// Response later than the acknowledgement target, or none.
+    AckBreach,
+    /// Resolution later than the target, or none.
+    ResolveBreach,
+    /// Still open at the as-of time and not yet past a deadline.
+    SlaPending,
+    /// A required postmortem with no document, past its deadline.
+    PostmortemMissing,
+    /// A postmortem dated after its deadline.
+    PostmortemLate,
+    /// A postmortem with no date auditpack can read.
+    PostmortemUndated,
+    /// A postmortem without every required section, or with actions lacking owner or due date.
+    PostmortemIncomplete,
+    /// A postmortem document that cannot be read (encrypted, scan, corrupt).
+    PostmortemUnreadable,
+    /// A postmortem document that names no incident of the period.
+    PostmortemOrphan,
+    /// A postmortem document whose incident cannot be told for sure.
+    PostmortemAmbiguous,
+    /// An interval with nobody on call on a first-level schedule.
+    OncallGap,
+    /// One person on call longer than the policy's `max_shift`.
+    OncallLongShift,
+    /// An escalation policy that does not match the policy file's levels.
+    EscalationNonconformity,
+    /// An incident that escalated by timeout fewer times than the levels require.
+    EscalationLate,
+    /// A schedule, escalation policy or user deleted, or targets removed (audit records).
+    OnCallTargetDeleted,
+    /// Days of the period that no audit-record file spans.
+    AuditTrailGap,
+    /// A significant incident (P1/P2) whose description names no ticket.
+    TicketMissing,
+    /// A status-page incident with no PagerDuty incident in its window.
+    StatuspageUnmatched,
+    /// A status-page notice published before PagerDuty created the incident.
+    DetectedAfterNotice,
+}
+
+impl ExceptionKind {
+    /// The name in `exceptions.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::TruncatedExport => "truncated_export",
+            Self::IncidentNumberGap => "incident_number_gap",
+            Self::ConflictingDuplicate => "conflicting_duplicate",
+            Self::InconsistentTimestamps => "inconsistent_timestamps",
+            Self::Unclassified => "unclassified",
+            Self::AckBreach => "ack_breach",
+            Self::ResolveBreach => "resolve_breach",
+            Self::SlaPending => "sla_pending",
+            Self::PostmortemMissing => "postmortem_missing",
+            Self::PostmortemLate => "postmortem_late",
+            Self::PostmortemUndated => "postmortem_undated",
+            Self::PostmortemIncomplete => "postmortem_incomplete",
+            Self::PostmortemUnreadable => "postmortem_unreadable",
+            Self::PostmortemOrphan => "postmortem_orphan",
+            Self::PostmortemAmbiguous => "postmortem_ambiguous",
+            Self::OncallGap => "oncall_gap",
+            Self::OncallLongShift => "oncall_long_shift",
+            Self::EscalationNonconformity => "escalation_nonconformity",
+            Self::EscalationLate => "escalation_late",
+            Self::OnCallTargetDeleted => "on_call_target_deleted",
+            Self::AuditTrailGap => "audit_trail_gap",
+            Self::TicketMissing => "ticket_missing",
+            Self::StatuspageUnmatched => "statuspage_unmatched",
+            Self::DetectedAfterNotice => "detected_after_notice",
+        }
+    }
+}
+
+/// One line of `exceptions.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exception {
+    /// The incident concerned, or the first missing number of a gap.
+    pub incident_number: Option<i64>,
+    /// The incident id, for incident-level exceptions (not written; used to place them).
+    pub incident_id: Option<String>,
+    /// The incident's severity, once classified.
+    pub severity: Option<String>,
+    /// What kind of exception.
+    pub kind: ExceptionKind,
+    /// What happened, with the measured values.
+    pub detail: String,
+    /// For breaches and pending incidents: the measured time, the target, the miss.
+    pub facts: Option<BreachFacts>,
+}
+
+/// The figures of a breach, formatted for people (`7m12s (432 s)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreachFacts {
+    /// The measured time, or what did not happen (`not acknowledged`).
+    pub measured: String,
+    /// The target (`5m`, `next-business-day, due …`).
+    pub target: String,
+    /// By how much it was missed, or how long it was overdue or open.
+    pub missed_by: String,
+}

@@ -1,0 +1,116 @@
+//! Every exception, grouped by kind, with the measured facts of breaches.
+
+use serde::Serialize;
+
+use crate::checks::Evidence;
+use crate::model::ExceptionKind;
+use crate::model::text::rfc3339;
+
+#[derive(Debug, Serialize)]
+pub struct ExceptionGroup {
+    pub kind: String,
+    pub title: String,
+    /// Breaches and pending incidents have measured / target / missed-by columns; other
+    /// kinds one detail column.
+    pub has_facts: bool,
+    /// The first `EXCEPTIONS_PER_KIND` of the kind; `exceptions.csv` has them all.
+    pub rows: Vec<Vec<String>>,
+    /// How many of the kind there are.
+    pub total: usize,
+}
+
+/// Exceptions printed per kind in the PDF: beyond this a table of tens of thousands of rows
+/// costs gigabytes to typeset and helps no reader; the CSV lists every one.
+pub const EXCEPTIONS_PER_KIND: usize = 1000;
+
+fn exception_title(kind: ExceptionKind) -> &'static str {
+    match kind {
+        ExceptionKind::TruncatedExport => "Possibly truncated exports",
+        ExceptionKind::IncidentNumberGap => "Gaps in incident numbering",
+        ExceptionKind::ConflictingDuplicate => "Conflicting duplicate records",
+        ExceptionKind::InconsistentTimestamps => "Inconsistent timestamps",
+        ExceptionKind::Unclassified => "Unclassified incidents (no SLA applies)",
+        ExceptionKind::AckBreach => "Acknowledgement SLA breaches",
+        ExceptionKind::ResolveBreach => "Resolution SLA breaches",
+        ExceptionKind::SlaPending => "Open at the as-of time, not yet due",
+        ExceptionKind::PostmortemMissing => "Postmortems missing past their deadline",
+        ExceptionKind::PostmortemLate => "Postmortems dated after their deadline",
+        ExceptionKind::PostmortemUndated => "Postmortems without a readable date",
+        ExceptionKind::PostmortemIncomplete => "Incomplete postmortems",
+        ExceptionKind::PostmortemUnreadable => "Unreadable postmortem documents",
+        ExceptionKind::PostmortemOrphan => "Postmortem documents naming no incident of the period",
+        ExceptionKind::PostmortemAmbiguous => {
+            "Postmortem documents with ambiguous incident references"
+        }
+        ExceptionKind::OncallGap => "On-call gaps (nobody on call)",
+        ExceptionKind::OncallLongShift => "On-call shifts longer than the policy allows",
+        ExceptionKind::EscalationNonconformity => {
+            "Escalation policies not conforming to the policy"
+        }
+        ExceptionKind::EscalationLate => "Incidents that escalated later than the levels require",
+        ExceptionKind::OnCallTargetDeleted => "Deletions of on-call targets",
+        ExceptionKind::AuditTrailGap => "Days without audit-record coverage",
+        ExceptionKind::TicketMissing => "Significant incidents without a linked ticket",
+        ExceptionKind::StatuspageUnmatched => "Status-page incidents nobody was paged for",
+        ExceptionKind::DetectedAfterNotice => {
+            "Incidents customers were told of before PagerDuty detected them"
+        }
+    }
+}
+
+/// The exceptions grouped by kind, the first `EXCEPTIONS_PER_KIND` of each.
+pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
+    let (m, ingested) = (&e.metrics, &e.ingested);
+    let register_by_id: std::collections::HashMap<&str, usize> = m
+        .register
+        .iter()
+        .map(|r| (ingested.incidents[r.incident].id.as_str(), r.incident))
+        .collect();
+    let mut exception_groups: Vec<ExceptionGroup> = Vec::new();
+    let mut kinds: Vec<ExceptionKind> = e.exceptions.iter().map(|e| e.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        let total = e.exceptions.iter().filter(|x| x.kind == kind).count();
+        let rows = e
+            .exceptions
+            .iter()
+            .filter(|x| x.kind == kind)
+            .take(EXCEPTIONS_PER_KIND)
+            .map(|x| {
+                let incident = x
+                    .incident_id
+                    .as_deref()
+                    .and_then(|id| register_by_id.get(id).copied())
+                    .map(|i| &ingested.incidents[i]);
+                let tail = match &x.facts {
+                    Some(f) => vec![f.measured.clone(), f.target.clone(), f.missed_by.clone()],
+                    None => vec![x.detail.clone()],
+                };
+                let mut row = vec![
+                    x.incident_number.map(|n| n.to_string()).unwrap_or_default(),
+                    x.severity.clone().unwrap_or_default(),
+                    incident.and_then(|i| i.service.clone()).unwrap_or_default(),
+                    incident.map(|i| rfc3339(i.created)).unwrap_or_default(),
+                ];
+                row.extend(tail);
+                row
+            })
+            .collect();
+        exception_groups.push(ExceptionGroup {
+            kind: kind.name().to_string(),
+            title: exception_title(kind).to_string(),
+            has_facts: matches!(
+                kind,
+                ExceptionKind::AckBreach
+                    | ExceptionKind::ResolveBreach
+                    | ExceptionKind::SlaPending
+                    | ExceptionKind::PostmortemLate
+            ),
+            rows,
+            total,
+        });
+    }
+
+    exception_groups
+}

@@ -1,0 +1,56 @@
+//! The incident register as printed (the CSV and the XLSX hold every incident).
+
+use crate::checks::Evidence;
+use crate::metrics::SlaStatus;
+use crate::model::text::format_duration;
+
+/// The register rows printed, and how many there are in all.
+pub(super) struct RegisterView {
+    pub rows: Vec<Vec<String>>,
+    pub total: usize,
+    pub shown: usize,
+}
+
+fn status_word(s: SlaStatus) -> &'static str {
+    match s {
+        SlaStatus::Met => "met",
+        SlaStatus::Breach => "breach",
+        SlaStatus::Pending => "pending",
+        SlaStatus::NoTarget => "—",
+    }
+}
+
+/// The first `limit` incidents of the register, as the PDF prints them.
+pub(super) fn view(e: &Evidence, limit: usize) -> RegisterView {
+    let (m, ingested) = (&e.metrics, &e.ingested);
+    let register_shown = m.register.len().min(limit);
+    let rows = m
+        .register
+        .iter()
+        .take(register_shown)
+        .map(|r| {
+            let i = &ingested.incidents[r.incident];
+            let secs = |v: Option<f64>| {
+                v.map(|s| format_duration(s.round() as i64))
+                    .unwrap_or_default()
+            };
+            vec![
+                i.number.map(|n| n.to_string()).unwrap_or_default(),
+                i.created.format("%Y-%m-%d %H:%M").to_string(),
+                r.severity.clone(),
+                i.service.clone().unwrap_or_default(),
+                i.description.clone().unwrap_or_default(),
+                secs(i.tta_s),
+                secs(i.ttr_s),
+                status_word(r.ack).to_string(),
+                status_word(r.resolve).to_string(),
+            ]
+        })
+        .collect();
+
+    RegisterView {
+        rows,
+        total: m.register.len(),
+        shown: register_shown,
+    }
+}

@@ -1,0 +1,103 @@
+//! The summary: the trend of each SLA over the period in words, and the counts.
+
+use super::{Counts, month_label};
+use crate::checks::Evidence;
+use crate::metrics::{ALL, Metrics};
+use crate::model::text::fmt_pct;
+use crate::policy::Policy;
+
+/// "P1 acknowledgement within SLA rose from 72.00 % in January 2026 to 96.00 % in June
+/// 2026", from the first and last months with judged incidents; the lowest month is named
+/// when it lies between them.
+pub(super) fn trend_sentences(metrics: &Metrics, policy: &Policy) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &policy.severities {
+        for is_ack in [true, false] {
+            let has = if is_ack {
+                s.ack_within.is_some()
+            } else {
+                s.resolve_within.is_some()
+            };
+            if !has {
+                continue;
+            }
+            let points: Vec<(&str, f64)> = metrics
+                .monthly
+                .iter()
+                .filter(|r| r.severity == s.name)
+                .filter_map(|r| {
+                    let pct = if is_ack {
+                        r.ack_within_sla_pct()
+                    } else {
+                        r.resolve_within_sla_pct()
+                    };
+                    Some((r.month.as_deref()?, pct?))
+                })
+                .collect();
+            let what = if is_ack {
+                "acknowledgement"
+            } else {
+                "resolution"
+            };
+            let (Some(first), Some(last)) = (points.first(), points.last()) else {
+                continue;
+            };
+            if points.len() < 2 {
+                out.push(format!(
+                    "{} {what} within SLA: {} % in {} (one month with judged incidents)",
+                    s.name,
+                    fmt_pct(Some(first.1)),
+                    month_label(first.0)
+                ));
+                continue;
+            }
+            let movement = if (last.1 - first.1).abs() < 0.005 {
+                format!(
+                    "was {} % in both {} and {}",
+                    fmt_pct(Some(first.1)),
+                    month_label(first.0),
+                    month_label(last.0)
+                )
+            } else {
+                format!(
+                    "{} from {} % in {} to {} % in {}",
+                    if last.1 > first.1 { "rose" } else { "fell" },
+                    fmt_pct(Some(first.1)),
+                    month_label(first.0),
+                    fmt_pct(Some(last.1)),
+                    month_label(last.0)
+                )
+            };
+            let lowest = points
+                .iter()
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .filter(|low| low.1 < first.1.min(last.1));
+            let low = lowest.map_or_else(String::new, |l| {
+                format!(
+                    "; lowest in {} ({} %)",
+                    month_label(l.0),
+                    fmt_pct(Some(l.1))
+                )
+            });
+            out.push(format!("{} {what} within SLA {movement}{low}", s.name));
+        }
+    }
+    out
+}
+
+/// The counts on the summary page.
+pub(super) fn counts(e: &Evidence) -> Counts {
+    let m = &e.metrics;
+    let by_kind: Vec<(String, usize)> = e
+        .exception_counts()
+        .into_iter()
+        .map(|(k, n)| (k.name().to_string(), n))
+        .collect();
+    let total = m.summary.iter().find(|r| r.severity == ALL);
+    Counts {
+        incidents: total.map_or(0, |r| r.stats.incidents),
+        exceptions: e.exceptions.len(),
+        rejected: e.ingested.rejected.len(),
+        by_kind,
+    }
+}
