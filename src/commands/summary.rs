@@ -207,6 +207,7 @@ pub fn json(
         "timezone": loaded.policy.policy.timezone.name(),
         "as_of": rfc3339(m.as_of),
         "severities": m.summary.iter().map(JsonRow::from).collect::<Vec<_>>(),
+        "results": e.results,
         "inputs": files,
         "rejected_rows": e.ingested.rejected.len(),
         "exceptions": e.exceptions.len(),

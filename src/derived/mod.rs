@@ -8,6 +8,7 @@ pub mod oncall;
 mod postmortems;
 mod register;
 mod response;
+mod results;
 mod sla;
 pub mod xlsx;
 
@@ -22,7 +23,7 @@ use crate::error::Error;
 type Writer = fn(&Evidence, &mut dyn Write) -> std::io::Result<()>;
 
 /// The files under `derived/`, in the order they are written, with their writers.
-const WRITERS: [(&str, Writer); 16] = [
+const WRITERS: [(&str, Writer); 17] = [
     ("sla_summary.csv", sla::sla_summary),
     ("monthly_trends.csv", sla::monthly_trends),
     ("incident_register.csv", register::incident_register),
@@ -39,6 +40,7 @@ const WRITERS: [(&str, Writer); 16] = [
     ("admin_changes.csv", oncall::admin_changes),
     ("response_timeline.csv", response::response_timeline),
     ("statuspage_matches.csv", response::statuspage_matches),
+    ("results.csv", results::results),
 ];
 
 /// File names under `derived/`, in the order they are written.

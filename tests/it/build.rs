@@ -669,6 +669,92 @@ fn progress_is_drawn_on_a_terminal_only() {
 }
 
 #[test]
+fn results_csv_holds_every_verdict_of_the_report() {
+    let (tmp, out) = build(
+        &fixture("sla"),
+        &[
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--as-of",
+            "2026-01-31T00:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    assert_success(&out);
+    let text = fs::read_to_string(derived(&tmp, "results.csv")).unwrap();
+    let expected = [
+        "area,subject,measure,value,target,verdict",
+        // P1 against 5m: #1 (300 s, the boundary), #3 (resolved in 200 s), #5 met; #2 (301 s)
+        // and #4 (resolved in 400 s) not: 3 of 5 = 60.00 % < 95 %.
+        "sla,P1,ack_within_sla_pct,60.00,95.00,not_met",
+        // Against 4h: every one but #2 (14401 s): 4 of 5 = 80.00 %.
+        "sla,P1,resolve_within_sla_pct,80.00,95.00,not_met",
+        // P2: #6 acknowledged at 900 s = 15m, #7 at 100 s: 2 of 2.
+        "sla,P2,ack_within_sla_pct,100.00,95.00,met",
+        // #6 resolved at 86400 s = 24h; #7 open for 1 h at the as-of time: pending, not
+        // judged: 1 of 1.
+        "sla,P2,resolve_within_sla_pct,100.00,95.00,met",
+        // No P3 incident: nothing to judge.
+        "sla,P3,ack_within_sla_pct,,95.00,not_judged",
+        "sla,P3,resolve_within_sla_pct,,95.00,not_judged",
+        // P4 by the next business day (Monday 17:00 for a Friday incident): #8 at 17:00 met,
+        // #9 at 19:00 not: 1 of 2.
+        "sla,P4,ack_within_sla_pct,50.00,95.00,not_met",
+        // No postmortem documents in the inputs: the rule is not judged.
+        "postmortems,P1,on_time_and_complete_pct,,100.00,not_judged",
+        "postmortems,P2,on_time_and_complete_pct,,100.00,not_judged",
+        // The 7 P1 and P2 incidents name no ticket: 0 of 7.
+        "tickets,ALL,linked_pct,0.00,100.00,not_met",
+    ];
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected, "{text}");
+    // `build --format json` carries the same rows with the same strings.
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Vec<String> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            ["area", "subject", "measure", "value", "target", "verdict"]
+                .map(|k| r[k].as_str().unwrap().to_string())
+                .join(",")
+        })
+        .collect();
+    assert_eq!(json, expected[1..]);
+    // The report's results table has the same lines in the same order (pdftotext).
+    if let Some(pdftotext) = crate::tool("pdftotext") {
+        let text = std::process::Command::new(pdftotext)
+            .arg("-layout")
+            .arg(tmp.path().join("out/evidence-report.pdf"))
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        let lines = [
+            "P1 acknowledged within 5m: 3 of 5 (60.00 %)",
+            "P1 resolved within 4h: 4 of 5 (80.00 %)",
+            "P2 acknowledged within 15m: 2 of 2 (100.00 %)",
+            "P2 resolved within 24h: 1 of 1 (100.00 %)",
+            "P3 acknowledged within 1h: no incidents judged",
+            "P3 resolved within 72h: no incidents judged",
+            "P4 acknowledged by the next business day: 1 of 2 (50.00 %)",
+            "P1 postmortems: not checked",
+            "P2 postmortems: not checked",
+            "Significant incidents with a linked ticket: 0 of 7",
+        ];
+        let mut at = 0;
+        for line in lines {
+            let found = text[at..].find(line).unwrap_or_else(|| {
+                panic!("`{line}` not found after byte {at} of the report:\n{text}")
+            });
+            at += found + line.len();
+        }
+    }
+}
+
+#[test]
 fn build_reports_as_json_for_scripts() {
     let (tmp, out) = build(&fixture("sla"), &["--format", "json"]);
     assert_success(&out);

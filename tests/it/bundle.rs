@@ -79,6 +79,7 @@ fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
             "derived/postmortems.csv",
             "derived/rejected_rows.csv",
             "derived/response_timeline.csv",
+            "derived/results.csv",
             "derived/sla_summary.csv",
             "derived/statuspage_matches.csv",
             "derived/ticket_links.csv",
