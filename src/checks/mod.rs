@@ -3,6 +3,8 @@
 //! takes what ingest read, the metrics and the policy, and returns its findings; none reads a
 //! file or the clock.
 
+pub mod audit_trail;
+pub mod escalation;
 pub mod oncall;
 pub mod postmortems;
 pub mod statuspage;
@@ -19,6 +21,8 @@ use crate::metrics::{self, FileCounts, Metrics};
 use crate::model::time::Period;
 use crate::model::{Exception, FileRows};
 use crate::policy::Policy;
+use audit_trail::AuditTrail;
+use escalation::EscalationEvidence;
 use oncall::OnCallEvidence;
 use postmortems::Postmortems;
 use statuspage::StatusEvidence;
@@ -39,8 +43,12 @@ pub struct Evidence {
     pub postmortems: Postmortems,
     /// Tickets of the incidents with a postmortem rule.
     pub tickets: TicketLinks,
-    /// On-call coverage, escalation conformance and the admin change trail.
+    /// On-call coverage.
     pub oncall: OnCallEvidence,
+    /// Escalation-policy conformance and escalations by timeout.
+    pub escalation: EscalationEvidence,
+    /// The admin change trail.
+    pub audit_trail: AuditTrail,
     /// Response timelines from log entries.
     pub timeline: Timeline,
     /// Status-page incidents matched to PagerDuty incidents.
@@ -68,6 +76,8 @@ impl Evidence {
             postmortems: Postmortems::default(),
             tickets: TicketLinks::default(),
             oncall: OnCallEvidence::default(),
+            escalation: EscalationEvidence::default(),
+            audit_trail: AuditTrail::default(),
             timeline: Timeline::default(),
             statuspage: StatusEvidence::default(),
         }
@@ -98,12 +108,16 @@ pub fn evaluate(
     let postmortems = postmortems::assess(documents, &ingested, &metrics, policy);
     let tickets = tickets::assess(&ingested, &metrics, policy);
     let oncall = oncall::assess(&ingested, &metrics, policy);
+    let escalation = escalation::assess(&ingested, &metrics, policy, &oncall.coverage);
+    let audit_trail = audit_trail::assess(&ingested, &metrics, policy);
     let timeline = timeline::assess(&ingested, &metrics);
     let statuspage = statuspage::assess(&ingested, &metrics, policy);
     let mut reconciliation = metrics.files.clone();
     let check_rows: Vec<&FileRows> = oncall
         .file_counts
         .iter()
+        .chain(&escalation.file_counts)
+        .chain(&audit_trail.file_counts)
         .chain(&timeline.file_counts)
         .chain(&statuspage.file_counts)
         .collect();
@@ -115,12 +129,16 @@ pub fn evaluate(
     exceptions.extend(postmortems.exceptions.iter().cloned());
     exceptions.extend(tickets.exceptions.iter().cloned());
     exceptions.extend(oncall.exceptions.iter().cloned());
+    exceptions.extend(escalation.exceptions.iter().cloned());
+    exceptions.extend(audit_trail.exceptions.iter().cloned());
     exceptions.extend(statuspage.exceptions.iter().cloned());
     metrics::sort_exceptions(&mut exceptions);
     let mut results = results::sla(&metrics, policy);
     results.extend(postmortems.results());
     results.extend(tickets.results());
     results.extend(oncall.results());
+    results.extend(escalation.results());
+    results.extend(audit_trail.results());
     results.extend(statuspage.results(policy));
     Ok(Evidence {
         policy: policy.clone(),
@@ -129,6 +147,8 @@ pub fn evaluate(
         postmortems,
         tickets,
         oncall,
+        escalation,
+        audit_trail,
         timeline,
         statuspage,
         exceptions,

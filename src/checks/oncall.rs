@@ -1,20 +1,18 @@
 /*!
-On-call coverage, escalation-policy conformance and the admin change trail, from the
-PagerDuty configuration exports (`read`). Pure: exports, incidents and the policy in, tables
-and exceptions out. Definitions: `docs/oncall.md`.
+On-call coverage from the PagerDuty schedules, overrides and on-calls: who was on call when,
+the gaps with nobody on call, each person's shifts and load, the overrides. Pure: exports,
+incidents and the policy in, tables and exceptions out. Definitions: `docs/oncall.md`.
 */
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use crate::ingest::Ingested;
 use crate::metrics::Metrics;
 use crate::metrics::results::{Area, ResultRow, Verdict};
-use crate::model::config::{
-    self as read, AuditRecord, Entry, EscalationPolicy, Export, Reference, Schedule,
-};
+use crate::model::config::{Entry, Export, OnCall as OnCallRecord, Override, Schedule};
 use crate::model::text::{fmt_pct, format_duration};
 use crate::model::time::local_instant;
 use crate::model::{Exception, ExceptionKind, FileRows};
@@ -56,11 +54,11 @@ pub fn gaps(window: Span, covered: &[Span]) -> Vec<Span> {
     out
 }
 
-fn seconds(s: &Span) -> i64 {
+pub(crate) fn seconds(s: &Span) -> i64 {
     (s.1 - s.0).num_seconds()
 }
 
-fn clip(span: Span, window: Span) -> Option<Span> {
+pub(crate) fn clip(span: Span, window: Span) -> Option<Span> {
     let a = span.0.max(window.0);
     let b = span.1.min(window.1);
     (a < b).then_some((a, b))
@@ -171,7 +169,7 @@ pub fn load(c: &Coverage, policy: &Policy) -> Vec<Load> {
         .collect()
 }
 
-fn entry_span(e: &Entry, window: Span) -> Option<Span> {
+pub(crate) fn entry_span(e: &Entry, window: Span) -> Option<Span> {
     let end = e.end.map_or(window.1, |t| t.with_timezone(&Utc));
     clip((e.start.with_timezone(&Utc), end), window)
 }
@@ -268,355 +266,55 @@ fn coverage_of(
     }
 }
 
-/// One conformance finding for an escalation policy (level `None`: the policy as a whole).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conformance {
-    pub policy: String,
-    pub level: Option<usize>,
-    pub delay_min: Option<i64>,
-    pub cumulative_min: Option<i64>,
-    pub allowed_min: Option<i64>,
-    pub targets: String,
-    /// Empty when the level conforms.
-    pub findings: Vec<String>,
-}
-
-/// Checks each policy's rules against the policy file's levels.
-pub fn conformance(
-    policies: &[&EscalationPolicy],
-    levels_s: &[i64],
-    coverage: &[Coverage],
-) -> Vec<Conformance> {
-    let mut out = Vec::new();
-    for p in policies {
-        let mut whole = Vec::new();
-        if p.rules.len() < levels_s.len() {
-            whole.push(format!(
-                "too few levels: {} of the {} the policy requires",
-                p.rules.len(),
-                levels_s.len()
-            ));
-        }
-        if p.services.is_empty() {
-            whole.push("no service uses it".to_string());
-        }
-        out.push(Conformance {
-            policy: p.name.clone(),
-            level: None,
-            delay_min: None,
-            cumulative_min: None,
-            allowed_min: None,
-            targets: format!("{} levels, {} loops", p.rules.len(), p.num_loops),
-            findings: whole,
-        });
-        let mut cumulative = 0;
-        for (k, rule) in p.rules.iter().enumerate() {
-            cumulative += rule.delay_min;
-            let allowed = levels_s.get(k).map(|s| s / 60);
-            let mut findings = Vec::new();
-            if let Some(a) = allowed
-                && cumulative > a
-            {
-                findings.push(format!(
-                    "escalates {cumulative} min after the trigger; the policy allows {a} min (delay {} min)",
-                    rule.delay_min
-                ));
-            }
-            if rule.targets.is_empty() {
-                findings.push("no target: nobody is notified at this level".to_string());
-            }
-            for t in &rule.targets {
-                if t.kind.starts_with("schedule")
-                    && let Some(c) = coverage.iter().find(|c| c.schedule_id == t.id)
-                    && !c.gaps.is_empty()
-                {
-                    findings.push(format!(
-                        "its schedule `{}` has {} gap(s) in the period ({} uncovered)",
-                        t.label(),
-                        c.gaps.len(),
-                        format_duration(c.period_s - c.covered_s)
-                    ));
-                }
-            }
-            out.push(Conformance {
-                policy: p.name.clone(),
-                level: Some(k + 1),
-                delay_min: Some(rule.delay_min),
-                cumulative_min: Some(cumulative),
-                allowed_min: allowed,
-                targets: rule
-                    .targets
-                    .iter()
-                    .map(|t| format!("{} ({})", t.label(), t.kind.trim_end_matches("_reference")))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                findings,
-            });
-        }
-    }
-    out
-}
-
-/// One change of the admin trail.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AdminChange {
-    pub record: AuditRecord,
-    /// `user`, `schedule`, `escalation_policy`, `service`, `team`, `integration` …
-    pub resource_type: String,
-    /// What changed, in words (`team_role: observer → manager`, `members − John Doe`).
-    pub changes: String,
-    /// `api_token`, `on_call_target_deleted`, `role_change`.
-    pub flags: Vec<&'static str>,
-}
-
-fn value_text(v: &Option<serde_json::Value>) -> String {
-    match v {
-        None | Some(serde_json::Value::Null) => "∅".to_string(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
-impl AdminChange {
-    /// The changed object's name: `details.resource`, else `root_resource`.
-    pub fn resource(&self) -> &str {
-        self.record
-            .resource
-            .as_ref()
-            .unwrap_or(&self.record.root_resource)
-            .label()
-    }
-}
-
-/// Describes and flags one record.
-pub fn admin_change(record: &AuditRecord) -> AdminChange {
-    let resource = record.resource.as_ref().unwrap_or(&record.root_resource);
-    let resource_type = resource.kind.trim_end_matches("_reference").to_string();
-    let mut parts = Vec::new();
-    for f in &record.fields {
-        parts.push(match (&f.before_value, &f.value) {
-            (None, v) => format!("{}: {}", f.name, value_text(v)),
-            (b, v) => format!("{}: {} → {}", f.name, value_text(b), value_text(v)),
-        });
-    }
-    for r in &record.references {
-        for a in &r.added {
-            parts.push(format!("{} + {}", r.name, a.label()));
-        }
-        for d in &r.removed {
-            parts.push(format!("{} − {}", r.name, d.label()));
-        }
-    }
-    let mut flags = Vec::new();
-    let by_token = record.method.kind == "api_token"
-        || record.actors.iter().any(|a| a.kind == "api_key_reference");
-    if by_token {
-        flags.push("api_token");
-    }
-    let on_call_kinds = ["schedule", "escalation_policy", "user"];
-    let deletes_target = (record.action == "delete"
-        && on_call_kinds.contains(&resource_type.as_str()))
-        || record.references.iter().any(|r| {
-            !r.removed.is_empty()
-                && (r.name.contains("target") || r.name == "users" || r.name.contains("layer"))
-                && ["schedule", "escalation_policy"].contains(&resource_type.as_str())
-        });
-    if deletes_target {
-        flags.push("on_call_target_deleted");
-    }
-    if record.fields.iter().any(|f| f.name.contains("role")) {
-        flags.push("role_change");
-    }
-    AdminChange {
-        record: record.clone(),
-        resource_type,
-        changes: parts.join("; "),
-        flags,
-    }
-}
-
-/// Days of the period (organisation zone) that no audit-record file spans: a file spans
-/// from its earliest to its latest record's local day.
-pub fn uncovered_days(
-    files: &[Vec<&AuditRecord>],
-    from: NaiveDate,
-    to: NaiveDate,
-    zone: Tz,
-) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut covered = BTreeSet::new();
-    for records in files {
-        let days: Vec<NaiveDate> = records
-            .iter()
-            .map(|r| r.execution_time.with_timezone(&zone).date_naive())
-            .collect();
-        if let (Some(a), Some(b)) = (days.iter().min(), days.iter().max()) {
-            let mut d = *a;
-            while d <= *b {
-                covered.insert(d);
-                d = match d.succ_opt() {
-                    Some(x) => x,
-                    None => break,
-                };
-            }
-        }
-    }
-    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
-    let mut d = from;
-    while d <= to {
-        if !covered.contains(&d) {
-            match out.last_mut() {
-                Some(last) if last.1.succ_opt() == Some(d) => last.1 = d,
-                _ => out.push((d, d)),
-            }
-        }
-        d = match d.succ_opt() {
-            Some(x) => x,
-            None => break,
-        };
-    }
-    out
-}
-
-/// An incident whose escalation count disagrees with the policy's levels.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EscalationCheck {
-    /// Incidents with escalation counts in the export, in the period.
-    pub with_counts: usize,
-    /// Of those: escalated at least once.
-    pub escalated: usize,
-    /// Of those: escalated by timeout at least once.
-    pub by_timeout: usize,
-    /// (incident index, expected timeout escalations, exported).
-    pub too_few: Vec<(usize, i64, i64)>,
-}
-
-/// Everything this module found.
+/// What the on-call check found.
 #[derive(Debug, Clone, Default)]
 pub struct OnCallEvidence {
-    /// Whether any configuration export was supplied, by kind.
+    /// Whether any schedule or on-call export was supplied.
     pub has_schedules: bool,
-    pub has_policies: bool,
-    pub has_audit: bool,
     pub coverage: Vec<Coverage>,
     pub loads: Vec<(String, Load)>,
-    pub conformance: Vec<Conformance>,
-    /// Services seen on incidents of the period without an escalation policy.
-    pub services_without_policy: Vec<String>,
-    pub escalation: Option<EscalationCheck>,
-    pub changes: Vec<AdminChange>,
-    pub audit_gaps: Vec<(NaiveDate, NaiveDate)>,
     pub exceptions: Vec<Exception>,
-    /// (input file index, items used, items outside the period), for the reconciliation.
+    /// Items used and outside the period per schedule, override and on-call file.
     pub file_counts: Vec<FileRows>,
 }
 
 impl OnCallEvidence {
-    /// Non-conformities of the escalation policies: findings per policy and level, and
-    /// services with incidents but no escalation policy.
-    pub fn nonconformities(&self) -> usize {
-        self.conformance
-            .iter()
-            .map(|c| c.findings.len())
-            .sum::<usize>()
-            + self.services_without_policy.len()
-    }
-
-    /// The results: on-call coverage of first-level schedules (24/7, no gap), escalation
-    /// policies conforming to the levels, and audit records for every day of the period;
-    /// each only when its export was supplied.
+    /// The result: on-call coverage of first-level schedules, 24/7 with no gap; none when no
+    /// schedule was exported.
     pub fn results(&self) -> Vec<ResultRow> {
-        let mut out = Vec::new();
-        let all = crate::metrics::ALL.to_string();
-        if self.has_schedules {
-            let first: Vec<&Coverage> = self.coverage.iter().filter(|c| c.first_level).collect();
-            let covered: i64 = first.iter().map(|c| c.covered_s).sum();
-            let period: i64 = first.iter().map(|c| c.period_s).sum();
-            let gaps: usize = first.iter().map(|c| c.gaps.len()).sum();
-            let pct = if period == 0 {
-                0.0
+        if !self.has_schedules {
+            return Vec::new();
+        }
+        let first: Vec<&Coverage> = self.coverage.iter().filter(|c| c.first_level).collect();
+        let covered: i64 = first.iter().map(|c| c.covered_s).sum();
+        let period: i64 = first.iter().map(|c| c.period_s).sum();
+        let gaps: usize = first.iter().map(|c| c.gaps.len()).sum();
+        let pct = if period == 0 {
+            0.0
+        } else {
+            100.0 * covered as f64 / period as f64
+        };
+        vec![ResultRow {
+            area: Area::Oncall,
+            subject: crate::metrics::ALL.to_string(),
+            measure: "coverage_pct",
+            value: if first.is_empty() {
+                String::new()
             } else {
-                100.0 * covered as f64 / period as f64
-            };
-            out.push(ResultRow {
-                area: Area::Oncall,
-                subject: all.clone(),
-                measure: "coverage_pct",
-                value: if first.is_empty() {
-                    String::new()
-                } else {
-                    fmt_pct(Some(pct))
-                },
-                target: "100.00".to_string(),
-                verdict: if first.is_empty() {
-                    Verdict::NotJudged
-                } else {
-                    Verdict::from_bool(gaps == 0)
-                },
-                text: format!(
-                    "On-call coverage of first-level schedules: {pct:.2} % ({gaps} gap{})",
-                    if gaps == 1 { "" } else { "s" }
-                ),
-                target_text: "24/7, no gap".to_string(),
-            });
-        }
-        if self.has_policies {
-            let nonconformities = self.nonconformities();
-            let policies = self.conformance.iter().filter(|c| c.level.is_none());
-            let conforming = policies
-                .clone()
-                .filter(|c| {
-                    self.conformance
-                        .iter()
-                        .filter(|x| x.policy == c.policy)
-                        .all(|x| x.findings.is_empty())
-                })
-                .count();
-            out.push(ResultRow {
-                area: Area::Escalation,
-                subject: all.clone(),
-                measure: "nonconformities",
-                value: nonconformities.to_string(),
-                target: "0".to_string(),
-                verdict: Verdict::from_bool(nonconformities == 0),
-                text: format!(
-                    "Escalation policies conforming to the levels: {conforming} of {} ({nonconformities} non-conformit{})",
-                    policies.count(),
-                    if nonconformities == 1 { "y" } else { "ies" }
-                ),
-                target_text: "every policy".to_string(),
-            });
-        }
-        if self.has_audit {
-            let by_token = self
-                .changes
-                .iter()
-                .filter(|c| c.flags.contains(&"api_token"))
-                .count();
-            let deletions = self
-                .changes
-                .iter()
-                .filter(|c| c.flags.contains(&"on_call_target_deleted"))
-                .count();
-            let days: i64 = self
-                .audit_gaps
-                .iter()
-                .map(|(a, b)| (*b - *a).num_days() + 1)
-                .sum();
-            out.push(ResultRow {
-                area: Area::AuditTrail,
-                subject: all,
-                measure: "days_without_records",
-                value: days.to_string(),
-                target: "0".to_string(),
-                verdict: Verdict::from_bool(self.audit_gaps.is_empty()),
-                text: format!(
-                    "Admin changes in the period: {} ({by_token} by API token, {deletions} deleting on-call targets); {days} day(s) without audit records",
-                    self.changes.len()
-                ),
-                target_text: "every day evidenced".to_string(),
-            });
-        }
-        out
+                fmt_pct(Some(pct))
+            },
+            target: "100.00".to_string(),
+            verdict: if first.is_empty() {
+                Verdict::NotJudged
+            } else {
+                Verdict::from_bool(gaps == 0)
+            },
+            text: format!(
+                "On-call coverage of first-level schedules: {pct:.2} % ({gaps} gap{})",
+                if gaps == 1 { "" } else { "s" }
+            ),
+            target_text: "24/7, no gap".to_string(),
+        }]
     }
 }
 
@@ -625,7 +323,8 @@ fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn exception(kind: ExceptionKind, detail: String) -> Exception {
+/// An exception about the configuration, not about one incident.
+pub(crate) fn exception(kind: ExceptionKind, detail: String) -> Exception {
     Exception {
         incident_number: None,
         incident_id: None,
@@ -636,70 +335,65 @@ fn exception(kind: ExceptionKind, detail: String) -> Exception {
     }
 }
 
-/// Computes coverage, conformance and the change trail.
-pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCallEvidence {
-    let zone = policy.timezone;
-    let window = period_window(metrics, zone);
-    let mut schedules: Vec<&Schedule> = Vec::new();
-    let mut policies: Vec<&EscalationPolicy> = Vec::new();
-    let mut overrides: Vec<&read::Override> = Vec::new();
-    let mut oncalls: Vec<&read::OnCall> = Vec::new();
-    let mut audit_files: Vec<Vec<&AuditRecord>> = Vec::new();
-    for export in &ingested.config {
-        match export {
-            Export::Schedules(s) => schedules.extend(s),
-            Export::EscalationPolicies(p) => policies.extend(p),
-            Export::Overrides(o) => overrides.extend(o),
-            Export::Oncalls(o) => oncalls.extend(o),
-            Export::AuditRecords(r) => audit_files.push(r.iter().collect()),
-        }
-    }
-    let mut ev = OnCallEvidence {
-        has_schedules: !schedules.is_empty() || !oncalls.is_empty(),
-        has_policies: !policies.is_empty(),
-        has_audit: !audit_files.is_empty(),
-        ..OnCallEvidence::default()
-    };
-    let first_level: BTreeSet<&str> = policies
+/// The ids of the schedules that an escalation policy's first level targets; empty when no
+/// policy was exported (every schedule then counts as first-level).
+fn first_level_schedules(ingested: &Ingested) -> BTreeSet<&str> {
+    ingested
+        .config
         .iter()
+        .filter_map(|e| match e {
+            Export::EscalationPolicies(list) => Some(list),
+            _ => None,
+        })
+        .flatten()
         .filter_map(|p| p.rules.first())
         .flat_map(|r| r.targets.iter())
         .filter(|t| t.kind.starts_with("schedule"))
         .map(|t| t.id.as_str())
-        .collect();
+        .collect()
+}
 
-    // Coverage: exported schedules (the pages of one schedule, e.g. one file per month,
-    // taken together; repeated entries count once); else on-calls at level 1.
+/// The entries `pick` gives of every page of one schedule (one file per month, say), each
+/// entry once.
+fn gather(pages: &[&Schedule], pick: fn(&Schedule) -> &Vec<Entry>) -> Vec<Entry> {
     let mut seen = BTreeSet::new();
-    for s in &schedules {
+    let mut all: Vec<Entry> = Vec::new();
+    for p in pages {
+        for e in pick(p) {
+            if seen.insert((e.start, e.end, e.user.id.clone())) {
+                all.push(e.clone());
+            }
+        }
+    }
+    all
+}
+
+/// Coverage of each exported schedule (its pages taken together); overrides from
+/// `/overrides` files, which do not name their schedule, count when there is one schedule.
+fn schedule_coverage(
+    schedules: &[&Schedule],
+    overrides: &[&Override],
+    first_level: &BTreeSet<&str>,
+    zone: Tz,
+    window: Span,
+) -> Vec<Coverage> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in schedules {
         if !seen.insert(s.id.clone()) {
             continue;
         }
-        let pages: Vec<&&Schedule> = schedules.iter().filter(|x| x.id == s.id).collect();
-        let gather = |pick: fn(&Schedule) -> &Vec<Entry>| {
-            let mut seen_entries = BTreeSet::new();
-            let mut all: Vec<Entry> = Vec::new();
-            for p in &pages {
-                for e in pick(p) {
-                    if seen_entries.insert((e.start, e.end, e.user.id.clone())) {
-                        all.push(e.clone());
-                    }
-                }
-            }
-            all
-        };
-        let final_entries = gather(|s| &s.final_entries);
-        let layer_entries = gather(|s| &s.layer_entries);
-        let mut ov = gather(|s| &s.override_entries);
+        let pages: Vec<&Schedule> = schedules.iter().copied().filter(|x| x.id == s.id).collect();
+        let final_entries = gather(&pages, |s| &s.final_entries);
+        let layer_entries = gather(&pages, |s| &s.layer_entries);
+        let mut ov = gather(&pages, |s| &s.override_entries);
         let zone_s = s
             .time_zone
             .as_deref()
             .and_then(parse_timezone)
             .unwrap_or(zone);
-        // Overrides from `/overrides` files (which do not name their schedule) count when
-        // there is one schedule.
         let single = schedules.iter().all(|x| x.id == s.id);
-        for o in &overrides {
+        for o in overrides {
             let e = &o.entry;
             let dup = ov
                 .iter()
@@ -708,7 +402,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
                 ov.push(e.clone());
             }
         }
-        ev.coverage.push(coverage_of(
+        out.push(coverage_of(
             &s.name,
             &s.id,
             zone_s,
@@ -719,10 +413,21 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             window,
         ));
     }
+    out
+}
+
+/// Coverage of the schedules known only from level-1 on-calls (not exported themselves).
+fn oncall_coverage(
+    oncalls: &[&OnCallRecord],
+    exported: &[Coverage],
+    first_level: &BTreeSet<&str>,
+    zone: Tz,
+    window: Span,
+) -> Vec<Coverage> {
     let mut by_schedule: BTreeMap<(String, String), Vec<Entry>> = BTreeMap::new();
     for o in oncalls.iter().filter(|o| o.level == 1) {
         let Some(sref) = &o.schedule else { continue };
-        if seen.contains(&sref.id) {
+        if exported.iter().any(|c| c.schedule_id == sref.id) {
             continue;
         }
         by_schedule
@@ -735,27 +440,29 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
                 source: o.source,
             });
     }
-    for ((id, name), entries) in by_schedule {
-        ev.coverage.push(coverage_of(
-            &name,
-            &id,
-            zone,
-            first_level.is_empty() || first_level.contains(id.as_str()),
-            &entries,
-            &[],
-            &[],
-            window,
-        ));
-    }
-    for c in &ev.coverage {
-        for l in load(c, policy) {
-            ev.loads.push((c.schedule.clone(), l));
-        }
-        if !c.first_level {
-            continue;
-        }
+    by_schedule
+        .into_iter()
+        .map(|((id, name), entries)| {
+            coverage_of(
+                &name,
+                &id,
+                zone,
+                first_level.is_empty() || first_level.contains(id.as_str()),
+                &entries,
+                &[],
+                &[],
+                window,
+            )
+        })
+        .collect()
+}
+
+/// The gaps and too-long shifts of the first-level schedules.
+fn coverage_exceptions(coverage: &[Coverage], policy: &Policy) -> Vec<Exception> {
+    let mut out = Vec::new();
+    for c in coverage.iter().filter(|c| c.first_level) {
         for g in &c.gaps {
-            ev.exceptions.push(exception(
+            out.push(exception(
                 ExceptionKind::OncallGap,
                 format!(
                     "schedule `{}`: nobody on call from {} to {} ({})",
@@ -771,7 +478,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             .iter()
             .filter(|s| seconds(&s.span) > policy.max_shift_s)
         {
-            ev.exceptions.push(exception(
+            out.push(exception(
                 ExceptionKind::OncallLongShift,
                 format!(
                     "schedule `{}`: {} on call from {} to {} ({}), longer than the policy's {}",
@@ -785,153 +492,13 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
             ));
         }
     }
+    out
+}
 
-    // Escalation policies.
-    ev.conformance = conformance(&policies, &policy.escalation_levels, &ev.coverage);
-    for c in &ev.conformance {
-        for f in &c.findings {
-            let at = c.level.map_or(String::new(), |l| format!(" level {l}"));
-            ev.exceptions.push(exception(
-                ExceptionKind::EscalationNonconformity,
-                format!("escalation policy `{}`{at}: {f}", c.policy),
-            ));
-        }
-    }
-    let mut services_without = BTreeSet::new();
-    let mut check = EscalationCheck {
-        with_counts: 0,
-        escalated: 0,
-        by_timeout: 0,
-        too_few: Vec::new(),
-    };
-    for r in &metrics.register {
-        let i = &ingested.incidents[r.incident];
-        if i.escalation_policy
-            .as_deref()
-            .is_none_or(|e| e.trim().is_empty())
-            && let Some(s) = &i.service
-        {
-            services_without.insert(s.clone());
-        }
-        let (Some(total), Some(timeouts)) = (i.escalation_count, i.timeout_escalation_count) else {
-            continue;
-        };
-        // Only high-urgency incidents page and escalate by the clock on every account.
-        let pages = i.urgency.as_deref() == Some("high");
-        check.with_counts += 1;
-        check.escalated += usize::from(total > 0);
-        check.by_timeout += usize::from(timeouts > 0);
-        // Nobody acknowledged by a level's time: it must have escalated past that level.
-        let waited = i.tta_s.or(i.ttr_s).unwrap_or(0.0);
-        let expected = policy
-            .escalation_levels
-            .iter()
-            .take(policy.escalation_levels.len().saturating_sub(1))
-            .filter(|&&l| waited > l as f64)
-            .count() as i64;
-        if pages && timeouts < expected {
-            check.too_few.push((r.incident, expected, timeouts));
-        }
-    }
-    ev.services_without_policy = services_without.into_iter().collect();
-    for s in &ev.services_without_policy {
-        ev.exceptions.push(exception(
-            ExceptionKind::EscalationNonconformity,
-            format!("service `{s}` has incidents in the period without an escalation policy"),
-        ));
-    }
-    let severity_of: std::collections::HashMap<usize, &str, foldhash::fast::RandomState> =
-        if check.too_few.is_empty() {
-            Default::default()
-        } else {
-            metrics
-                .register
-                .iter()
-                .map(|r| (r.incident, r.severity.as_str()))
-                .collect()
-        };
-    for &(idx, expected, got) in &check.too_few {
-        let i = &ingested.incidents[idx];
-        ev.exceptions.push(Exception {
-            incident_number: i.number,
-            incident_id: Some(i.id.clone()),
-            severity: severity_of.get(&idx).map(|s| s.to_string()),
-            kind: ExceptionKind::EscalationLate,
-            detail: format!(
-                "unacknowledged for {}: the policy's levels call for {expected} timeout escalation(s); the export shows {got} (escalation policy `{}`)",
-                format_duration(i.tta_s.or(i.ttr_s).unwrap_or(0.0).round() as i64),
-                i.escalation_policy.as_deref().unwrap_or("none")
-            ),
-            facts: None,
-        });
-    }
-    if check.with_counts > 0 {
-        ev.escalation = Some(check);
-    }
-
-    // The admin change trail.
-    let (from, to) = (metrics.period.from, metrics.period.to);
-    let mut changes: Vec<AdminChange> = audit_files
-        .iter()
-        .flatten()
-        .filter(|r| {
-            let d = r.execution_time.with_timezone(&zone).date_naive();
-            d >= from && d <= to
-        })
-        .map(|r| admin_change(r))
-        .collect();
-    changes.sort_by(|a, b| {
-        (a.record.execution_time, &a.record.id).cmp(&(b.record.execution_time, &b.record.id))
-    });
-    changes.dedup_by(|a, b| a.record.id == b.record.id && !a.record.id.is_empty());
-    for c in changes
-        .iter()
-        .filter(|c| c.flags.contains(&"on_call_target_deleted"))
-    {
-        ev.exceptions.push(exception(
-            ExceptionKind::OnCallTargetDeleted,
-            format!(
-                "{} {} `{}` by {} ({}) at {}: {}",
-                c.record.action,
-                c.resource_type,
-                c.resource(),
-                actor(&c.record),
-                method(&c.record),
-                c.record
-                    .execution_time
-                    .with_timezone(&Utc)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                if c.changes.is_empty() {
-                    "no details"
-                } else {
-                    &c.changes
-                }
-            ),
-        ));
-    }
-    ev.changes = changes;
-    if ev.has_audit {
-        ev.audit_gaps = uncovered_days(&audit_files, from, to, zone);
-        for (a, b) in &ev.audit_gaps {
-            ev.exceptions.push(exception(
-                ExceptionKind::AuditTrailGap,
-                format!(
-                    "no audit-record file spans {}{} ({} day{}): changes then are not evidenced",
-                    a,
-                    if a == b {
-                        String::new()
-                    } else {
-                        format!(" to {b}")
-                    },
-                    (*b - *a).num_days() + 1,
-                    if a == b { "" } else { "s" }
-                ),
-            ));
-        }
-    }
-
-    // Reconciliation: rows of each configuration file used or outside the period.
+/// Items of each schedule, override and on-call file used, and outside the period.
+fn file_counts(ingested: &Ingested, window: Span) -> Vec<FileRows> {
     let outside_entry = |e: &Entry| entry_span(e, window).is_none();
+    let mut out = Vec::new();
     for export in &ingested.config {
         let (file, used, outside) = match export {
             Export::Schedules(list) => {
@@ -957,55 +524,50 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCall
                     .count();
                 (list.first().map(|o| o.source.file), list.len() - out, out)
             }
-            Export::EscalationPolicies(list) => {
-                (list.first().map(|p| p.source.file), list.len(), 0)
-            }
-            Export::AuditRecords(list) => {
-                let out = list
-                    .iter()
-                    .filter(|r| {
-                        let d = r.execution_time.with_timezone(&zone).date_naive();
-                        d < from || d > to
-                    })
-                    .count();
-                (list.first().map(|r| r.source.file), list.len() - out, out)
-            }
+            Export::EscalationPolicies(_) | Export::AuditRecords(_) => continue,
         };
         if let Some(file) = file {
-            ev.file_counts.push(FileRows {
+            out.push(FileRows {
                 file,
                 used: used as u64,
                 outside: outside as u64,
             });
         }
     }
-    ev
+    out
 }
 
-/// Who made a change: the actors' names and kinds, or `unknown actor`.
-pub fn actor(r: &AuditRecord) -> String {
-    if r.actors.is_empty() {
-        return "unknown actor".to_string();
+/// On-call coverage of every schedule over the period: exported schedules, else level-1
+/// on-calls.
+pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCallEvidence {
+    let zone = policy.timezone;
+    let window = period_window(metrics, zone);
+    let mut schedules: Vec<&Schedule> = Vec::new();
+    let mut overrides: Vec<&Override> = Vec::new();
+    let mut oncalls: Vec<&OnCallRecord> = Vec::new();
+    for export in &ingested.config {
+        match export {
+            Export::Schedules(s) => schedules.extend(s),
+            Export::Overrides(o) => overrides.extend(o),
+            Export::Oncalls(o) => oncalls.extend(o),
+            Export::EscalationPolicies(_) | Export::AuditRecords(_) => {}
+        }
     }
-    r.actors
+    let first_level = first_level_schedules(ingested);
+    let mut coverage = schedule_coverage(&schedules, &overrides, &first_level, zone, window);
+    let from_oncalls = oncall_coverage(&oncalls, &coverage, &first_level, zone, window);
+    coverage.extend(from_oncalls);
+    let loads = coverage
         .iter()
-        .map(|a: &Reference| format!("{} ({})", a.label(), a.kind.trim_end_matches("_reference")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// How: `browser`, `api_token …3usr`, `identity_provider`.
-pub fn method(r: &AuditRecord) -> String {
-    match &r.method.truncated_token {
-        Some(t) => format!("{} …{t}", r.method.kind),
-        None => r.method.kind.clone(),
+        .flat_map(|c| load(c, policy).into_iter().map(|l| (c.schedule.clone(), l)))
+        .collect();
+    OnCallEvidence {
+        has_schedules: !schedules.is_empty() || !oncalls.is_empty(),
+        exceptions: coverage_exceptions(&coverage, policy),
+        coverage,
+        loads,
+        file_counts: file_counts(ingested, window),
     }
-}
-
-/// Month (`YYYY-MM`, organisation zone) of a change.
-pub fn month_of(c: &AdminChange, zone: Tz) -> String {
-    let d = c.record.execution_time.with_timezone(&zone);
-    format!("{:04}-{:02}", d.year(), d.month())
 }
 
 #[cfg(test)]
@@ -1038,55 +600,6 @@ mod tests {
                 (t("2026-01-01T09:00:00Z"), t("2026-01-01T10:00:00Z")),
                 (t("2026-01-01T14:00:00Z"), t("2026-01-01T15:00:01Z")),
                 (t("2026-01-01T16:00:00Z"), t("2026-01-01T17:00:00Z")),
-            ]
-        );
-    }
-
-    #[test]
-    fn conformance_against_cumulative_levels() {
-        let rule = |d: i64, n: usize| read::Rule {
-            delay_min: d,
-            targets: (0..n)
-                .map(|k| Reference {
-                    id: format!("U{k}"),
-                    kind: "user_reference".into(),
-                    summary: format!("User {k}"),
-                })
-                .collect(),
-        };
-        let ep = |rules| EscalationPolicy {
-            id: "P".into(),
-            name: "EP".into(),
-            num_loops: 0,
-            rules,
-            services: vec![Reference::default()],
-            source: crate::model::SourceRef {
-                file: 0,
-                line: 1,
-                start: 0,
-                end: 0,
-            },
-        };
-        let levels = [300, 600, 1200, 1800];
-        // 5 + 5 + 10 + 10: exactly at every level.
-        let ok = conformance(
-            &[&ep(vec![rule(5, 1), rule(5, 1), rule(10, 1), rule(10, 1)])],
-            &levels,
-            &[],
-        );
-        assert!(ok.iter().all(|c| c.findings.is_empty()), "{ok:?}");
-        // 30 min at level 1, two levels, the second with no target.
-        let bad = conformance(&[&ep(vec![rule(30, 1), rule(5, 0)])], &levels, &[]);
-        let findings: Vec<String> = bad.iter().flat_map(|c| c.findings.clone()).collect();
-        assert_eq!(
-            findings,
-            vec![
-                "too few levels: 2 of the 4 the policy requires".to_string(),
-                "escalates 30 min after the trigger; the policy allows 5 min (delay 30 min)"
-                    .to_string(),
-                "escalates 35 min after the trigger; the policy allows 10 min (delay 5 min)"
-                    .to_string(),
-                "no target: nobody is notified at this level".to_string(),
             ]
         );
     }

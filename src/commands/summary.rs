@@ -214,7 +214,7 @@ pub fn json(
         "exceptions_by_kind": counts,
         "postmortems": postmortems,
         "oncall_coverage": coverage,
-        "admin_changes": e.oncall.changes.len(),
+        "admin_changes": e.audit_trail.changes.len(),
         "outputs": outputs,
     })
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{io, writer};
-use crate::checks::{Evidence, oncall};
+use crate::checks::{Evidence, audit_trail};
 
 fn at(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone)
@@ -118,7 +118,7 @@ pub fn overrides(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// `escalation_conformance.csv`: each policy (level empty), then each of its levels.
 pub fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
-    let o = &e.oncall;
+    let o = &e.escalation;
     let mut w = writer(out);
     w.write_record([
         "escalation_policy",
@@ -150,7 +150,7 @@ pub fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// `admin_changes.csv`: every audit record of the period, oldest first.
 pub fn admin_changes(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
-    let (o, ingested, zone) = (&e.oncall, &e.ingested, e.policy.timezone);
+    let (o, ingested, zone) = (&e.audit_trail, &e.ingested, e.policy.timezone);
     let mut w = writer(out);
     w.write_record([
         "execution_time",
@@ -173,12 +173,12 @@ pub fn admin_changes(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
             r.execution_time
                 .with_timezone(&Utc)
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            oncall::month_of(c, zone),
+            audit_trail::month_of(c, zone),
             c.resource_type.clone(),
             c.resource().to_string(),
             r.action.clone(),
-            oncall::actor(r),
-            oncall::method(r),
+            audit_trail::actor(r),
+            audit_trail::method(r),
             c.changes.clone(),
             c.flags.join(" "),
             r.id.clone(),

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::checks::{Evidence, oncall};
+use crate::checks::Evidence;
+use crate::checks::audit_trail::{self, AuditTrail};
+use crate::checks::escalation::EscalationEvidence;
+use crate::checks::oncall::{Coverage, OnCallEvidence};
 use crate::model::text::format_duration;
 
 /// The on-call, escalation and admin-trail sections.
@@ -50,192 +53,221 @@ pub struct CoverageChart {
 /// The changes shown in the PDF (the CSV has all of them).
 pub const CHANGES_LIMIT: usize = 400;
 
-/// The on-call, escalation and admin-trail sections' tables and charts.
-pub(super) fn view(e: &Evidence) -> OnCallView {
-    let (o, policy, m) = (&e.oncall, &e.policy, &e.metrics);
-    let zone = policy.timezone;
-    let at = |t: DateTime<Utc>, z: chrono_tz::Tz| {
-        t.with_timezone(&z)
-            .format("%Y-%m-%d %H:%M:%S %:z")
-            .to_string()
-    };
-    let first: Vec<&crate::checks::oncall::Coverage> =
-        o.coverage.iter().filter(|c| c.first_level).collect();
-    let nonconformities = o.nonconformities();
-    let by_token = o
-        .changes
+/// A time in a schedule's zone with its offset.
+fn at(t: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    t.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M:%S %:z")
+        .to_string()
+}
+
+/// Schedule, first level, covered %, covered, gaps, overrides, hand-offs a week.
+fn coverage_rows(o: &OnCallEvidence) -> Vec<Vec<String>> {
+    o.coverage
         .iter()
-        .filter(|c| c.flags.contains(&"api_token"))
-        .count();
-    let deletions = o
-        .changes
+        .map(|c| {
+            vec![
+                c.schedule.clone(),
+                if c.first_level { "yes" } else { "no" }.to_string(),
+                format!("{:.2} %", c.covered_pct()),
+                format_duration(c.covered_s),
+                c.gaps.len().to_string(),
+                c.overrides.len().to_string(),
+                format!("{:.2}", c.handoffs_per_week),
+            ]
+        })
+        .collect()
+}
+
+/// The weekly coverage charts of the first four first-level schedules.
+fn coverage_charts(o: &OnCallEvidence) -> Vec<CoverageChart> {
+    o.coverage
         .iter()
-        .filter(|c| c.flags.contains(&"on_call_target_deleted"))
-        .count();
-    let months = m.period.months();
+        .filter(|c| c.first_level)
+        .take(4)
+        .map(|c: &Coverage| CoverageChart {
+            schedule: c.schedule.clone(),
+            values: c
+                .weekly
+                .iter()
+                .map(|(_, v)| (v * 100.0).round() / 100.0)
+                .collect(),
+            labels: c
+                .weekly
+                .iter()
+                .enumerate()
+                .map(|(i, (d, _))| {
+                    if i % 4 == 0 {
+                        d.format("%d %b").to_string()
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Gaps (schedule, start, end, duration) and overrides (schedule, start, end, on call,
+/// replaced), in each schedule's zone.
+fn gap_and_override_rows(o: &OnCallEvidence) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let gaps = o
+        .coverage
+        .iter()
+        .flat_map(|c| {
+            c.gaps.iter().map(move |g| {
+                vec![
+                    c.schedule.clone(),
+                    at(g.0, c.zone),
+                    at(g.1, c.zone),
+                    format_duration((g.1 - g.0).num_seconds()),
+                ]
+            })
+        })
+        .collect();
+    let overrides = o
+        .coverage
+        .iter()
+        .flat_map(|c| {
+            c.overrides.iter().map(move |v| {
+                vec![
+                    c.schedule.clone(),
+                    at(v.span.0, c.zone),
+                    at(v.span.1, c.zone),
+                    v.on_call.clone(),
+                    if v.replaced.is_empty() {
+                        "not in the export".to_string()
+                    } else {
+                        v.replaced.join(", ")
+                    },
+                ]
+            })
+        })
+        .collect();
+    (gaps, overrides)
+}
+
+/// Schedule, person, shifts, hours, off-hours hours.
+fn load_rows(o: &OnCallEvidence) -> Vec<Vec<String>> {
+    o.loads
+        .iter()
+        .map(|(s, l)| {
+            vec![
+                s.clone(),
+                l.person.clone(),
+                l.shifts.to_string(),
+                format!("{:.1}", l.hours),
+                format!("{:.1}", l.off_hours_hours),
+            ]
+        })
+        .collect()
+}
+
+/// Policy, level, delay, cumulative, allowed, targets, findings.
+fn conformance_rows(x: &EscalationEvidence) -> Vec<Vec<String>> {
+    x.conformance
+        .iter()
+        .map(|c| {
+            let n = |v: Option<i64>| v.map(|x| format!("{x} min")).unwrap_or_default();
+            vec![
+                c.policy.clone(),
+                c.level
+                    .map(|l| format!("L{l}"))
+                    .unwrap_or_else(|| "policy".to_string()),
+                n(c.delay_min),
+                n(c.cumulative_min),
+                n(c.allowed_min),
+                c.targets.clone(),
+                if c.findings.is_empty() {
+                    "conforms".to_string()
+                } else {
+                    c.findings.join("; ")
+                },
+            ]
+        })
+        .collect()
+}
+
+/// Changes per resource type and month of the period, with the total.
+fn change_counts(
+    a: &AuditTrail,
+    months: &[String],
+    zone: chrono_tz::Tz,
+) -> Vec<(String, Vec<usize>, usize)> {
     let mut counts: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
-    for c in &o.changes {
+    for c in &a.changes {
         let row = counts
             .entry(c.resource_type.clone())
             .or_insert_with(|| vec![0; months.len()]);
         if let Some(i) = months
             .iter()
-            .position(|mm| *mm == oncall::month_of(c, zone))
+            .position(|mm| *mm == audit_trail::month_of(c, zone))
         {
             row[i] += 1;
         }
     }
+    counts
+        .into_iter()
+        .map(|(k, v)| {
+            let total = v.iter().sum();
+            (k, v, total)
+        })
+        .collect()
+}
+
+/// Time, resource type, resource, action, actor, method, changes, flags: the first
+/// `CHANGES_LIMIT` changes.
+fn change_rows(a: &AuditTrail) -> Vec<Vec<String>> {
+    a.changes
+        .iter()
+        .take(CHANGES_LIMIT)
+        .map(|c| {
+            let r = &c.record;
+            vec![
+                r.execution_time
+                    .with_timezone(&Utc)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                c.resource_type.clone(),
+                c.resource().to_string(),
+                r.action.clone(),
+                audit_trail::actor(r),
+                audit_trail::method(r),
+                c.changes.clone(),
+                c.flags.join(" "),
+            ]
+        })
+        .collect()
+}
+
+/// The on-call, escalation and admin-trail sections' tables and charts.
+pub(super) fn view(e: &Evidence) -> OnCallView {
+    let (o, x, a) = (&e.oncall, &e.escalation, &e.audit_trail);
+    let months = e.metrics.period.months();
+    let (gaps, overrides) = gap_and_override_rows(o);
     OnCallView {
         has_schedules: o.has_schedules,
-        has_policies: o.has_policies,
-        has_audit: o.has_audit,
-        coverage: o
-            .coverage
-            .iter()
-            .map(|c| {
-                vec![
-                    c.schedule.clone(),
-                    if c.first_level { "yes" } else { "no" }.to_string(),
-                    format!("{:.2} %", c.covered_pct()),
-                    format_duration(c.covered_s),
-                    c.gaps.len().to_string(),
-                    c.overrides.len().to_string(),
-                    format!("{:.2}", c.handoffs_per_week),
-                ]
-            })
-            .collect(),
-        charts: first
-            .iter()
-            .take(4)
-            .map(|c| CoverageChart {
-                schedule: c.schedule.clone(),
-                values: c
-                    .weekly
-                    .iter()
-                    .map(|(_, v)| (v * 100.0).round() / 100.0)
-                    .collect(),
-                labels: c
-                    .weekly
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (d, _))| {
-                        if i % 4 == 0 {
-                            d.format("%d %b").to_string()
-                        } else {
-                            String::new()
-                        }
-                    })
-                    .collect(),
-            })
-            .collect(),
-        gaps: o
-            .coverage
-            .iter()
-            .flat_map(|c| {
-                c.gaps.iter().map(move |g| {
-                    vec![
-                        c.schedule.clone(),
-                        at(g.0, c.zone),
-                        at(g.1, c.zone),
-                        format_duration((g.1 - g.0).num_seconds()),
-                    ]
-                })
-            })
-            .collect(),
-        load: o
-            .loads
-            .iter()
-            .map(|(s, l)| {
-                vec![
-                    s.clone(),
-                    l.person.clone(),
-                    l.shifts.to_string(),
-                    format!("{:.1}", l.hours),
-                    format!("{:.1}", l.off_hours_hours),
-                ]
-            })
-            .collect(),
-        overrides: o
-            .coverage
-            .iter()
-            .flat_map(|c| {
-                c.overrides.iter().map(move |v| {
-                    vec![
-                        c.schedule.clone(),
-                        at(v.span.0, c.zone),
-                        at(v.span.1, c.zone),
-                        v.on_call.clone(),
-                        if v.replaced.is_empty() {
-                            "not in the export".to_string()
-                        } else {
-                            v.replaced.join(", ")
-                        },
-                    ]
-                })
-            })
-            .collect(),
-        conformance: o
-            .conformance
-            .iter()
-            .map(|c| {
-                let n = |v: Option<i64>| v.map(|x| format!("{x} min")).unwrap_or_default();
-                vec![
-                    c.policy.clone(),
-                    c.level
-                        .map(|l| format!("L{l}"))
-                        .unwrap_or_else(|| "policy".to_string()),
-                    n(c.delay_min),
-                    n(c.cumulative_min),
-                    n(c.allowed_min),
-                    c.targets.clone(),
-                    if c.findings.is_empty() {
-                        "conforms".to_string()
-                    } else {
-                        c.findings.join("; ")
-                    },
-                ]
-            })
-            .collect(),
-        nonconformities,
-        escalation: o
+        has_policies: x.has_policies,
+        has_audit: a.has_audit,
+        coverage: coverage_rows(o),
+        charts: coverage_charts(o),
+        gaps,
+        load: load_rows(o),
+        overrides,
+        conformance: conformance_rows(x),
+        nonconformities: x.nonconformities(),
+        escalation: x
             .escalation
             .as_ref()
-            .map(|e| (e.with_counts, e.escalated, e.by_timeout, e.too_few.len())),
-        services_without_policy: o.services_without_policy.clone(),
+            .map(|c| (c.with_counts, c.escalated, c.by_timeout, c.too_few.len())),
+        services_without_policy: x.services_without_policy.clone(),
         change_months: months.iter().map(|mm| mm[5..].to_string()).collect(),
-        change_counts: counts
-            .into_iter()
-            .map(|(k, v)| {
-                let total = v.iter().sum();
-                (k, v, total)
-            })
-            .collect(),
-        changes: o
-            .changes
-            .iter()
-            .take(CHANGES_LIMIT)
-            .map(|c| {
-                let r = &c.record;
-                vec![
-                    r.execution_time
-                        .with_timezone(&Utc)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
-                    c.resource_type.clone(),
-                    c.resource().to_string(),
-                    r.action.clone(),
-                    oncall::actor(r),
-                    oncall::method(r),
-                    c.changes.clone(),
-                    c.flags.join(" "),
-                ]
-            })
-            .collect(),
-        changes_total: o.changes.len(),
-        changes_by_token: by_token,
-        target_deletions: deletions,
-        audit_gaps: o
-            .audit_gaps
+        change_counts: change_counts(a, &months, e.policy.timezone),
+        changes: change_rows(a),
+        changes_total: a.changes.len(),
+        changes_by_token: a.by_token(),
+        target_deletions: a.target_deletions(),
+        audit_gaps: a
+            .gaps
             .iter()
             .map(|(a, b)| {
                 if a == b {
