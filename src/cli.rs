@@ -81,8 +81,8 @@ pub struct KeygenArgs {
     pub name: String,
 
     /// How to report what was written (`json`: one object, for scripts)
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
-    pub format: SummaryFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// `auditpack verify`.
@@ -114,8 +114,8 @@ pub struct VerifyArgs {
     pub rebuild: bool,
 
     /// How to print the verdict
-    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
-    pub format: StatsFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// What to read and how to judge it; shared by `build` and `stats`.
@@ -191,8 +191,8 @@ pub struct BuildArgs {
     pub quiet: bool,
 
     /// Format of the summary on standard output (`json`: one object, for scripts)
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
-    pub format: SummaryFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 
     /// Also write the incident register workbook, derived/incident-register.xlsx (register,
     /// SLA summary, monthly trends and exceptions sheets), in the output and the bundle
@@ -200,7 +200,7 @@ pub struct BuildArgs {
     pub xlsx: bool,
 }
 
-/// Output formats of `stats`.
+/// Output formats of `stats` (`csv`: exactly `sla_summary.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatsFormat {
     Table,
@@ -208,9 +208,10 @@ pub enum StatsFormat {
     Json,
 }
 
-/// How `build` reports.
+/// How `build`, `verify`, `sample`, `keygen`, `init` and `generate --report` report: a table
+/// for people, or one JSON object for scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SummaryFormat {
+pub enum OutputFormat {
     Table,
     Json,
 }
@@ -265,8 +266,8 @@ pub struct SampleArgs {
     pub out: PathBuf,
 
     /// Output format of the summary
-    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
-    pub format: StatsFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// `auditpack stats`.
@@ -296,8 +297,8 @@ pub struct InitArgs {
     pub force: bool,
 
     /// How to report what was written (`json`: one object, for scripts)
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
-    pub format: SummaryFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// Formats `generate` writes.
@@ -372,6 +373,6 @@ pub struct GenerateArgs {
     pub clean: bool,
 
     /// How to report what was written (`json`: one object, for scripts)
-    #[arg(long = "report", value_enum, default_value_t = SummaryFormat::Table, value_name = "FORMAT")]
-    pub report: SummaryFormat,
+    #[arg(long = "report", value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub report: OutputFormat,
 }

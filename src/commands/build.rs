@@ -1,20 +1,25 @@
-//! `auditpack build`: compute the evidence and write `<out>/derived/*.csv`, then print a
-//! summary. Everything is written into a staging folder beside `<out>` and moved into
-//! place only when all of it was written, so a failed run leaves no partial output.
+//! `auditpack build`: compute the evidence and write the PDF report, the bundle and
+//! `<out>/derived/*.csv`, then print a summary. Everything is written into a staging folder
+//! beside `<out>` and moved into place only when all of it was written, so a failed run
+//! leaves no partial output.
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::inputs::{Loaded, load};
+use super::progress::Progress;
 use super::staging::Staging;
 use super::summary;
 use crate::bundle::{self, sign::SecretKey};
-use crate::cli::BuildArgs;
+use crate::cli::{BuildArgs, OutputFormat};
+use crate::config::{BuildConfig, Environment};
 use crate::derived;
-use crate::error::{Error, ExitStatus};
+use crate::error::{Error, ExitStatus, Location};
+use crate::metrics::Scope;
 use crate::model::text::rfc3339;
-use crate::report::{self, context, context::ReportParams, templates::Templates};
+use crate::report::templates::{Assets, Templates};
+use crate::report::{self, context, context::ReportParams};
 
 /// The report's file name in `<out>`.
 pub const REPORT: &str = "evidence-report.pdf";
@@ -40,86 +45,90 @@ pub fn command_line(argv: &[String]) -> String {
         .join(" ")
 }
 
-/// Runs the build.
-pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    // Templates first: a broken `--templates` folder fails before any work.
-    let (templates, assets) = match &args.templates {
-        None => (Templates::builtin(), Vec::new()),
-        Some(dir) => {
-            Templates::with_overrides(dir, |p| fs::read(p).map_err(|e| Error::io("read", p, e)))?
-        }
+/// The keys that sign: the bundle's (`--key`), and the PDF's with its certificate.
+struct Signing {
+    bundle: Option<SecretKey>,
+    pdf: Option<(p256::ecdsa::SigningKey, Vec<u8>)>,
+}
+
+fn read_text(p: &Path) -> Result<String, Error> {
+    fs::read_to_string(p).map_err(|e| Error::io("read", p, e))
+}
+
+fn key_invalid(p: &Path, reason: String) -> Error {
+    Error::KeyInvalid {
+        location: Location::file(p),
+        reason,
+    }
+}
+
+/// The signing keys the flags name: the PDF's is `--pdf-key` (the company's own), else the
+/// P-256 key in `--key`; its certificate `--cert`, else `auditpack.crt` beside `--key`.
+fn read_signing(config: &BuildConfig) -> Result<Signing, Error> {
+    let bundle_key = match &config.key {
+        None => None,
+        Some(p) => Some(
+            SecretKey::from_text(&read_text(p)?, config.environment.key_password.as_deref())
+                .map_err(|reason| key_invalid(p, reason))?,
+        ),
     };
-    let signer = match &args.key {
+    let own_pdf_key = match &config.pdf_key {
         None => None,
         Some(p) => {
-            let text = fs::read_to_string(p).map_err(|e| Error::io("read", p, e))?;
-            Some(
-                SecretKey::from_text(&text, crate::config::key_password().as_deref()).map_err(
-                    |reason| Error::KeyInvalid {
-                        location: crate::error::Location::file(p),
-                        reason,
-                    },
-                )?,
-            )
+            Some(bundle::pdfsign::key_from_pem(&read_text(p)?).map_err(|r| key_invalid(p, r))?)
         }
     };
-    // The PDF's signing key: `--pdf-key` (the company's own), else the P-256 key in `--key`;
-    // its certificate: `--cert`, else `auditpack.crt` beside `--key`.
-    let read_text = |p: &Path| fs::read_to_string(p).map_err(|e| Error::io("read", p, e));
-    let invalid = |p: &Path, reason: String| Error::KeyInvalid {
-        location: crate::error::Location::file(p),
-        reason,
+    let pdf_key = own_pdf_key.or_else(|| bundle_key.as_ref().and_then(|k| k.pdf_key.clone()));
+    let certificate_path = match (&config.cert, &config.key) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(k)) => Some(k.with_extension("crt")),
+        (None, None) => None,
     };
-    let own_pdf_key = match &args.pdf_key {
-        None => None,
-        Some(p) => Some(bundle::pdfsign::key_from_pem(&read_text(p)?).map_err(|r| invalid(p, r))?),
-    };
-    let pdf_key = own_pdf_key.or_else(|| signer.as_ref().and_then(|k| k.pdf_key.clone()));
-    let certificate = match (&args.cert, &args.key, &pdf_key) {
-        (_, _, None) => None,
-        (Some(p), _, Some(_)) => Some((p.clone(), read_text(p)?)),
-        (None, Some(k), Some(_)) => {
-            let p = k.with_extension("crt");
-            Some((p.clone(), read_text(&p)?))
-        }
-        (None, None, Some(_)) => None,
-    };
-    let certificate = match (certificate, &pdf_key) {
-        (Some((path, text)), Some(key)) => {
-            let der = bundle::pdfsign::from_pem(&text)
-                .ok_or_else(|| invalid(&path, "not a PEM certificate".to_string()))?;
-            if !bundle::pdfsign::certifies(&der, key) {
-                return Err(invalid(
+    let pdf = match (pdf_key, certificate_path) {
+        (Some(key), Some(path)) => {
+            let der = bundle::pdfsign::from_pem(&read_text(&path)?)
+                .ok_or_else(|| key_invalid(&path, "not a PEM certificate".to_string()))?;
+            if !bundle::pdfsign::certifies(&der, &key) {
+                return Err(key_invalid(
                     &path,
                     "this certificate is not for the PDF signing key".to_string(),
                 ));
             }
-            Some(der)
+            Some((key, der))
         }
         _ => None,
     };
-    let progress = crate::commands::progress::Progress::new(args.quiet);
-    let mut loaded = load(&args.input, &progress, crate::metrics::Scope::Evidence)?;
-    let params = ReportParams {
-        signed: signer.is_some(),
-        prepared_by: args.prepared_by.clone(),
-        register_limit: args.register_limit,
-        command_line: command_line(argv),
-        policy_source: loaded.policy.path.as_ref().map_or_else(
-            || "built-in default policy".to_string(),
-            |p| p.display().to_string(),
-        ),
+    Ok(Signing {
+        bundle: bundle_key,
+        pdf,
+    })
+}
+
+/// The built-in templates, overridden by the files of `--templates DIR`.
+fn read_templates(dir: Option<&Path>) -> Result<(Templates, Assets), Error> {
+    let Some(dir) = dir else {
+        return Ok((Templates::builtin(), Vec::new()));
     };
-    let data = context::build(&loaded.evidence, &params);
-    progress.step("typesetting the report", None);
-    let mut pdf = report::render(&data, &templates, assets, loaded.evidence.metrics.as_of)?;
-    if let (Some(pdf_key), Some(cert)) = (&pdf_key, &certificate) {
-        let name = signer.as_ref().map_or("", |k| k.name.as_str());
-        pdf = bundle::pdfsign::sign_pdf(&pdf, pdf_key, cert, name, loaded.evidence.metrics.as_of)
-            .map_err(|e| Error::Report(format!("cannot sign the PDF: {e}")))?;
-    }
-    let mut derived = crate::derived::files(&loaded.evidence)?;
-    if args.xlsx {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("read folder", dir, e))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    let files = paths
+        .into_iter()
+        .map(|p| {
+            let bytes = fs::read(&p).map_err(|e| Error::io("read", &p, e))?;
+            Ok((p, bytes))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Templates::with_overrides(files)
+}
+
+/// The derived CSVs, and the workbook with `--xlsx`.
+fn derived_outputs(loaded: &Loaded, xlsx: bool) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let mut derived = derived::files(&loaded.evidence)?;
+    if xlsx {
         let book = derived::xlsx::workbook(
             &derived,
             &loaded.policy.policy.organization,
@@ -127,8 +136,16 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
         )?;
         derived.push(("derived/incident-register.xlsx".to_string(), book));
     }
+    Ok(derived)
+}
 
-    // The raw inputs move into the bundle: no second copy of large exports in memory.
+/// The bundle's entries: the raw inputs (moved in: no second copy of large exports), the
+/// policy, the derived files and the report.
+fn bundle_entries(
+    loaded: &mut Loaded,
+    derived: &[(String, Vec<u8>)],
+    pdf: &[u8],
+) -> Vec<bundle::Entry> {
     let mut entries: Vec<bundle::Entry> = std::mem::take(&mut loaded.raw)
         .into_iter()
         .map(|(name, bytes)| bundle::Entry {
@@ -150,10 +167,42 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     entries.push(bundle::Entry {
         path: bundle::REPORT_PATH.to_string(),
         role: bundle::Role::Report,
-        bytes: pdf.clone(),
+        bytes: pdf.to_vec(),
     });
+    entries
+}
+
+/// Runs the build.
+pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let config = BuildConfig::new(args, Environment::read())?;
+    // Templates and keys first: a broken `--templates` folder or key fails before any work.
+    let (templates, assets) = read_templates(config.templates.as_deref())?;
+    let signing = read_signing(&config)?;
+    let progress = Progress::new(config.quiet);
+    let mut loaded = load(&config.input, &progress, Scope::Evidence)?;
+    let as_of = loaded.evidence.metrics.as_of;
+    let params = ReportParams {
+        signed: signing.bundle.is_some(),
+        prepared_by: config.prepared_by.clone(),
+        register_limit: config.register_limit,
+        command_line: command_line(argv),
+        policy_source: loaded.policy.path.as_ref().map_or_else(
+            || "built-in default policy".to_string(),
+            |p| p.display().to_string(),
+        ),
+    };
+    let data = context::build(&loaded.evidence, &params);
+    progress.step("typesetting the report", None);
+    let mut pdf = report::render(&data, &templates, assets, as_of)?;
+    if let Some((pdf_key, cert)) = &signing.pdf {
+        let name = signing.bundle.as_ref().map_or("", |k| k.name.as_str());
+        pdf = bundle::pdfsign::sign_pdf(&pdf, pdf_key, cert, name, as_of)
+            .map_err(|e| Error::Report(format!("cannot sign the PDF: {e}")))?;
+    }
+    let derived = derived_outputs(&loaded, config.xlsx)?;
+    let entries = bundle_entries(&mut loaded, &derived, &pdf);
     let mut manifest = manifest(&loaded, &entries, &params);
-    if let Some(key) = &signer {
+    if let Some(key) = &signing.bundle {
         manifest.signed = true;
         manifest.key_id = Some(key.public().id());
         manifest.signer = Some(key.name.clone());
@@ -162,11 +211,11 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     let zip = bundle::write(
         entries,
         &manifest,
-        crate::config::zip_time(loaded.evidence.metrics.as_of),
-        signer.as_ref(),
+        config.environment.zip_time(as_of),
+        signing.bundle.as_ref(),
     )?;
 
-    let staging = Staging::new(&args.out)?;
+    let staging = Staging::new(&config.out)?;
     for (path, bytes) in &derived {
         staging.write(path, |w| w.write_all(bytes))?;
     }
@@ -174,25 +223,26 @@ pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<Exi
     staging.write(BUNDLE, |w| w.write_all(&zip))?;
     staging.commit()?;
     progress.finish();
-    if !args.quiet && signer.is_none() {
+    let signed = signing.bundle.is_some();
+    if !config.quiet && !signed {
         eprintln!(
             "warning: `{}` is UNSIGNED (no `--key`): its SHA256SUMS proves integrity, not origin",
-            args.out.join(BUNDLE).display()
+            config.out.join(BUNDLE).display()
         );
     }
     let io = |e| Error::io("write", "standard output", e);
-    match args.format {
-        crate::cli::SummaryFormat::Json => {
-            let doc = summary::json(&loaded, &args.out, signer.is_some(), &derived, &zip, &pdf);
+    match config.format {
+        OutputFormat::Json => {
+            let doc = summary::json(&loaded, &config.out, signed, &derived, &zip, &pdf);
             let text = serde_json::to_string_pretty(&doc)
                 .map_err(|e| Error::Usage(format!("cannot encode JSON: {e}")))?;
             writeln!(out, "{text}").map_err(io)?;
         }
-        crate::cli::SummaryFormat::Table if !args.quiet => {
-            out.write_all(summary::table(&loaded, &args.out, signer.is_some()).as_bytes())
+        OutputFormat::Table if !config.quiet => {
+            out.write_all(summary::table(&loaded, &config.out, signed).as_bytes())
                 .map_err(io)?;
         }
-        crate::cli::SummaryFormat::Table => {}
+        OutputFormat::Table => {}
     }
     Ok(ExitStatus::Success)
 }

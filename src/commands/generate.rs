@@ -114,7 +114,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
     }
     fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
     let io = |e| Error::io("write", "standard output", e);
-    let json = args.report == crate::cli::SummaryFormat::Json;
+    let json = args.report == crate::cli::OutputFormat::Json;
     let mut listed = Vec::new();
     for (name, bytes) in &files {
         let path = args.out.join(name);

@@ -25,7 +25,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         .map_err(|e| Error::io("write", &path, e.error))?;
     let io = |e| Error::io("write", "standard output", e);
     match args.format {
-        crate::cli::SummaryFormat::Json => writeln!(
+        crate::cli::OutputFormat::Json => writeln!(
             out,
             "{}",
             serde_json::json!({
@@ -34,7 +34,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
             })
         )
         .map_err(io)?,
-        crate::cli::SummaryFormat::Table => writeln!(
+        crate::cli::OutputFormat::Table => writeln!(
             out,
             "wrote {}: edit the severity matrix, time zone and business hours to match your incident response policy",
             path.display()

@@ -6,8 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::checks::Evidence;
-use crate::cli::InputArgs;
-use crate::config;
+use crate::config::InputConfig;
 use crate::error::Error;
 use crate::ingest::postmortem_text::{self as postmortem, Document};
 use crate::ingest::{self, Ingested};
@@ -99,7 +98,7 @@ fn read_in_parts(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// The policy named by `--policy`, else `<input>/policy.toml`, else the built-in default.
-pub fn load_policy(args: &InputArgs) -> Result<PolicySource, Error> {
+pub fn load_policy(args: &InputConfig) -> Result<PolicySource, Error> {
     let candidate = args.input.join("policy.toml");
     let path = match &args.policy {
         Some(p) => Some(p.clone()),
@@ -152,7 +151,7 @@ fn list_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// The input files: the folder's files (except the policy in use), or the one file given.
-fn input_files(args: &InputArgs, policy: Option<&Path>) -> Result<Vec<(String, PathBuf)>, Error> {
+fn input_files(args: &InputConfig, policy: Option<&Path>) -> Result<Vec<(String, PathBuf)>, Error> {
     let input = &args.input;
     let meta = fs::metadata(input).map_err(|e| Error::io("read", input, e))?;
     if meta.is_file() {
@@ -364,7 +363,7 @@ fn no_rows(ingested: &Ingested) -> String {
 /// Reads the inputs and computes what `scope` asks for. `Scope::Summary` (`stats`) reads no
 /// postmortem document (no PDF reader child processes) and computes the SLA tables only.
 pub fn load(
-    args: &InputArgs,
+    args: &InputConfig,
     progress: &crate::commands::progress::Progress,
     scope: metrics::Scope,
 ) -> Result<Loaded, Error> {
@@ -461,19 +460,13 @@ pub fn load(
             },
         });
     }
-    if ingested.incidents.is_empty() && (args.from.is_none() || args.to.is_none()) {
+    if ingested.incidents.is_empty() && !args.period_given() {
         return Err(Error::Usage(no_rows(&ingested)));
     }
     let p = &policy.policy;
-    let period = config::period(
-        args.from.as_deref(),
-        args.to.as_deref(),
+    let (period, as_of) = args.resolve(
         metrics::default_period(&ingested.incidents, p),
-    )?;
-    let as_of = config::as_of(
-        args.as_of.as_deref(),
         metrics::latest_timestamp(&ingested.incidents),
-        period,
         p.timezone,
     )?;
     progress.step("computing the statistics", None);

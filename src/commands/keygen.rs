@@ -43,7 +43,7 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         .open(&secret_path)
         .map_err(|e| Error::io("create", &secret_path, e))?;
     let text = key
-        .to_text(crate::config::key_password().as_deref())
+        .to_text(crate::config::Environment::read().key_password.as_deref())
         .map_err(Error::Usage)?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
@@ -76,7 +76,7 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         fs::write(&p, text).map_err(|e| Error::io("write", &p, e))?;
     }
     let io = |e| Error::io("write", "standard output", e);
-    if args.format == crate::cli::SummaryFormat::Json {
+    if args.format == crate::cli::OutputFormat::Json {
         let path = |name: &str| args.out.join(name).display().to_string();
         writeln!(
             out,

@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::bundle::verify::{Files, read_zip};
-use crate::cli::{Population, SampleArgs, StatsFormat};
+use crate::cli::{OutputFormat, Population, SampleArgs};
 use crate::error::{Error, ExitStatus, Location};
 use crate::ingest::sha256_hex;
 
@@ -297,7 +297,7 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     }
     let io = |e| Error::io("write", "standard output", e);
     match args.format {
-        StatsFormat::Json => {
+        OutputFormat::Json => {
             let json = serde_json::json!({
                 "bundle_sha256": digest, "population": population_name, "population_size": n,
                 "sample_size": size, "seed": seed, "stratified": args.stratify,

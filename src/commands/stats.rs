@@ -15,7 +15,8 @@ use crate::model::text::rfc3339;
 pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let loaded = {
         let progress = crate::commands::progress::Progress::new(false);
-        load(&args.input, &progress, crate::metrics::Scope::Summary)?
+        let config = crate::config::InputConfig::new(&args.input)?;
+        load(&config, &progress, crate::metrics::Scope::Summary)?
     };
     let m = &loaded.evidence.metrics;
     let io = |e| Error::io("write", "standard output", e);

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::bundle::sign::PublicKey;
 use crate::bundle::verify::{Check, Files, check, read_zip};
-use crate::cli::{StatsFormat, VerifyArgs};
+use crate::cli::{OutputFormat, VerifyArgs};
 use crate::error::Location;
 use crate::error::{Error, ExitStatus};
 
@@ -39,7 +39,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> 
         verdict.valid = verdict.checks.iter().all(|c| c.ok);
     }
     let io = |e| Error::io("write", "standard output", e);
-    if args.format == StatsFormat::Json {
+    if args.format == OutputFormat::Json {
         let text = serde_json::to_string_pretty(&verdict)
             .map_err(|e| Error::Usage(format!("cannot encode JSON: {e}")))?;
         writeln!(out, "{text}").map_err(io)?;
@@ -170,35 +170,38 @@ fn rebuild(files: &Files) -> Vec<Check> {
     else {
         return fail("policy.toml is missing".to_string());
     };
-    let result = (|| -> Result<Vec<(String, Vec<u8>)>, Error> {
-        let policy =
-            crate::policy::Policy::parse(std::path::Path::new("policy.toml"), &policy_text)?;
-        let labels: Vec<(String, std::path::PathBuf)> = files
-            .keys()
-            .filter_map(|k| k.strip_prefix("inputs/"))
-            .map(|n| {
-                (
-                    n.to_string(),
-                    std::path::PathBuf::from(format!("inputs/{n}")),
-                )
-            })
-            .collect();
-        let entries: Vec<super::inputs::InputBytes<'_>> = labels
-            .iter()
-            .map(|(name, label)| super::inputs::InputBytes {
-                name,
-                label,
-                bytes: files.get(&format!("inputs/{name}")).map(Vec::as_slice),
-            })
-            .collect();
-        let ingested = super::inputs::ingest_all(&entries, &policy, crate::ingest::Detail::Full)?;
-        let p = &manifest.parameters;
-        let period = crate::config::period(Some(&p.period_from), Some(&p.period_to), None)?;
-        let as_of = crate::config::as_of(Some(&p.as_of), None, period, policy.timezone)?;
-        let documents = super::inputs::read_documents(&entries)?;
-        let evidence = crate::checks::evaluate(&policy, ingested, &documents, period, as_of)?;
-        crate::derived::files(&evidence)
-    })();
+    let result =
+        (|| -> Result<Vec<(String, Vec<u8>)>, Error> {
+            let policy =
+                crate::policy::Policy::parse(std::path::Path::new("policy.toml"), &policy_text)?;
+            let labels: Vec<(String, std::path::PathBuf)> = files
+                .keys()
+                .filter_map(|k| k.strip_prefix("inputs/"))
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        std::path::PathBuf::from(format!("inputs/{n}")),
+                    )
+                })
+                .collect();
+            let entries: Vec<super::inputs::InputBytes<'_>> = labels
+                .iter()
+                .map(|(name, label)| super::inputs::InputBytes {
+                    name,
+                    label,
+                    bytes: files.get(&format!("inputs/{name}")).map(Vec::as_slice),
+                })
+                .collect();
+            let ingested =
+                super::inputs::ingest_all(&entries, &policy, crate::ingest::Detail::Full)?;
+            let p = &manifest.parameters;
+            let (period, as_of) =
+                crate::config::InputConfig::recorded(&p.period_from, &p.period_to, &p.as_of)?
+                    .resolve(None, None, policy.timezone)?;
+            let documents = super::inputs::read_documents(&entries)?;
+            let evidence = crate::checks::evaluate(&policy, ingested, &documents, period, as_of)?;
+            crate::derived::files(&evidence)
+        })();
     let rebuilt = match result {
         Ok(r) => r,
         Err(e) => return fail(format!("the inputs could not be processed: {e}")),

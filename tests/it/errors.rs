@@ -189,3 +189,45 @@ fn missing_input_folder() {
     hint: check the path: it does not exist
     ");
 }
+
+#[test]
+fn flags_are_checked_before_any_input_is_read() {
+    // The input folder does not exist: a bad date is reported first, as nothing is read
+    // before the flags are checked.
+    let tmp = tempfile::tempdir().unwrap();
+    for (flag, value, message) in [
+        (
+            "--from",
+            "2026-13-01",
+            "`--from`: `2026-13-01` is not a date",
+        ),
+        ("--as-of", "soon", "`--as-of`: "),
+    ] {
+        let out = auditpack(tmp.path())
+            .args(["build", "--input", "missing", "--out", "out", flag, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(
+            !stderr.contains("missing"),
+            "the folder was looked at: {stderr}"
+        );
+    }
+    let out = auditpack(tmp.path())
+        .args([
+            "stats",
+            "--input",
+            "missing",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-02-01",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the period is empty"), "{stderr}");
+}

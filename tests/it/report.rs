@@ -322,3 +322,20 @@ fn exceptions_in_the_pdf_are_capped_per_kind_and_the_csv_has_all() {
     assert!(words.contains("PC01000"), "the 1000th is missing");
     assert!(!words.contains("PC01001"), "the 1001st is in the PDF");
 }
+
+#[test]
+fn every_template_file_is_compiled_in() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates");
+    let mut on_disk: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".typ.j2"))
+        .collect();
+    on_disk.sort();
+    let mut compiled: Vec<String> = auditpack::report::templates::TEMPLATES
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    compiled.sort();
+    assert_eq!(on_disk, compiled);
+}
