@@ -1,0 +1,287 @@
+//! The incident register (each incident of the period with its severity, month and
+//! judgements, by creation time) and the exceptions it shows: data exceptions of incidents in
+//! the period, SLA breaches and pending incidents with their measured facts, and gaps in the
+//! incident numbering.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use polars::prelude::*;
+
+use super::frame::{ACK_STATUS, MONTH, RESOLVE_STATUS, SEVERITY};
+use super::{RegisterEntry, SlaStatus, UNCLASSIFIED};
+use crate::error::Error;
+use crate::ingest::Ingested;
+use crate::model::text::{fmt_seconds, format_duration, rfc3339};
+use crate::model::time::Period;
+use crate::model::{BreachFacts, Exception, ExceptionKind, Incident};
+use crate::policy::deadline::target_seconds;
+use crate::policy::{Policy, Target};
+
+/// The register from the judged frame: one entry per incident of the period (frame rows are
+/// in the order of `in_period`), sorted by creation time.
+pub(super) fn entries(
+    judged: &DataFrame,
+    in_period: &[usize],
+    ingested: &Ingested,
+    policy: &Policy,
+    period: Period,
+) -> Result<Vec<RegisterEntry>, Error> {
+    let months = period.months();
+    let ack_status = judged.column(ACK_STATUS)?.u32()?;
+    let resolve_status = judged.column(RESOLVE_STATUS)?.u32()?;
+    let severities = judged.column(SEVERITY)?.u32()?;
+    let month_codes = judged.column(MONTH)?.u32()?;
+    let severity_name = |code: Option<u32>| {
+        code.and_then(|c| policy.severities.get(c as usize))
+            .map_or(UNCLASSIFIED, |s| s.name.as_str())
+    };
+    let mut register: Vec<RegisterEntry> = Vec::with_capacity(in_period.len());
+    for (row, &incident) in in_period.iter().enumerate() {
+        register.push(RegisterEntry {
+            incident,
+            severity: severity_name(severities.get(row)).to_string(),
+            month: month_codes
+                .get(row)
+                .and_then(|m| months.get(m as usize))
+                .cloned()
+                .unwrap_or_default(),
+            ack: SlaStatus::from_frame(ack_status.get(row)),
+            resolve: SlaStatus::from_frame(resolve_status.get(row)),
+        });
+    }
+    register.sort_by(|a, b| {
+        let (x, y) = (
+            &ingested.incidents[a.incident],
+            &ingested.incidents[b.incident],
+        );
+        (x.created, x.number, &x.id).cmp(&(y.created, y.number, &y.id))
+    });
+    Ok(register)
+}
+
+/// Data exceptions about incidents, counted only when the incident is in the period (with
+/// its severity).
+fn data_exceptions(register: &[RegisterEntry], ingested: &Ingested) -> Vec<Exception> {
+    let mut by_id: HashMap<&str, Vec<&Exception>, foldhash::fast::RandomState> = HashMap::default();
+    for e in &ingested.exceptions {
+        if let Some(id) = e.incident_id.as_deref() {
+            by_id.entry(id).or_default().push(e);
+        }
+    }
+    if by_id.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for r in register {
+        let id = ingested.incidents[r.incident].id.as_str();
+        for e in by_id.get(id).into_iter().flatten() {
+            out.push(Exception {
+                severity: Some(r.severity.clone()),
+                ..(*e).clone()
+            });
+        }
+    }
+    out
+}
+
+/// An `ack_breach`, `resolve_breach` or `sla_pending` exception per judgement of the
+/// register that is not met.
+fn breach_exceptions(
+    register: &[RegisterEntry],
+    ingested: &Ingested,
+    policy: &Policy,
+    as_of: DateTime<Utc>,
+) -> Vec<Exception> {
+    let mut out = Vec::new();
+    for r in register {
+        let incident = &ingested.incidents[r.incident];
+        let severity = policy.severities.iter().find(|s| s.name == r.severity);
+        for (status, is_ack) in [(r.ack, true), (r.resolve, false)] {
+            if !matches!(status, SlaStatus::Breach | SlaStatus::Pending) {
+                continue;
+            }
+            let target = severity.and_then(|s| {
+                if is_ack {
+                    s.ack_within
+                } else {
+                    s.resolve_within
+                }
+            });
+            let Some(target) = target else { continue };
+            let facts = judgement_facts(incident, target, is_ack, status, policy, as_of);
+            out.push(Exception {
+                incident_number: incident.number,
+                incident_id: Some(incident.id.clone()),
+                severity: Some(r.severity.clone()),
+                kind: match (status, is_ack) {
+                    (SlaStatus::Pending, _) => ExceptionKind::SlaPending,
+                    (_, true) => ExceptionKind::AckBreach,
+                    (_, false) => ExceptionKind::ResolveBreach,
+                },
+                detail: facts.detail(),
+                facts: Some(facts),
+            });
+        }
+    }
+    out
+}
+
+/// Every exception the register shows: data problems, SLA judgements not met, numbering
+/// gaps.
+pub(super) fn exceptions(
+    register: &[RegisterEntry],
+    ingested: &Ingested,
+    policy: &Policy,
+    as_of: DateTime<Utc>,
+) -> Vec<Exception> {
+    let mut out = data_exceptions(register, ingested);
+    out.extend(breach_exceptions(register, ingested, policy, as_of));
+    out.extend(number_gaps(
+        register.iter().map(|r| &ingested.incidents[r.incident]),
+    ));
+    out
+}
+
+fn human(seconds: f64) -> String {
+    let whole = seconds.round() as i64;
+    format!("{} ({} s)", format_duration(whole), fmt_seconds(seconds))
+}
+
+impl BreachFacts {
+    /// The one-line detail of `exceptions.csv`.
+    fn detail(&self) -> String {
+        format!(
+            "{}; target {}; {}",
+            self.measured, self.target, self.missed_by
+        )
+    }
+}
+
+/// The measured time, the target and by how much it was missed.
+fn judgement_facts(
+    incident: &Incident,
+    target: Target,
+    is_ack: bool,
+    status: SlaStatus,
+    policy: &Policy,
+    as_of: DateTime<Utc>,
+) -> BreachFacts {
+    let limit = target_seconds(
+        target,
+        incident.created,
+        policy.timezone,
+        &policy.business_hours,
+    );
+    let deadline = crate::model::add_seconds(incident.created, limit);
+    let target_text = match target {
+        Target::Within(_) => target.to_string(),
+        Target::NextBusinessDay => format!("next-business-day, due {}", rfc3339(deadline)),
+    };
+    let (what, measured) = if is_ack {
+        match (incident.tta_s, incident.ttr_s) {
+            (Some(t), _) => ("acknowledged after", Some(t)),
+            (None, Some(r)) => ("not acknowledged; resolved after", Some(r)),
+            (None, None) => ("not acknowledged or resolved", None),
+        }
+    } else {
+        match incident.ttr_s {
+            Some(r) => ("resolved after", Some(r)),
+            None => ("not resolved", None),
+        }
+    };
+    let verb = if is_ack {
+        "acknowledgement"
+    } else {
+        "resolution"
+    };
+    let open = human((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
+    let (measured, missed_by) = match (status, measured) {
+        (SlaStatus::Pending, _) => (
+            format!("{verb} not yet due at as-of {}", rfc3339(as_of)),
+            format!("open for {open}"),
+        ),
+        (_, Some(m)) => (
+            format!("{what} {}", human(m)),
+            format!("missed by {}", human(m - limit)),
+        ),
+        (_, None) => (
+            format!("{what} by as-of {}", rfc3339(as_of)),
+            format!(
+                "overdue by {}",
+                human((as_of - deadline).num_milliseconds() as f64 / 1000.0)
+            ),
+        ),
+    };
+    BreachFacts {
+        measured,
+        target: target_text,
+        missed_by,
+    }
+}
+
+/// Numbers missing between the lowest and highest incident number in the period.
+fn number_gaps<'a>(incidents: impl Iterator<Item = &'a Incident>) -> Vec<Exception> {
+    let numbers: BTreeSet<i64> = incidents.filter_map(|i| i.number).collect();
+    let mut out = Vec::new();
+    let mut previous: Option<i64> = None;
+    for &n in &numbers {
+        if let Some(p) = previous.filter(|p| n - p > 1) {
+            let (first, last) = (p + 1, n - 1);
+            let count = last - first + 1;
+            let range = if count == 1 {
+                format!("incident number {first} is")
+            } else {
+                format!("incident numbers {first} to {last} ({count}) are")
+            };
+            out.push(Exception {
+                incident_number: Some(first),
+                incident_id: None,
+                severity: None,
+                kind: ExceptionKind::IncidentNumberGap,
+                detail: format!(
+                    "{range} missing between #{p} and #{n}: deleted, merged, outside the export's filters, or not exported"
+                ),
+                facts: None,
+            });
+        }
+        previous = Some(n);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps() {
+        let mk = |n: i64| Incident {
+            number: Some(n),
+            ..test_incident()
+        };
+        let list: Vec<Incident> = [5, 1, 2, 9, 6].into_iter().map(mk).collect();
+        let gaps = number_gaps(list.iter());
+        let got: Vec<_> = gaps
+            .iter()
+            .map(|g| (g.incident_number, g.detail.clone()))
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, Some(3));
+        assert!(
+            got[0]
+                .1
+                .starts_with("incident numbers 3 to 4 (2) are missing between #2 and #5")
+        );
+        assert!(got[1].1.starts_with("incident numbers 7 to 8 (2)"));
+    }
+
+    fn test_incident() -> Incident {
+        Incident::bare(
+            "P",
+            DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        )
+    }
+}
