@@ -14,8 +14,8 @@ use chrono_tz::Tz;
 
 use crate::ingest::Ingested;
 use crate::ingest::postmortem_text::{Document, FOLDER, Readout, Unreadable};
-use crate::metrics::Metrics;
 use crate::metrics::results::{Area, ResultRow, Verdict, pct_text};
+use crate::metrics::{Metrics, RegisterEntry};
 use crate::model::text::{format_duration, rfc3339};
 use crate::model::time::local_date;
 use crate::model::{BreachFacts, Exception, ExceptionKind};
@@ -407,6 +407,245 @@ pub fn shortfalls(c: &Contents) -> Vec<String> {
     out
 }
 
+/// What judging one incident's postmortems needs.
+struct Judging<'a> {
+    ingested: &'a Ingested,
+    views: &'a [DocumentView],
+    policy: &'a Policy,
+    as_of: DateTime<Utc>,
+    /// Whether any document was supplied (without, the rule is not checked).
+    supplied: bool,
+}
+
+/// The row of `postmortems.csv` for one linked document: `ok`, `unreadable`, or its problems
+/// (`late`, `undated`, `incomplete`, joined with `+`).
+fn document_status(v: &DocumentView, on_time: Option<bool>) -> String {
+    if v.unreadable.is_some() {
+        return "unreadable".to_string();
+    }
+    let mut problems = Vec::new();
+    match on_time {
+        Some(false) => problems.push("late"),
+        None if v.date.is_none() => problems.push("undated"),
+        _ => {}
+    }
+    if v.complete() == Some(false) {
+        problems.push("incomplete");
+    }
+    if problems.is_empty() {
+        "ok".to_string()
+    } else {
+        problems.join("+")
+    }
+}
+
+/// The `postmortem_late` or `postmortem_undated` exception of an incident none of whose
+/// readable documents is dated by `due`.
+fn lateness_exception(
+    j: &Judging<'_>,
+    incident: usize,
+    severity: &str,
+    within: &str,
+    due: DateTime<Utc>,
+    readable: &[&DocumentView],
+) -> Exception {
+    let zone = j.policy.timezone;
+    let dated = readable.iter().find(|v| v.date.is_some());
+    let Some((v, (date, source))) = dated.and_then(|v| Some((v, v.date.as_ref()?))) else {
+        let v = readable[0];
+        let note = v.date_note.clone().unwrap_or_else(|| {
+            "no labelled date (`Date:`, `Published:` …) and no PDF creation date".to_string()
+        });
+        return exception(
+            j.ingested,
+            Some(incident),
+            Some(severity),
+            ExceptionKind::PostmortemUndated,
+            format!(
+                "`{}`: {note}; whether it met the deadline ({within}, due {}) cannot be shown",
+                v.name,
+                rfc3339(due)
+            ),
+            None,
+        );
+    };
+    let late_by = match date {
+        WrittenDate::Instant(t) => (t.with_timezone(&Utc) - due).num_seconds(),
+        WrittenDate::Day(day) => (*day - local_date(due, zone)).num_days() * 86_400,
+    };
+    exception(
+        j.ingested,
+        Some(incident),
+        Some(severity),
+        ExceptionKind::PostmortemLate,
+        format!(
+            "`{}` is dated {} ({source}); {within}, due {}",
+            v.name,
+            date.render(),
+            rfc3339(due)
+        ),
+        Some(BreachFacts {
+            measured: format!("{} in `{}` ({source})", date.render(), v.name),
+            target: format!("{within}, due {}", rfc3339(due)),
+            missed_by: format_duration(late_by.max(0)),
+        }),
+    )
+}
+
+/// One incident that needs a postmortem: its coverage counts, its rows and exceptions.
+fn judge_incident(
+    j: &Judging<'_>,
+    entry: &RegisterEntry,
+    linked: &[usize],
+    rule: Target,
+    cov: &mut Coverage,
+    rows: &mut Vec<Row>,
+    exceptions: &mut Vec<Exception>,
+) {
+    let (i, severity) = (entry.incident, entry.severity.as_str());
+    let zone = j.policy.timezone;
+    let resolved = j.ingested.incidents[i].resolved();
+    let due = resolved.map(|t| due_by(t, rule, zone, j.policy));
+    let is_due = due.is_some_and(|d| d <= j.as_of);
+    let readable: Vec<&DocumentView> = linked
+        .iter()
+        .map(|&d| &j.views[d])
+        .filter(|v| v.unreadable.is_none())
+        .collect();
+    let any_on_time = due.is_some_and(|due| {
+        readable
+            .iter()
+            .any(|v| v.date.as_ref().is_some_and(|(d, _)| on_time(d, due, zone)))
+    });
+    let any_complete = readable.iter().any(|v| v.complete() == Some(true));
+    if is_due {
+        cov.required += 1;
+        cov.present += usize::from(!linked.is_empty());
+        cov.on_time += usize::from(any_on_time);
+        cov.complete += usize::from(any_complete);
+        cov.on_time_and_complete += usize::from(any_on_time && any_complete);
+    } else {
+        cov.not_yet_due += 1;
+    }
+    let within = format!("{rule} after resolution");
+    let row = |document: Option<usize>, on_time: Option<bool>, status: String| Row {
+        incident: Some(i),
+        severity: Some(severity.to_string()),
+        resolved_at: resolved,
+        due_by: due,
+        document,
+        on_time,
+        status,
+    };
+    if linked.is_empty() {
+        let status = match (resolved, is_due) {
+            (None, _) => "open",
+            (Some(_), false) => "not_due",
+            (Some(_), true) if !j.supplied => "not_checked",
+            (Some(_), true) => "missing",
+        };
+        if let Some(due) = due.filter(|_| is_due && j.supplied) {
+            exceptions.push(exception(
+                j.ingested,
+                Some(i),
+                Some(severity),
+                ExceptionKind::PostmortemMissing,
+                format!(
+                    "no postmortem document names this incident; {within}, due {}, overdue by {} at the as-of time",
+                    rfc3339(due),
+                    format_duration((j.as_of - due).num_seconds())
+                ),
+                None,
+            ));
+        }
+        rows.push(row(None, None, status.to_string()));
+        return;
+    }
+    for &d in linked {
+        let v = &j.views[d];
+        let judged = due
+            .zip(v.date.as_ref())
+            .map(|(due, (date, _))| on_time(date, due, zone));
+        rows.push(row(Some(d), judged, document_status(v, judged)));
+    }
+    // Incident-level exceptions: judged on the best document.
+    for &d in linked {
+        let v = &j.views[d];
+        if let Some(u) = &v.unreadable {
+            exceptions.push(exception(
+                j.ingested,
+                Some(i),
+                Some(severity),
+                ExceptionKind::PostmortemUnreadable,
+                format!("`{}` is unreadable: {}", v.name, u.describe()),
+                None,
+            ));
+        }
+    }
+    if readable.is_empty() {
+        return;
+    }
+    if let Some(due) = due.filter(|_| !any_on_time) {
+        exceptions.push(lateness_exception(j, i, severity, &within, due, &readable));
+    }
+    if !any_complete {
+        let v = readable[0];
+        let lacks = v.contents.as_ref().map(shortfalls).unwrap_or_default();
+        exceptions.push(exception(
+            j.ingested,
+            Some(i),
+            Some(severity),
+            ExceptionKind::PostmortemIncomplete,
+            format!("`{}`: {}", v.name, lacks.join("; ")),
+            None,
+        ));
+    }
+}
+
+/// Documents that cover no incident of the period: an orphan or ambiguous exception and a
+/// row each.
+fn unlinked_documents(
+    views: &[DocumentView],
+    in_period: &BTreeSet<usize>,
+    lookup: Option<&Lookup<'_>>,
+    ingested: &Ingested,
+) -> (Vec<Row>, Vec<Exception>) {
+    let mut rows = Vec::new();
+    let mut exceptions = Vec::new();
+    for (d, v) in views.iter().enumerate() {
+        if v.linked.iter().any(|i| in_period.contains(i)) {
+            continue;
+        }
+        let (kind, why) = match &v.unlinked {
+            Some(k) => k.clone(),
+            None => (
+                ExceptionKind::PostmortemOrphan,
+                format!(
+                    "it names {}, outside the period",
+                    lookup
+                        .map(|l| l.names(&v.linked.iter().copied().collect()))
+                        .unwrap_or_default()
+                ),
+            ),
+        };
+        let mut detail = format!("`{}`: {why}", v.name);
+        if let Some(u) = &v.unreadable {
+            detail.push_str(&format!("; unreadable: {}", u.describe()));
+        }
+        exceptions.push(exception(ingested, None, None, kind, detail, None));
+        rows.push(Row {
+            incident: None,
+            severity: None,
+            resolved_at: None,
+            due_by: None,
+            document: Some(d),
+            on_time: None,
+            status: kind_status(kind).to_string(),
+        });
+    }
+    (rows, exceptions)
+}
+
 /// Checks the postmortem rule for every incident in the period. `documents` in name order.
 /// With no document at all (no `postmortems/` folder), the rule is not checked: rows say
 /// `not_checked` and one exception says so, instead of one `missing` per incident.
@@ -450,25 +689,27 @@ pub fn assess(
             })
         })
         .collect();
+    let judging = Judging {
+        ingested,
+        views: &views,
+        policy,
+        as_of: metrics.as_of,
+        supplied: !documents.is_empty(),
+    };
     let mut rows = Vec::new();
     let mut exceptions = Vec::new();
     let mut in_period = BTreeSet::new();
     for entry in &metrics.register {
         let i = entry.incident;
         in_period.insert(i);
-        let incident = &ingested.incidents[i];
-        let severity = entry.severity.as_str();
         let linked = docs_of.get(&i).map(Vec::as_slice).unwrap_or_default();
-        let rule = rules.get(severity).copied();
-        let resolved = incident.resolved();
-        let due = rule.zip(resolved).map(|(r, t)| due_by(t, r, zone, policy));
-        let Some(rule) = rule else {
+        let Some(&rule) = rules.get(entry.severity.as_str()) else {
             // Not required: listed only when a document covers it.
             for &d in linked {
                 rows.push(Row {
                     incident: Some(i),
-                    severity: Some(severity.to_string()),
-                    resolved_at: resolved,
+                    severity: Some(entry.severity.clone()),
+                    resolved_at: ingested.incidents[i].resolved(),
                     due_by: None,
                     document: Some(d),
                     on_time: None,
@@ -477,173 +718,19 @@ pub fn assess(
             }
             continue;
         };
-        let is_due = due.is_some_and(|d| d <= metrics.as_of);
         let cov = coverage
             .iter_mut()
-            .find(|c| c.severity == severity)
+            .find(|c| c.severity == entry.severity)
             .expect("coverage has a row for every severity with a rule");
-        let readable: Vec<&DocumentView> = linked
-            .iter()
-            .map(|&d| &views[d])
-            .filter(|v| v.unreadable.is_none())
-            .collect();
-        let any_on_time = due.is_some_and(|due| {
-            readable
-                .iter()
-                .any(|v| v.date.as_ref().is_some_and(|(d, _)| on_time(d, due, zone)))
-        });
-        let any_complete = readable.iter().any(|v| v.complete() == Some(true));
-        if is_due {
-            cov.required += 1;
-            cov.present += usize::from(!linked.is_empty());
-            cov.on_time += usize::from(any_on_time);
-            cov.complete += usize::from(any_complete);
-            cov.on_time_and_complete += usize::from(any_on_time && any_complete);
-        } else {
-            cov.not_yet_due += 1;
-        }
-        let within = format!("{rule} after resolution");
-        if linked.is_empty() {
-            let status = match (resolved, is_due) {
-                (None, _) => "open",
-                (Some(_), false) => "not_due",
-                (Some(_), true) if documents.is_empty() => "not_checked",
-                (Some(_), true) => "missing",
-            };
-            if is_due && !documents.is_empty() {
-                let due = due.expect("due when is_due");
-                exceptions.push(exception(
-                    ingested,
-                    Some(i),
-                    Some(severity),
-                    ExceptionKind::PostmortemMissing,
-                    format!(
-                        "no postmortem document names this incident; {within}, due {}, overdue by {} at the as-of time",
-                        rfc3339(due),
-                        format_duration((metrics.as_of - due).num_seconds())
-                    ),
-                    None,
-                ));
-            }
-            rows.push(Row {
-                incident: Some(i),
-                severity: Some(severity.to_string()),
-                resolved_at: resolved,
-                due_by: due,
-                document: None,
-                on_time: None,
-                status: status.to_string(),
-            });
-            continue;
-        }
-        for &d in linked {
-            let v = &views[d];
-            let judged = due
-                .zip(v.date.as_ref())
-                .map(|(due, (date, _))| on_time(date, due, zone));
-            let status = if v.unreadable.is_some() {
-                "unreadable".to_string()
-            } else {
-                let mut problems = Vec::new();
-                match judged {
-                    Some(false) => problems.push("late"),
-                    None if v.date.is_none() => problems.push("undated"),
-                    _ => {}
-                }
-                if v.complete() == Some(false) {
-                    problems.push("incomplete");
-                }
-                if problems.is_empty() {
-                    "ok".to_string()
-                } else {
-                    problems.join("+")
-                }
-            };
-            rows.push(Row {
-                incident: Some(i),
-                severity: Some(severity.to_string()),
-                resolved_at: resolved,
-                due_by: due,
-                document: Some(d),
-                on_time: judged,
-                status,
-            });
-        }
-        // Incident-level exceptions: judged on the best document.
-        for &d in linked {
-            let v = &views[d];
-            if let Some(u) = &v.unreadable {
-                exceptions.push(exception(
-                    ingested,
-                    Some(i),
-                    Some(severity),
-                    ExceptionKind::PostmortemUnreadable,
-                    format!("`{}` is unreadable: {}", v.name, u.describe()),
-                    None,
-                ));
-            }
-        }
-        if readable.is_empty() {
-            continue;
-        }
-        if let Some(due) = due
-            && !any_on_time
-        {
-            let dated: Vec<&&DocumentView> = readable.iter().filter(|v| v.date.is_some()).collect();
-            match dated.first() {
-                Some(v) => {
-                    let (date, source) = v.date.as_ref().expect("dated");
-                    let late_by = match date {
-                        WrittenDate::Instant(t) => (t.with_timezone(&Utc) - due).num_seconds(),
-                        WrittenDate::Day(day) => (*day - local_date(due, zone)).num_days() * 86_400,
-                    };
-                    exceptions.push(exception(
-                        ingested,
-                        Some(i),
-                        Some(severity),
-                        ExceptionKind::PostmortemLate,
-                        format!(
-                            "`{}` is dated {} ({source}); {within}, due {}",
-                            v.name,
-                            date.render(),
-                            rfc3339(due)
-                        ),
-                        Some(BreachFacts {
-                            measured: format!("{} in `{}` ({source})", date.render(), v.name),
-                            target: format!("{within}, due {}", rfc3339(due)),
-                            missed_by: format_duration(late_by.max(0)),
-                        }),
-                    ));
-                }
-                None => {
-                    let v = readable[0];
-                    let note = v.date_note.clone().unwrap_or_else(|| {
-                        "no labelled date (`Date:`, `Published:` …) and no PDF creation date"
-                            .to_string()
-                    });
-                    exceptions.push(exception(
-                        ingested,
-                        Some(i),
-                        Some(severity),
-                        ExceptionKind::PostmortemUndated,
-                        format!("`{}`: {note}; whether it met the deadline ({within}, due {}) cannot be shown", v.name, rfc3339(due)),
-                        None,
-                    ));
-                }
-            }
-        }
-        if !any_complete {
-            let v = readable[0];
-            let lacks = v.contents.as_ref().map(shortfalls).unwrap_or_default();
-            exceptions.push(exception(
-                ingested,
-                Some(i),
-                Some(severity),
-                ExceptionKind::PostmortemIncomplete,
-                format!("`{}`: {}", v.name, lacks.join("; ")),
-                None,
-            ));
-        }
+        judge_incident(
+            &judging,
+            entry,
+            linked,
+            rule,
+            cov,
+            &mut rows,
+            &mut exceptions,
+        );
     }
     let required: usize = coverage.iter().map(|c| c.required).sum();
     if documents.is_empty() && required > 0 {
@@ -658,39 +745,10 @@ pub fn assess(
             None,
         ));
     }
-    // Documents that cover no incident in the period.
-    for (d, v) in views.iter().enumerate() {
-        if v.linked.iter().any(|i| in_period.contains(i)) {
-            continue;
-        }
-        let (kind, why) = match &v.unlinked {
-            Some(k) => k.clone(),
-            None => (
-                ExceptionKind::PostmortemOrphan,
-                format!(
-                    "it names {}, outside the period",
-                    lookup
-                        .as_ref()
-                        .map(|l| l.names(&v.linked.iter().copied().collect()))
-                        .unwrap_or_default()
-                ),
-            ),
-        };
-        let mut detail = format!("`{}`: {why}", v.name);
-        if let Some(u) = &v.unreadable {
-            detail.push_str(&format!("; unreadable: {}", u.describe()));
-        }
-        exceptions.push(exception(ingested, None, None, kind, detail, None));
-        rows.push(Row {
-            incident: None,
-            severity: None,
-            resolved_at: None,
-            due_by: None,
-            document: Some(d),
-            on_time: None,
-            status: kind_status(kind).to_string(),
-        });
-    }
+    let (more_rows, more_exceptions) =
+        unlinked_documents(&views, &in_period, lookup.as_ref(), ingested);
+    rows.extend(more_rows);
+    exceptions.extend(more_exceptions);
     Postmortems {
         documents: views,
         rows,
