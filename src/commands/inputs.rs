@@ -360,6 +360,43 @@ fn no_rows(ingested: &Ingested) -> String {
     )
 }
 
+/// The error for a folder with no incident export: what was looked at (postmortems alone
+/// are not enough: they are judged against incidents).
+fn no_incident_export(ingested: &Ingested, input: &Path) -> Error {
+    // Postmortems alone are not enough: they are judged against incidents.
+    let looked: Vec<String> = ingested
+        .files
+        .iter()
+        .take(5)
+        .map(|f| {
+            format!(
+                "`{}` ({})",
+                f.name,
+                f.not_used_reason.as_deref().unwrap_or(match f.format {
+                    Some(x) => x.name(),
+                    None => "not an incidents export",
+                })
+            )
+        })
+        .collect();
+    Error::NoInput {
+        path: input.to_path_buf(),
+        looked: if looked.is_empty() {
+            "the folder has no files".to_string()
+        } else {
+            format!(
+                "looked at {}{}",
+                looked.join(", "),
+                if ingested.files.len() > 5 {
+                    ", …"
+                } else {
+                    ""
+                }
+            )
+        },
+    }
+}
+
 /// Reads the inputs and computes what `scope` asks for. `Scope::Summary` (`stats`) reads no
 /// postmortem document (no PDF reader child processes) and computes the SLA tables only.
 pub fn load(
@@ -427,38 +464,7 @@ pub fn load(
         .iter()
         .any(|f| f.format.is_some_and(|x| x.has_incidents()))
     {
-        // Postmortems alone are not enough: they are judged against incidents.
-        let looked: Vec<String> = ingested
-            .files
-            .iter()
-            .take(5)
-            .map(|f| {
-                format!(
-                    "`{}` ({})",
-                    f.name,
-                    f.not_used_reason.as_deref().unwrap_or(match f.format {
-                        Some(x) => x.name(),
-                        None => "not an incidents export",
-                    })
-                )
-            })
-            .collect();
-        return Err(Error::NoInput {
-            path: args.input.clone(),
-            looked: if looked.is_empty() {
-                "the folder has no files".to_string()
-            } else {
-                format!(
-                    "looked at {}{}",
-                    looked.join(", "),
-                    if ingested.files.len() > 5 {
-                        ", …"
-                    } else {
-                        ""
-                    }
-                )
-            },
-        });
+        return Err(no_incident_export(&ingested, &args.input));
     }
     if ingested.incidents.is_empty() && !args.period_given() {
         return Err(Error::Usage(no_rows(&ingested)));

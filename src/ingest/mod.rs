@@ -16,7 +16,7 @@ pub mod rest;
 pub mod statuspage;
 pub mod timestamp;
 
-pub use file_read::FileRead;
+pub use file_read::{FileRead, PendingIncident};
 pub use record::Detail;
 
 use std::collections::HashMap;
@@ -271,6 +271,112 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Builds a file's REST incidents now that every file's log entries are known (`staged`,
+/// by incident id, with `ranges` into it); an incident that cannot be built is rejected.
+fn finish_rest(
+    pending: &[PendingIncident],
+    staged: &[LogEntry],
+    ranges: &HashMap<&str, std::ops::Range<usize>, foldhash::fast::RandomState>,
+    index: usize,
+    zone: Tz,
+    incidents: &mut Vec<Incident>,
+    out: &mut Ingested,
+) {
+    let set_file = |s: SourceRef| SourceRef { file: index, ..s };
+    for pending in pending {
+        let entries: Vec<&LogEntry> = pending
+            .id()
+            .and_then(|id| ranges.get(id))
+            .map(|range| staged[range.clone()].iter().collect())
+            .unwrap_or_default();
+        match rest::finish(pending, &entries, zone) {
+            Ok((incident, exception)) => {
+                incidents.push(incident);
+                out.exceptions.extend(exception);
+                if let Some(id) = pending.id() {
+                    for text in &pending.references {
+                        out.external_references.push((
+                            id.to_string(),
+                            text.clone(),
+                            set_file(pending.source),
+                        ));
+                    }
+                }
+            }
+            Err(rejected) => out.rejected.push(RejectedRow {
+                source: set_file(rejected.source),
+                ..rejected
+            }),
+        }
+    }
+}
+
+/// The file's incidents join the kept ones in place (the first file's vector is taken
+/// whole: no copy of a million records), then repeated ids are compacted out: a repeat is a
+/// rejected row, and one whose data differ from the first record is also a
+/// `conflicting_duplicate` exception.
+fn keep_first_of_each_id(
+    mut incidents: Vec<Incident>,
+    index: usize,
+    bytes: &[u8],
+    seen: &mut IdIndex,
+    out: &mut Ingested,
+) {
+    let start = out.incidents.len();
+    if out.incidents.is_empty() {
+        out.incidents = std::mem::take(&mut incidents);
+    } else {
+        out.incidents.append(&mut incidents);
+    }
+    // Kept incidents are `..w`; `w..r` holds the repeats found so far.
+    let mut w = start;
+    for r in start..out.incidents.len() {
+        out.incidents[r].source.file = index;
+        let Some(first) = seen.first_or_insert(&out.incidents[r].id, w, &out.incidents[..w]) else {
+            if w != r {
+                out.incidents.swap(w, r);
+            }
+            w += 1;
+            continue;
+        };
+        let (kept, incident) = (&out.incidents[first], &out.incidents[r]);
+        let first_at = format!("{}:{}", out.files[kept.source.file].name, kept.source.line);
+        let reason = if kept.same_data(incident) {
+            format!(
+                "duplicate of incident `{}` first read at {first_at}",
+                incident.id
+            )
+        } else {
+            let differs = differing_fields(kept, incident);
+            out.exceptions.push(Exception {
+                incident_number: kept.number,
+                incident_id: Some(kept.id.clone()),
+                severity: None,
+                kind: ExceptionKind::ConflictingDuplicate,
+                detail: format!(
+                    "incident `{}` appears at {first_at} and {}:{} with different {}; the first record is used",
+                    incident.id,
+                    out.files[index].name,
+                    incident.source.line,
+                    differs.join(", ")
+                ),
+                facts: None,
+            });
+            format!(
+                "conflicting duplicate of incident `{}` first read at {first_at} (differs in {}); the first record is used",
+                incident.id,
+                differs.join(", ")
+            )
+        };
+        out.rejected.push(RejectedRow {
+            source: incident.source,
+            reason,
+            raw: incident.source.raw(bytes),
+        });
+    }
+    out.incidents.truncate(w);
+}
+
 /// Merges per-file results in order. A repeated incident id is rejected; when its data
 /// differ from the first record, a `conflicting_duplicate` exception says how.
 /// `bytes` are each file's contents, for the raw text of rejected repeats. REST incidents
@@ -317,89 +423,16 @@ pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
                 s
             }));
         let mut incidents = read.incidents;
-        for pending in &read.pending_rest {
-            let entries: Vec<&LogEntry> = pending
-                .id()
-                .and_then(|id| ranges.get(id))
-                .map(|range| staged[range.clone()].iter().collect())
-                .unwrap_or_default();
-            match rest::finish(pending, &entries, zone) {
-                Ok((incident, exception)) => {
-                    incidents.push(incident);
-                    out.exceptions.extend(exception);
-                    if let Some(id) = pending.id() {
-                        for text in &pending.references {
-                            out.external_references.push((
-                                id.to_string(),
-                                text.clone(),
-                                set_file(pending.source),
-                            ));
-                        }
-                    }
-                }
-                Err(rejected) => out.rejected.push(RejectedRow {
-                    source: set_file(rejected.source),
-                    ..rejected
-                }),
-            }
-        }
-        // The file's incidents join the kept ones in place (the first file's vector is
-        // taken whole: no copy of a million records), then repeats are compacted out.
-        let start = out.incidents.len();
-        if out.incidents.is_empty() {
-            out.incidents = incidents;
-        } else {
-            out.incidents.append(&mut incidents);
-        }
-        // Kept incidents are `..w`; `w..r` holds the repeats found so far.
-        let mut w = start;
-        for r in start..out.incidents.len() {
-            let source = set_file(out.incidents[r].source);
-            out.incidents[r].source = source;
-            let Some(first) = seen.first_or_insert(&out.incidents[r].id, w, &out.incidents[..w])
-            else {
-                if w != r {
-                    out.incidents.swap(w, r);
-                }
-                w += 1;
-                continue;
-            };
-            let (kept, incident) = (&out.incidents[first], &out.incidents[r]);
-            let first_at = format!("{}:{}", out.files[kept.source.file].name, kept.source.line);
-            let reason = if kept.same_data(incident) {
-                format!(
-                    "duplicate of incident `{}` first read at {first_at}",
-                    incident.id
-                )
-            } else {
-                let differs = differing_fields(kept, incident);
-                out.exceptions.push(Exception {
-                    incident_number: kept.number,
-                    incident_id: Some(kept.id.clone()),
-                    severity: None,
-                    kind: ExceptionKind::ConflictingDuplicate,
-                    detail: format!(
-                        "incident `{}` appears at {first_at} and {}:{} with different {}; the first record is used",
-                        incident.id,
-                        out.files[index].name,
-                        incident.source.line,
-                        differs.join(", ")
-                    ),
-                    facts: None,
-                });
-                format!(
-                    "conflicting duplicate of incident `{}` first read at {first_at} (differs in {}); the first record is used",
-                    incident.id,
-                    differs.join(", ")
-                )
-            };
-            out.rejected.push(RejectedRow {
-                source: incident.source,
-                reason,
-                raw: incident.source.raw(bytes),
-            });
-        }
-        out.incidents.truncate(w);
+        finish_rest(
+            &read.pending_rest,
+            &staged,
+            &ranges,
+            index,
+            zone,
+            &mut incidents,
+            &mut out,
+        );
+        keep_first_of_each_id(incidents, index, bytes, &mut seen, &mut out);
     }
     // Log entries of incidents that no export holds cannot be placed: rejected, not dropped.
     drop(ranges);

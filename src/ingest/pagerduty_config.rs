@@ -157,6 +157,221 @@ fn string(obj: &Object<'_>, key: &str) -> Option<String> {
         .flatten()
 }
 
+/// `GET /schedules/{id}` pages: each schedule with its final, layer and override entries.
+fn schedules(r: &mut Reader<'_>, pages: &[(Object<'_>, &RawValue)]) -> Vec<Schedule> {
+    let mut schedules = Vec::new();
+    for (page, whole) in pages {
+        let Some(s) = page
+            .get("schedule")
+            .and_then(|s| serde_json::from_str::<Object<'_>>(s.get()).ok())
+        else {
+            continue;
+        };
+        let final_entries = entries_of(r, s.get("final_schedule").copied());
+        // Layer and override entries explain the final ones; they are not rows.
+        let before = (r.out.rows_read, r.out.rejected.len());
+        let mut layer_entries = Vec::new();
+        if let Some(layers) = s
+            .get("schedule_layers")
+            .and_then(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()).ok())
+        {
+            for l in layers {
+                layer_entries.extend(entries_of(r, Some(l)));
+            }
+        }
+        let override_entries = entries_of(r, s.get("overrides_subschedule").copied());
+        r.out.rows_read = before.0;
+        r.out.rejected.truncate(before.1);
+        let _ = whole;
+        schedules.push(Schedule {
+            id: string(&s, "id").unwrap_or_default(),
+            name: string(&s, "name")
+                .or_else(|| string(&s, "summary"))
+                .unwrap_or_default(),
+            time_zone: string(&s, "time_zone"),
+            final_entries,
+            layer_entries,
+            override_entries,
+            file: 0,
+        });
+    }
+    schedules
+}
+
+/// `GET /schedules/{id}/overrides` pages.
+fn overrides(r: &mut Reader<'_>, pages: &[(Object<'_>, &RawValue)]) -> Vec<Override> {
+    let mut out = Vec::new();
+    for (page, whole) in pages {
+        for item in r.list(page, "overrides", whole) {
+            let id = serde_json::from_str::<Object<'_>>(item.get())
+                .ok()
+                .and_then(|o| string(&o, "id"))
+                .unwrap_or_default();
+            if let Some(e) = entry(r, item) {
+                out.push(Override { id, entry: e });
+            }
+        }
+    }
+    out
+}
+
+/// `GET /oncalls` pages.
+fn oncalls(r: &mut Reader<'_>, pages: &[(Object<'_>, &RawValue)]) -> Vec<OnCall> {
+    #[derive(Deserialize)]
+    struct RawOnCall {
+        #[serde(default)]
+        user: Reference,
+        schedule: Option<Reference>,
+        #[serde(default)]
+        escalation_policy: Reference,
+        escalation_level: Option<i64>,
+        start: Option<String>,
+        end: Option<String>,
+    }
+    let mut out = Vec::new();
+    for (page, whole) in pages {
+        for item in r.list(page, "oncalls", whole) {
+            r.out.rows_read += 1;
+            let raw: RawOnCall = match serde_json::from_str(item.get()) {
+                Ok(o) => o,
+                Err(e) => {
+                    r.reject(item, format!("not an on-call: {e}"));
+                    continue;
+                }
+            };
+            let parse = |v: &Option<String>| v.as_deref().map(time).transpose();
+            let (start, end) = match (parse(&raw.start), parse(&raw.end)) {
+                (Ok(s), Ok(e)) => (s, e),
+                (Err(why), _) | (_, Err(why)) => {
+                    r.reject(item, why);
+                    continue;
+                }
+            };
+            out.push(OnCall {
+                schedule: raw.schedule.filter(|s| !s.id.is_empty()),
+                escalation_policy: raw.escalation_policy,
+                level: raw.escalation_level.unwrap_or(1),
+                start,
+                end,
+                user: raw.user,
+                source: r.source(item),
+            });
+        }
+    }
+    out
+}
+
+/// `GET /escalation_policies` pages.
+fn escalation_policies(
+    r: &mut Reader<'_>,
+    pages: &[(Object<'_>, &RawValue)],
+) -> Vec<EscalationPolicy> {
+    #[derive(Deserialize)]
+    struct RawRule {
+        escalation_delay_in_minutes: Option<i64>,
+        #[serde(default)]
+        targets: Vec<Reference>,
+    }
+    #[derive(Deserialize)]
+    struct RawPolicy {
+        #[serde(default)]
+        id: String,
+        name: Option<String>,
+        summary: Option<String>,
+        #[serde(default)]
+        num_loops: Option<i64>,
+        #[serde(default)]
+        escalation_rules: Vec<RawRule>,
+        #[serde(default)]
+        services: Vec<Reference>,
+    }
+    let mut out = Vec::new();
+    for (page, whole) in pages {
+        for item in r.list(page, "escalation_policies", whole) {
+            r.out.rows_read += 1;
+            match serde_json::from_str::<RawPolicy>(item.get()) {
+                Ok(p) => out.push(EscalationPolicy {
+                    name: p.name.or(p.summary).unwrap_or_else(|| p.id.clone()),
+                    id: p.id,
+                    num_loops: p.num_loops.unwrap_or(0),
+                    rules: p
+                        .escalation_rules
+                        .into_iter()
+                        .map(|r| Rule {
+                            delay_min: r.escalation_delay_in_minutes.unwrap_or(0),
+                            targets: r.targets,
+                        })
+                        .collect(),
+                    services: p.services,
+                    source: r.source(item),
+                }),
+                Err(e) => r.reject(item, format!("not an escalation policy: {e}")),
+            }
+        }
+    }
+    out
+}
+
+/// `GET /audit/records` pages.
+fn audit_records(r: &mut Reader<'_>, pages: &[(Object<'_>, &RawValue)]) -> Vec<AuditRecord> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct RawDetails {
+        resource: Option<Reference>,
+        fields: Vec<FieldChange>,
+        references: Vec<ReferenceChange>,
+    }
+    #[derive(Deserialize)]
+    struct RawRecord {
+        #[serde(default)]
+        id: String,
+        execution_time: String,
+        #[serde(default)]
+        actors: Vec<Reference>,
+        #[serde(default)]
+        method: Method,
+        #[serde(default)]
+        root_resource: Reference,
+        #[serde(default)]
+        action: String,
+        details: Option<RawDetails>,
+    }
+    let mut out = Vec::new();
+    for (page, whole) in pages {
+        for item in r.list(page, "records", whole) {
+            r.out.rows_read += 1;
+            let raw: RawRecord = match serde_json::from_str(item.get()) {
+                Ok(x) => x,
+                Err(e) => {
+                    r.reject(item, format!("not an audit record: {e}"));
+                    continue;
+                }
+            };
+            let execution_time = match time(&raw.execution_time) {
+                Ok(t) => t,
+                Err(why) => {
+                    r.reject(item, format!("`execution_time`: {why}"));
+                    continue;
+                }
+            };
+            let details = raw.details.unwrap_or_default();
+            out.push(AuditRecord {
+                id: raw.id,
+                execution_time,
+                actors: raw.actors,
+                method: raw.method,
+                root_resource: raw.root_resource,
+                action: raw.action,
+                resource: details.resource,
+                fields: details.fields,
+                references: details.references,
+                source: r.source(item),
+            });
+        }
+    }
+    out
+}
+
 /// Reads recognised pages of one kind. Rows are the entries, overrides, on-calls, policies
 /// or records.
 pub fn read(
@@ -174,208 +389,13 @@ pub fn read(
         },
     };
     let export = match format {
-        Format::PdSchedule => {
-            let mut schedules = Vec::new();
-            for (page, whole) in &pages {
-                let Some(s) = page
-                    .get("schedule")
-                    .and_then(|s| serde_json::from_str::<Object<'_>>(s.get()).ok())
-                else {
-                    continue;
-                };
-                let final_entries = entries_of(&mut r, s.get("final_schedule").copied());
-                // Layer and override entries explain the final ones; they are not rows.
-                let before = (r.out.rows_read, r.out.rejected.len());
-                let mut layer_entries = Vec::new();
-                if let Some(layers) = s
-                    .get("schedule_layers")
-                    .and_then(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()).ok())
-                {
-                    for l in layers {
-                        layer_entries.extend(entries_of(&mut r, Some(l)));
-                    }
-                }
-                let override_entries = entries_of(&mut r, s.get("overrides_subschedule").copied());
-                r.out.rows_read = before.0;
-                r.out.rejected.truncate(before.1);
-                let _ = whole;
-                schedules.push(Schedule {
-                    id: string(&s, "id").unwrap_or_default(),
-                    name: string(&s, "name")
-                        .or_else(|| string(&s, "summary"))
-                        .unwrap_or_default(),
-                    time_zone: string(&s, "time_zone"),
-                    final_entries,
-                    layer_entries,
-                    override_entries,
-                    file: 0,
-                });
-            }
-            Export::Schedules(schedules)
-        }
-        Format::PdOverrides => {
-            let mut out = Vec::new();
-            for (page, whole) in &pages {
-                for item in r.list(page, "overrides", whole) {
-                    let id = serde_json::from_str::<Object<'_>>(item.get())
-                        .ok()
-                        .and_then(|o| string(&o, "id"))
-                        .unwrap_or_default();
-                    if let Some(e) = entry(&mut r, item) {
-                        out.push(Override { id, entry: e });
-                    }
-                }
-            }
-            Export::Overrides(out)
-        }
-        Format::PdOncalls => {
-            #[derive(Deserialize)]
-            struct RawOnCall {
-                #[serde(default)]
-                user: Reference,
-                schedule: Option<Reference>,
-                #[serde(default)]
-                escalation_policy: Reference,
-                escalation_level: Option<i64>,
-                start: Option<String>,
-                end: Option<String>,
-            }
-            let mut out = Vec::new();
-            for (page, whole) in &pages {
-                for item in r.list(page, "oncalls", whole) {
-                    r.out.rows_read += 1;
-                    let raw: RawOnCall = match serde_json::from_str(item.get()) {
-                        Ok(o) => o,
-                        Err(e) => {
-                            r.reject(item, format!("not an on-call: {e}"));
-                            continue;
-                        }
-                    };
-                    let parse = |v: &Option<String>| v.as_deref().map(time).transpose();
-                    let (start, end) = match (parse(&raw.start), parse(&raw.end)) {
-                        (Ok(s), Ok(e)) => (s, e),
-                        (Err(why), _) | (_, Err(why)) => {
-                            r.reject(item, why);
-                            continue;
-                        }
-                    };
-                    out.push(OnCall {
-                        schedule: raw.schedule.filter(|s| !s.id.is_empty()),
-                        escalation_policy: raw.escalation_policy,
-                        level: raw.escalation_level.unwrap_or(1),
-                        start,
-                        end,
-                        user: raw.user,
-                        source: r.source(item),
-                    });
-                }
-            }
-            Export::Oncalls(out)
-        }
+        Format::PdSchedule => Export::Schedules(schedules(&mut r, &pages)),
+        Format::PdOverrides => Export::Overrides(overrides(&mut r, &pages)),
+        Format::PdOncalls => Export::Oncalls(oncalls(&mut r, &pages)),
         Format::PdEscalationPolicies => {
-            #[derive(Deserialize)]
-            struct RawRule {
-                escalation_delay_in_minutes: Option<i64>,
-                #[serde(default)]
-                targets: Vec<Reference>,
-            }
-            #[derive(Deserialize)]
-            struct RawPolicy {
-                #[serde(default)]
-                id: String,
-                name: Option<String>,
-                summary: Option<String>,
-                #[serde(default)]
-                num_loops: Option<i64>,
-                #[serde(default)]
-                escalation_rules: Vec<RawRule>,
-                #[serde(default)]
-                services: Vec<Reference>,
-            }
-            let mut out = Vec::new();
-            for (page, whole) in &pages {
-                for item in r.list(page, "escalation_policies", whole) {
-                    r.out.rows_read += 1;
-                    match serde_json::from_str::<RawPolicy>(item.get()) {
-                        Ok(p) => out.push(EscalationPolicy {
-                            name: p.name.or(p.summary).unwrap_or_else(|| p.id.clone()),
-                            id: p.id,
-                            num_loops: p.num_loops.unwrap_or(0),
-                            rules: p
-                                .escalation_rules
-                                .into_iter()
-                                .map(|r| Rule {
-                                    delay_min: r.escalation_delay_in_minutes.unwrap_or(0),
-                                    targets: r.targets,
-                                })
-                                .collect(),
-                            services: p.services,
-                            source: r.source(item),
-                        }),
-                        Err(e) => r.reject(item, format!("not an escalation policy: {e}")),
-                    }
-                }
-            }
-            Export::EscalationPolicies(out)
+            Export::EscalationPolicies(escalation_policies(&mut r, &pages))
         }
-        Format::PdAuditRecords => {
-            #[derive(Deserialize, Default)]
-            #[serde(default)]
-            struct RawDetails {
-                resource: Option<Reference>,
-                fields: Vec<FieldChange>,
-                references: Vec<ReferenceChange>,
-            }
-            #[derive(Deserialize)]
-            struct RawRecord {
-                #[serde(default)]
-                id: String,
-                execution_time: String,
-                #[serde(default)]
-                actors: Vec<Reference>,
-                #[serde(default)]
-                method: Method,
-                #[serde(default)]
-                root_resource: Reference,
-                #[serde(default)]
-                action: String,
-                details: Option<RawDetails>,
-            }
-            let mut out = Vec::new();
-            for (page, whole) in &pages {
-                for item in r.list(page, "records", whole) {
-                    r.out.rows_read += 1;
-                    let raw: RawRecord = match serde_json::from_str(item.get()) {
-                        Ok(x) => x,
-                        Err(e) => {
-                            r.reject(item, format!("not an audit record: {e}"));
-                            continue;
-                        }
-                    };
-                    let execution_time = match time(&raw.execution_time) {
-                        Ok(t) => t,
-                        Err(why) => {
-                            r.reject(item, format!("`execution_time`: {why}"));
-                            continue;
-                        }
-                    };
-                    let details = raw.details.unwrap_or_default();
-                    out.push(AuditRecord {
-                        id: raw.id,
-                        execution_time,
-                        actors: raw.actors,
-                        method: raw.method,
-                        root_resource: raw.root_resource,
-                        action: raw.action,
-                        resource: details.resource,
-                        fields: details.fields,
-                        references: details.references,
-                        source: r.source(item),
-                    });
-                }
-            }
-            Export::AuditRecords(out)
-        }
+        Format::PdAuditRecords => Export::AuditRecords(audit_records(&mut r, &pages)),
         _ => unreachable!("read is called with a configuration format"),
     };
     r.out.config = Some(export);

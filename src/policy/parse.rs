@@ -202,34 +202,11 @@ impl Checker<'_> {
             ),
         }
     }
-}
 
-impl Policy {
-    /// Parses and validates policy text; `path` only labels error messages.
-    pub fn parse(path: &Path, text: &str) -> Result<Self, Error> {
-        let raw: RawPolicy = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            Error::PolicyInvalid {
-                location: Location::at_offset(path, text.as_bytes(), offset),
-                reason: e.message().trim().to_string(),
-            }
-        })?;
-        let check = Checker { path, text };
-
-        let organization = raw
-            .organization
-            .name
-            .unwrap_or_else(|| "Example Corp".to_string());
-        let timezone = match &raw.organization.timezone {
-            Some(v) => check.timezone("organization.timezone", v)?,
-            None => Tz::UTC,
-        };
-        let input_timezone = match &raw.inputs.timezone {
-            Some(v) => check.timezone("inputs.timezone", v)?,
-            None => timezone,
-        };
-
-        let bh = &raw.business_hours;
+    /// `[business_hours]`: days (default Monday to Friday), start and end (default 09:00 to
+    /// 17:00, end after start), holidays.
+    fn business_hours(&self, bh: &RawBusinessHours) -> Result<BusinessHours, Error> {
+        let check = self;
         let days = match &bh.days {
             None => vec![
                 Weekday::Mon,
@@ -251,12 +228,12 @@ impl Policy {
                         }
                         None => {
                             return check.error(
-                                d.span(),
-                                format!(
-                                    "`business_hours.days`: `{}` is not a weekday (expected `Mon` .. `Sun`)",
-                                    d.get_ref()
-                                ),
-                            );
+                                    d.span(),
+                                    format!(
+                                        "`business_hours.days`: `{}` is not a weekday (expected `Mon` .. `Sun`)",
+                                        d.get_ref()
+                                    ),
+                                );
                         }
                     }
                 }
@@ -295,24 +272,28 @@ impl Policy {
                 }
                 Err(_) => {
                     return check.error(
-                        h.span(),
-                        format!(
-                            "`business_hours.holidays`: `{}` is not an ISO date (expected `YYYY-MM-DD`)",
-                            h.get_ref()
-                        ),
-                    );
+                            h.span(),
+                            format!(
+                                "`business_hours.holidays`: `{}` is not an ISO date (expected `YYYY-MM-DD`)",
+                                h.get_ref()
+                            ),
+                        );
                 }
             }
         }
-        let business_hours = BusinessHours {
+        Ok(BusinessHours {
             days,
             start,
             end,
             holidays,
-        };
+        })
+    }
 
-        let severities = match raw.severity {
-            None => Self::default_policy().severities,
+    /// `[[severity]]`: the matrix, most severe first (default: the built-in matrix).
+    fn severities(&self, list: Option<Vec<RawSeverity>>) -> Result<Vec<Severity>, Error> {
+        let check = self;
+        Ok(match list {
+            None => Policy::default_policy().severities,
             Some(list) => {
                 let mut out: Vec<Severity> = Vec::new();
                 for s in list {
@@ -320,11 +301,11 @@ impl Policy {
                     let reserved = ["all", "unclassified"];
                     if name.is_empty() || reserved.contains(&name.to_ascii_lowercase().as_str()) {
                         return check.error(
-                            s.name.span(),
-                            format!(
-                                "`severity.name`: `{name}` cannot be used (empty, or reserved for the `ALL` and `unclassified` rows)"
-                            ),
-                        );
+                                s.name.span(),
+                                format!(
+                                    "`severity.name`: `{name}` cannot be used (empty, or reserved for the `ALL` and `unclassified` rows)"
+                                ),
+                            );
                     }
                     if out.iter().any(|o| o.name.eq_ignore_ascii_case(&name)) {
                         return check.error(
@@ -338,12 +319,12 @@ impl Policy {
                             let v = u.get_ref().trim().to_ascii_lowercase();
                             if v != "high" && v != "low" {
                                 return check.error(
-                                    u.span(),
-                                    format!(
-                                        "`severity.urgency`: `{}` is not a PagerDuty urgency (expected `high` or `low`)",
-                                        u.get_ref()
-                                    ),
-                                );
+                                        u.span(),
+                                        format!(
+                                            "`severity.urgency`: `{}` is not a PagerDuty urgency (expected `high` or `low`)",
+                                            u.get_ref()
+                                        ),
+                                    );
                             }
                             Some(v)
                         }
@@ -374,60 +355,94 @@ impl Policy {
                 }
                 out
             }
-        };
+        })
+    }
 
-        let mut escalation_levels = Vec::new();
-        match &raw.escalation.levels {
-            None => escalation_levels.extend([300, 600, 1200, 1800]),
-            Some(levels) => {
-                for l in levels {
-                    match check.target("escalation.levels", l, false)? {
-                        Target::Within(s) => escalation_levels.push(s),
-                        Target::NextBusinessDay => unreachable!("not allowed above"),
-                    }
-                }
-            }
-        }
-
-        let max_shift_s = match &raw.oncall.max_shift {
-            None => 7 * 86_400,
-            Some(v) => match check.target("oncall.max_shift", v, false)? {
-                Target::Within(s) => s,
+    /// A duration key that takes no `next-business-day`, in seconds; `default` when absent.
+    fn seconds(
+        &self,
+        key: &str,
+        value: &Option<Spanned<String>>,
+        default: i64,
+    ) -> Result<i64, Error> {
+        match value {
+            None => Ok(default),
+            Some(v) => match self.target(key, v, false)? {
+                Target::Within(s) => Ok(s),
                 Target::NextBusinessDay => unreachable!("not allowed above"),
             },
-        };
+        }
+    }
 
-        let pct = |key: &str, v: &Option<Spanned<f64>>| -> Result<f64, Error> {
-            match v {
-                None => Ok(95.0),
-                Some(v) if (0.0..=100.0).contains(v.get_ref()) => Ok(*v.get_ref()),
-                Some(v) => check.error(
-                    v.span(),
-                    format!(
-                        "`{key}`: {} is not a percentage (expected 0 to 100)",
-                        v.get_ref()
-                    ),
+    /// A percentage from 0 to 100; 95 when absent.
+    fn pct(&self, key: &str, v: &Option<Spanned<f64>>) -> Result<f64, Error> {
+        match v {
+            None => Ok(95.0),
+            Some(v) if (0.0..=100.0).contains(v.get_ref()) => Ok(*v.get_ref()),
+            Some(v) => self.error(
+                v.span(),
+                format!(
+                    "`{key}`: {} is not a percentage (expected 0 to 100)",
+                    v.get_ref()
                 ),
-            }
-        };
+            ),
+        }
+    }
 
+    /// `[escalation] levels` (default 5m, 10m, 20m, 30m), in seconds.
+    fn escalation_levels(&self, levels: &Option<Vec<Spanned<String>>>) -> Result<Vec<i64>, Error> {
+        match levels {
+            None => Ok(vec![300, 600, 1200, 1800]),
+            Some(levels) => levels
+                .iter()
+                .map(|l| self.seconds("escalation.levels", &Some(l.clone()), 0))
+                .collect(),
+        }
+    }
+}
+
+impl Policy {
+    /// Parses and validates policy text; `path` only labels error messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, Error> {
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            Error::PolicyInvalid {
+                location: Location::at_offset(path, text.as_bytes(), offset),
+                reason: e.message().trim().to_string(),
+            }
+        })?;
+        let check = Checker { path, text };
+        let timezone = match &raw.organization.timezone {
+            Some(v) => check.timezone("organization.timezone", v)?,
+            None => Tz::UTC,
+        };
+        let input_timezone = match &raw.inputs.timezone {
+            Some(v) => check.timezone("inputs.timezone", v)?,
+            None => timezone,
+        };
+        // Checked in the order of the file's sections, so the first error is reported first.
+        let business_hours = check.business_hours(&raw.business_hours)?;
+        let severities = check.severities(raw.severity)?;
+        let escalation_levels = check.escalation_levels(&raw.escalation.levels)?;
+        let max_shift_s = check.seconds("oncall.max_shift", &raw.oncall.max_shift, 7 * 86_400)?;
         let statuspage = StatuspageRules {
-            match_window_s: match &raw.statuspage.match_window {
-                None => 3600,
-                Some(v) => match check.target("statuspage.match_window", v, false)? {
-                    Target::Within(s) => s,
-                    Target::NextBusinessDay => unreachable!("not allowed above"),
-                },
-            },
+            match_window_s: check.seconds(
+                "statuspage.match_window",
+                &raw.statuspage.match_window,
+                3600,
+            )?,
             components: raw.statuspage.components.clone(),
-            detected_first_pct: pct(
+            detected_first_pct: check.pct(
                 "statuspage.detected_first_pct",
                 &raw.statuspage.detected_first_pct,
             )?,
         };
-
         Ok(Self {
-            organization,
+            organization: raw
+                .organization
+                .name
+                .clone()
+                .unwrap_or_else(|| "Example Corp".to_string()),
             timezone,
             input_timezone,
             business_hours,
@@ -435,11 +450,11 @@ impl Policy {
             escalation_levels,
             max_shift_s,
             statuspage,
-            ack_within_sla_pct: pct(
+            ack_within_sla_pct: check.pct(
                 "targets.ack_within_sla_pct",
                 &raw.targets.ack_within_sla_pct,
             )?,
-            resolve_within_sla_pct: pct(
+            resolve_within_sla_pct: check.pct(
                 "targets.resolve_within_sla_pct",
                 &raw.targets.resolve_within_sla_pct,
             )?,

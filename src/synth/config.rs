@@ -42,17 +42,30 @@ fn pretty(v: &Value) -> Vec<u8> {
     out
 }
 
-/// The files, named relative to the output folder.
-pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
-    let zone = spec.zone;
-    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x00C0_FF1C_0DE5);
+/// Who holds a span of the schedule: (start, end, engineer index).
+type Turns = Vec<(DateTime<Utc>, DateTime<Utc>, usize)>;
+
+/// The period's first and last instants, local midnights.
+fn bounds(spec: &Spec) -> (DateTime<Utc>, DateTime<Utc>) {
     let end_date = spec
         .start
         .checked_add_months(chrono::Months::new(spec.months))
         .unwrap_or(spec.start);
-    let (t0, t1) = (local(zone, spec.start, 0, 0), local(zone, end_date, 0, 0));
+    (
+        local(spec.zone, spec.start, 0, 0),
+        local(spec.zone, end_date, 0, 0),
+    )
+}
 
-    // The layer: weekly turns handing over on Mondays at 10:00 local.
+/// A day of the generated year.
+fn day_of(spec: &Spec, m: u32, dd: u32) -> Option<NaiveDate> {
+    let year = spec.start;
+    NaiveDate::from_ymd_opt(year.format("%Y").to_string().parse().unwrap_or(2025), m, dd)
+}
+
+/// The layer: weekly turns handing over on Mondays at 10:00 local.
+fn rotation(spec: &Spec, t0: DateTime<Utc>, t1: DateTime<Utc>) -> Turns {
+    let zone = spec.zone;
     let mut layer: Vec<(DateTime<Utc>, DateTime<Utc>, usize)> = Vec::new();
     let mut day = spec.start;
     let mut turn = 0usize;
@@ -70,11 +83,14 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
         turn += 1;
         at = next;
     }
+    layer
+}
+
+/// The overrides: one across midnight, one across the spring clock change, a week's swap.
+fn overrides(spec: &Spec, t0: DateTime<Utc>, t1: DateTime<Utc>) -> Turns {
+    let zone = spec.zone;
+    let d = |m: u32, dd: u32| day_of(spec, m, dd);
     // Overrides: (first day offset from the period start in days, start hour, hours, who).
-    let year = spec.start;
-    let d = |m: u32, dd: u32| {
-        NaiveDate::from_ymd_opt(year.format("%Y").to_string().parse().unwrap_or(2025), m, dd)
-    };
     let mut overrides: Vec<(DateTime<Utc>, DateTime<Utc>, usize)> = Vec::new();
     for (date, hour, hours, who) in [
         (d(2, 14), 18, 14, 2), // crosses midnight
@@ -91,15 +107,19 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
             overrides.push((a, b, who));
         }
     }
-    // A 4-hour gap: a layer edit that left a night uncovered.
-    let gap = d(7, 14).map(|g| {
-        let a = local(zone, g, 22, 0);
-        (a, a + Duration::hours(4))
-    });
+    overrides
+}
 
-    // The final schedule: overrides win, the gap has nobody, touching turns of one user merge.
+/// The final schedule: overrides win, the gap has nobody, touching turns of one user merge.
+fn final_schedule(
+    layer: &Turns,
+    overrides: &Turns,
+    gap: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    t0: DateTime<Utc>,
+    t1: DateTime<Utc>,
+) -> Turns {
     let mut cuts: Vec<DateTime<Utc>> = vec![t0, t1];
-    for (a, b, _) in layer.iter().chain(&overrides) {
+    for (a, b, _) in layer.iter().chain(overrides) {
         cuts.extend([*a, *b]);
     }
     if let Some((a, b)) = gap {
@@ -125,6 +145,19 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
             _ => final_entries.push((a, b, who)),
         }
     }
+    final_entries
+}
+
+/// `GET /schedules/{id}` and its `/overrides`, as JSON.
+fn schedule_files(
+    spec: &Spec,
+    layer: &Turns,
+    overrides: &Turns,
+    final_entries: &Turns,
+    t0: DateTime<Utc>,
+    t1: DateTime<Utc>,
+) -> (Value, Value) {
+    let zone = spec.zone;
     let covered: i64 = final_entries
         .iter()
         .map(|(a, b, _)| (*b - *a).num_seconds())
@@ -144,12 +177,12 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
             "rotation_turn_length_seconds": 604_800,
             "users": (0..ENGINEERS.len()).map(|i| json!({"user": user(i)})).collect::<Vec<_>>(),
             "restrictions": [],
-            "rendered_schedule_entries": entries(&layer, zone),
+            "rendered_schedule_entries": entries(layer, zone),
             "rendered_coverage_percentage": 100.0,
         }],
-        "overrides_subschedule": {"name": "Overrides", "rendered_schedule_entries": entries(&overrides, zone),
+        "overrides_subschedule": {"name": "Overrides", "rendered_schedule_entries": entries(overrides, zone),
             "rendered_coverage_percentage": null},
-        "final_schedule": {"name": "Final Schedule", "rendered_schedule_entries": entries(&final_entries, zone),
+        "final_schedule": {"name": "Final Schedule", "rendered_schedule_entries": entries(final_entries, zone),
             "rendered_coverage_percentage": pct},
     }});
     let override_list: Vec<Value> = overrides
@@ -159,13 +192,16 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
         .collect();
     let overrides_file = json!({"overrides": override_list});
 
+    (schedule, overrides_file)
+}
+
+/// `GET /escalation_policies`: a conforming Tier 1 and a non-conforming Tier 2.
+fn policies_file() -> Value {
     let sched_ref = json!({"id": SCHEDULE.0, "type": "schedule_reference", "summary": SCHEDULE.1});
     let lead =
         json!({"id": "PUSR010", "type": "user_reference", "summary": "Grace Kim (tech lead)"});
     let manager = json!({"id": "PUSR011", "type": "user_reference", "summary": "Hugo Brandt (engineering manager)"});
     let cto = json!({"id": "PUSR012", "type": "user_reference", "summary": "Iris Moreau (CTO)"});
-    let contractor =
-        json!({"id": "PUSR013", "type": "user_reference", "summary": "Jon Reyes (contractor)"});
     let services = |range: std::ops::Range<usize>| -> Vec<Value> {
         SERVICES[range]
             .iter()
@@ -173,7 +209,7 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
             .collect()
     };
     let rule = |id: &str, delay: i64, targets: Vec<Value>| json!({"id": id, "escalation_delay_in_minutes": delay, "targets": targets});
-    let policies = json!({"escalation_policies": [
+    json!({"escalation_policies": [
         {"id": "PEP0001", "type": "escalation_policy", "summary": "Production - Tier 1", "name": "Production - Tier 1",
          "num_loops": 1, "on_call_handoff_notifications": "if_has_services",
          "escalation_rules": [rule("PRULE11", 5, vec![sched_ref.clone()]), rule("PRULE12", 5, vec![lead.clone()]),
@@ -184,9 +220,24 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
          "escalation_rules": [rule("PRULE21", 15, vec![sched_ref.clone()]), rule("PRULE22", 15, vec![lead.clone()]),
                               rule("PRULE23", 30, vec![])],
          "services": services(3..7), "teams": [{"id": "PTEAM01", "type": "team_reference", "summary": "Platform SRE"}]},
-    ], "limit": 25, "offset": 0, "more": false, "total": null});
+    ], "limit": 25, "offset": 0, "more": false, "total": null})
+}
 
-    // Audit records: daily-ish routine changes, plus the ones an auditor looks for.
+/// The audit records of the year, newest first: daily-ish routine changes, plus the ones an
+/// auditor looks for.
+fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> {
+    let zone = spec.zone;
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x00C0_FF1C_0DE5);
+    let end_date = spec
+        .start
+        .checked_add_months(chrono::Months::new(spec.months))
+        .unwrap_or(spec.start);
+    let d = |m: u32, dd: u32| day_of(spec, m, dd);
+    let lead =
+        json!({"id": "PUSR010", "type": "user_reference", "summary": "Grace Kim (tech lead)"});
+    let manager = json!({"id": "PUSR011", "type": "user_reference", "summary": "Hugo Brandt (engineering manager)"});
+    let contractor =
+        json!({"id": "PUSR013", "type": "user_reference", "summary": "Jon Reyes (contractor)"});
     let mut records: Vec<(DateTime<Utc>, Value)> = Vec::new();
     let mut n = 0u64;
     let mut record = |t: DateTime<Utc>,
@@ -317,6 +368,26 @@ pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
     }
     records.sort_by_key(|r| std::cmp::Reverse(r.0));
 
+    records
+}
+
+/// The configuration exports of a year: the schedule and its overrides, the escalation
+/// policies, and the audit records in monthly files.
+pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
+    let zone = spec.zone;
+    let (t0, t1) = bounds(spec);
+    let layer = rotation(spec, t0, t1);
+    let overrides = overrides(spec, t0, t1);
+    // A 4-hour gap: a layer edit that left a night uncovered.
+    let gap = day_of(spec, 7, 14).map(|g| {
+        let a = local(zone, g, 22, 0);
+        (a, a + Duration::hours(4))
+    });
+    let final_entries = final_schedule(&layer, &overrides, gap, t0, t1);
+    let (schedule, overrides_file) =
+        schedule_files(spec, &layer, &overrides, &final_entries, t0, t1);
+    let policies = policies_file();
+    let records = audit_records(spec, &overrides);
     let mut files = vec![
         (
             "pagerduty/schedule-platform-primary.json".to_string(),
