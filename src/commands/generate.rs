@@ -13,8 +13,8 @@ use crate::synth::{self, Spec};
 /// Incidents per Analytics JSON page (the API's largest page is 1,000).
 const PAGE_SIZE: usize = 1000;
 
-/// Writes the files.
-pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+/// The generator's specification from the flags.
+fn spec_of(args: &GenerateArgs) -> Result<Spec, Error> {
     let start = NaiveDate::parse_from_str(&format!("{}-01", args.start.trim()), "%Y-%m-%d")
         .map_err(|_| {
             Error::Usage(format!(
@@ -31,17 +31,25 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
     if args.months == 0 {
         return Err(Error::Usage("`--months` must be at least 1".to_string()));
     }
-    let spec = Spec {
+    Ok(Spec {
         incidents: args.incidents,
         seed: args.seed,
         start,
         months: args.months,
         zone,
         clean: args.clean,
-    };
-    let (incidents, _) = synth::generate(&spec);
+    })
+}
+
+/// The incidents export in the chosen format, with the matching policy.
+fn export_files(
+    args: &GenerateArgs,
+    spec: &Spec,
+    incidents: &[synth::SynthIncident],
+) -> Vec<(String, Vec<u8>)> {
+    let (zone, start) = (spec.zone, spec.start);
     let mut files: Vec<(String, Vec<u8>)> =
-        vec![("policy.toml".into(), synth::policy_for(&spec).into_bytes())];
+        vec![("policy.toml".into(), synth::policy_for(spec).into_bytes())];
     let json_pages = |list: &[synth::SynthIncident], files: &mut Vec<(String, Vec<u8>)>| {
         for (n, page) in synth::analytics_json_pages(list, zone, PAGE_SIZE)
             .into_iter()
@@ -54,22 +62,22 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
         GenerateFormat::AnalyticsCsv => {
             files.push((
                 "analytics-incidents.csv".into(),
-                synth::analytics_csv(&incidents, zone),
+                synth::analytics_csv(incidents, zone),
             ));
         }
-        GenerateFormat::AnalyticsJson => json_pages(&incidents, &mut files),
+        GenerateFormat::AnalyticsJson => json_pages(incidents, &mut files),
         GenerateFormat::RestJson => {
             files.push((
                 "rest-incidents.json".into(),
-                synth::rest::incidents(&incidents),
+                synth::rest::incidents(incidents),
             ));
             files.push((
                 "log-entries.json".into(),
-                synth::rest::log_entries(&incidents),
+                synth::rest::log_entries(incidents),
             ));
         }
         GenerateFormat::ClassicCsv => {
-            files.push(("incidents.csv".into(), synth::classic_csv(&incidents, zone)));
+            files.push(("incidents.csv".into(), synth::classic_csv(incidents, zone)));
         }
         GenerateFormat::Mixed => {
             let half = start
@@ -86,16 +94,27 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
             json_pages(&second, &mut files);
         }
     }
+    files
+}
+
+/// The optional exports: configuration, status page, postmortems.
+fn extra_files(
+    args: &GenerateArgs,
+    spec: &Spec,
+    incidents: &[synth::SynthIncident],
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Result<(), Error> {
+    let zone = spec.zone;
     if args.config_exports {
-        files.extend(synth::config::generate(&spec));
+        files.extend(synth::config::generate(spec));
     }
     if args.statuspage
-        && let Some(bytes) = synth::statuspage::generate(&incidents)
+        && let Some(bytes) = synth::statuspage::generate(incidents)
     {
         files.push(("statuspage/incidents.json".into(), bytes));
     }
     if args.postmortems {
-        for doc in synth::postmortems::generate(&incidents, zone, args.seed) {
+        for doc in synth::postmortems::generate(incidents, zone, args.seed) {
             let bytes = match doc.body {
                 synth::postmortems::Body::Markdown(text) => text.into_bytes(),
                 synth::postmortems::Body::Typst {
@@ -112,11 +131,20 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
             files.push((doc.name, bytes));
         }
     }
+    Ok(())
+}
+
+/// Writes `files` under `--out` and reports each.
+fn write_files(
+    args: &GenerateArgs,
+    files: &[(String, Vec<u8>)],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
     let io = |e| Error::io("write", "standard output", e);
     let json = args.report == crate::cli::OutputFormat::Json;
     let mut listed = Vec::new();
-    for (name, bytes) in &files {
+    for (name, bytes) in files {
         let path = args.out.join(name);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
@@ -147,5 +175,15 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error
         )
         .map_err(io)?;
     }
+    Ok(())
+}
+
+/// Writes the synthetic exports.
+pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let spec = spec_of(args)?;
+    let (incidents, _) = synth::generate(&spec);
+    let mut files = export_files(args, &spec, &incidents);
+    extra_files(args, &spec, &incidents, &mut files)?;
+    write_files(args, &files, out)?;
     Ok(ExitStatus::Success)
 }

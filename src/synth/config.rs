@@ -223,30 +223,25 @@ fn policies_file() -> Value {
     ], "limit": 25, "offset": 0, "more": false, "total": null})
 }
 
-/// The audit records of the year, newest first: daily-ish routine changes, plus the ones an
-/// auditor looks for.
-fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> {
-    let zone = spec.zone;
-    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x00C0_FF1C_0DE5);
-    let end_date = spec
-        .start
-        .checked_add_months(chrono::Months::new(spec.months))
-        .unwrap_or(spec.start);
-    let d = |m: u32, dd: u32| day_of(spec, m, dd);
-    let lead =
-        json!({"id": "PUSR010", "type": "user_reference", "summary": "Grace Kim (tech lead)"});
-    let manager = json!({"id": "PUSR011", "type": "user_reference", "summary": "Hugo Brandt (engineering manager)"});
-    let contractor =
-        json!({"id": "PUSR013", "type": "user_reference", "summary": "Jon Reyes (contractor)"});
-    let mut records: Vec<(DateTime<Utc>, Value)> = Vec::new();
-    let mut n = 0u64;
-    let mut record = |t: DateTime<Utc>,
-                      actor: Option<Value>,
-                      method: Value,
-                      root: Value,
-                      action: &str,
-                      details: Value| {
-        n += 1;
+/// The audit records being written, numbered as they come.
+struct AuditLog {
+    records: Vec<(DateTime<Utc>, Value)>,
+    n: u64,
+}
+
+impl AuditLog {
+    /// One record at `t`; without `actor`, the record names none (an API token's change).
+    fn record(
+        &mut self,
+        t: DateTime<Utc>,
+        actor: Option<Value>,
+        method: Value,
+        root: Value,
+        action: &str,
+        details: Value,
+    ) {
+        self.n += 1;
+        let n = self.n;
         let mut r = json!({
             "id": id_for(n ^ 0xA0D1_7000).replacen('Q', "R", 1),
             "execution_time": t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -256,14 +251,24 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
         if let Some(a) = actor {
             r["actors"] = json!([a]);
         }
-        records.push((t, r));
-    };
-    let browser = json!({"type": "browser"});
-    let terraform =
-        json!({"type": "api_token", "truncated_token": "tf7q", "description": "Terraform"});
+        self.records.push((t, r));
+    }
+}
+
+fn browser() -> Value {
+    json!({"type": "browser"})
+}
+
+fn terraform() -> Value {
+    json!({"type": "api_token", "truncated_token": "tf7q", "description": "Terraform"})
+}
+
+/// Each override, added three days ahead by the engineer who takes it.
+fn override_records(log: &mut AuditLog, overrides: &Turns, zone: Tz) {
+    let browser = browser();
     let sched_root = json!({"id": SCHEDULE.0, "type": "schedule_reference", "summary": SCHEDULE.1});
     for (k, (a, b, u)) in overrides.iter().enumerate() {
-        record(
+        log.record(
             *a - Duration::days(3) + Duration::minutes(37),
             Some(user(*u)),
             browser.clone(),
@@ -274,9 +279,22 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
                  "summary": format!("{} {} to {}", ENGINEERS[*u].1, ts(*a, zone), ts(*b, zone))}]}]}),
         );
     }
+}
+
+/// The changes an auditor looks for: a contractor added, a role change, an escalation delay
+/// changed by an API token, the contractor removed and deleted, an integration added.
+fn notable_records(log: &mut AuditLog, spec: &Spec) {
+    let zone = spec.zone;
+    let d = |m: u32, dd: u32| day_of(spec, m, dd);
+    let (browser, terraform) = (browser(), terraform());
+    let lead =
+        json!({"id": "PUSR010", "type": "user_reference", "summary": "Grace Kim (tech lead)"});
+    let manager = json!({"id": "PUSR011", "type": "user_reference", "summary": "Hugo Brandt (engineering manager)"});
+    let contractor =
+        json!({"id": "PUSR013", "type": "user_reference", "summary": "Jon Reyes (contractor)"});
     let when = |m: u32, dd: u32, h: u32| d(m, dd).map(|x| local(zone, x, h, 12));
     if let Some(t) = when(3, 3, 11) {
-        record(
+        log.record(
             t,
             Some(user(1)),
             browser.clone(),
@@ -286,7 +304,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
         );
     }
     if let Some(t) = when(4, 14, 15) {
-        record(
+        log.record(
             t,
             Some(lead.clone()),
             browser.clone(),
@@ -296,7 +314,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
         );
     }
     if let Some(t) = when(6, 2, 9) {
-        record(
+        log.record(
             t,
             None,
             terraform.clone(),
@@ -306,7 +324,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
         );
     }
     if let Some(t) = when(9, 30, 16) {
-        record(
+        log.record(
             t,
             Some(manager.clone()),
             browser.clone(),
@@ -314,7 +332,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
             "update",
             json!({"references": [{"name": "targets", "removed": [contractor.clone()]}]}),
         );
-        record(
+        log.record(
             t + Duration::minutes(4),
             Some(manager.clone()),
             browser.clone(),
@@ -324,7 +342,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
         );
     }
     if let Some(t) = when(10, 8, 14) {
-        record(
+        log.record(
             t,
             None,
             terraform.clone(),
@@ -333,6 +351,17 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
             json!({"references": [{"name": "integrations", "added": [{"id": "PINT005", "type": "integration_reference", "summary": "Datadog"}]}]}),
         );
     }
+}
+
+/// Daily-ish routine changes: notification rules and Terraform descriptions.
+fn routine_records(log: &mut AuditLog, spec: &Spec) {
+    let zone = spec.zone;
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x00C0_FF1C_0DE5);
+    let end_date = spec
+        .start
+        .checked_add_months(chrono::Months::new(spec.months))
+        .unwrap_or(spec.start);
+    let (browser, terraform) = (browser(), terraform());
     let mut day = spec.start;
     while day < end_date {
         if rng.random_bool(0.6)
@@ -344,7 +373,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
             let who = rng.random_range(0..ENGINEERS.len());
             let t = local(zone, day, rng.random_range(8..19), rng.random_range(0..60));
             if rng.random_bool(0.5) {
-                record(
+                log.record(
                     t,
                     Some(user(who)),
                     browser.clone(),
@@ -354,7 +383,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
                 );
             } else {
                 let s = rng.random_range(0..SERVICES.len());
-                record(
+                log.record(
                     t,
                     None,
                     terraform.clone(),
@@ -366,8 +395,20 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
         }
         day = day.succ_opt().expect("in range");
     }
-    records.sort_by_key(|r| std::cmp::Reverse(r.0));
+}
 
+/// The audit records of the year, newest first: daily-ish routine changes, plus the ones an
+/// auditor looks for.
+fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> {
+    let mut log = AuditLog {
+        records: Vec::new(),
+        n: 0,
+    };
+    override_records(&mut log, overrides, spec.zone);
+    notable_records(&mut log, spec);
+    routine_records(&mut log, spec);
+    let mut records = log.records;
+    records.sort_by_key(|r| std::cmp::Reverse(r.0));
     records
 }
 

@@ -125,6 +125,99 @@ fn slowness(m: u32, months: u32) -> f64 {
 }
 
 /// Generates the incidents, sorted by creation time, and the instant of the export.
+/// One incident created at `t` with `number` (the `k`-th of the year): its priority, times,
+/// service, description and responder, drawn from `rng` in a fixed order.
+fn incident(
+    spec: &Spec,
+    rng: &mut ChaCha8Rng,
+    k: usize,
+    t: DateTime<Utc>,
+    number: i64,
+    exported: DateTime<Utc>,
+) -> SynthIncident {
+    let month = months_between(spec.start, t.with_timezone(&spec.zone).date_naive());
+    let slow = slowness(month.min(spec.months.saturating_sub(1)), spec.months);
+    let roll: f64 = rng.random();
+    let mut acc = 0.0;
+    let mut p = PRIORITIES.len(); // none: priority not set
+    for (i, pr) in PRIORITIES.iter().enumerate() {
+        acc += pr.1;
+        if roll < acc {
+            p = i;
+            break;
+        }
+    }
+    let (priority, priority_order, urgency, ack_median, res_median) = if p < PRIORITIES.len() {
+        let pr = PRIORITIES[p];
+        (
+            Some(pr.0.to_string()),
+            Some(1i64 << (26 - 2 * p as i64)),
+            pr.4,
+            pr.2,
+            pr.3,
+        )
+    } else {
+        let urgency = if rng.random_bool(0.3) { "high" } else { "low" };
+        (None, None, urgency, 1_800.0, 20_000.0)
+    };
+    let lognormal =
+        |median: f64, sigma: f64| LogNormal::new(median.ln(), sigma).expect("finite parameters");
+    let never_acked = rng.random_bool(if p <= 1 { 0.02 } else { 0.08 });
+    let tta = (!never_acked).then(|| {
+        (lognormal(ack_median * slow, 0.62).sample(rng))
+            .round()
+            .max(5.0) as i64
+    });
+    let ttr = match tta {
+        Some(a) => a + lognormal(res_median * slow, 0.7).sample(rng).round() as i64,
+        // Auto-resolved by the monitor before anyone acknowledged.
+        None => lognormal(240.0, 0.8).sample(rng).round().max(30.0) as i64,
+    };
+    let at = |s: i64| t + chrono::Duration::seconds(s);
+    let ttr = (at(ttr) <= exported).then_some(ttr);
+    let tta = tta.filter(|a| at(*a) <= exported);
+    let status = match (tta, ttr) {
+        (_, Some(_)) => "resolved",
+        (Some(_), None) => "acknowledged",
+        (None, None) => "triggered",
+    };
+    let service = rng.random_range(0..SERVICES.len());
+    let problem = PROBLEMS[rng.random_range(0..PROBLEMS.len())];
+    let mut description = problem.replace("{svc}", SERVICES[service].1);
+    if rng.random_bool(0.01) {
+        description.push_str("\nSee runbook: https://wiki.example.com/runbooks/triage");
+    }
+    // Most P1 and P2 incidents name their follow-up ticket; one in eleven forgets
+    // (decided by the number, so the random sequence is unchanged).
+    if p <= 1 && number % 11 != 0 {
+        let _ = write!(description, " [OPS-{}]", number + 2000);
+    }
+    // Timeout escalations as the service's escalation policy makes them (see
+    // synth::config): Tier 1 hands over at 5, 10 and 20 minutes, Tier 2 at 15 and 30.
+    let handovers: &[i64] = if SERVICES[service].2.ends_with("Tier 1") {
+        &[300, 600, 1200]
+    } else {
+        &[900, 1800]
+    };
+    let escalations = tta.map_or(0, |a| handovers.iter().filter(|&&h| a > h).count() as i64);
+    SynthIncident {
+        id: id_for(k as u64 + spec.seed.wrapping_mul(1_000_003)),
+        number,
+        description,
+        status,
+        urgency,
+        priority,
+        priority_order,
+        service,
+        created: t,
+        tta_s: tta,
+        ttr_s: ttr,
+        responder: rng.random_range(0..ENGINEERS.len()),
+        escalations,
+        broken: None,
+    }
+}
+
 pub fn generate(spec: &Spec) -> (Vec<SynthIncident>, DateTime<Utc>) {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let end_date = spec
@@ -166,88 +259,7 @@ pub fn generate(spec: &Spec) -> (Vec<SynthIncident>, DateTime<Utc>) {
         if k > 0 && rng.random_bool(0.002) {
             number += 1;
         }
-        let month = months_between(spec.start, t.with_timezone(&spec.zone).date_naive());
-        let slow = slowness(month.min(spec.months.saturating_sub(1)), spec.months);
-        let roll: f64 = rng.random();
-        let mut acc = 0.0;
-        let mut p = PRIORITIES.len(); // none: priority not set
-        for (i, pr) in PRIORITIES.iter().enumerate() {
-            acc += pr.1;
-            if roll < acc {
-                p = i;
-                break;
-            }
-        }
-        let (priority, priority_order, urgency, ack_median, res_median) = if p < PRIORITIES.len() {
-            let pr = PRIORITIES[p];
-            (
-                Some(pr.0.to_string()),
-                Some(1i64 << (26 - 2 * p as i64)),
-                pr.4,
-                pr.2,
-                pr.3,
-            )
-        } else {
-            let urgency = if rng.random_bool(0.3) { "high" } else { "low" };
-            (None, None, urgency, 1_800.0, 20_000.0)
-        };
-        let lognormal = |median: f64, sigma: f64| {
-            LogNormal::new(median.ln(), sigma).expect("finite parameters")
-        };
-        let never_acked = rng.random_bool(if p <= 1 { 0.02 } else { 0.08 });
-        let tta = (!never_acked).then(|| {
-            (lognormal(ack_median * slow, 0.62).sample(&mut rng))
-                .round()
-                .max(5.0) as i64
-        });
-        let ttr = match tta {
-            Some(a) => a + lognormal(res_median * slow, 0.7).sample(&mut rng).round() as i64,
-            // Auto-resolved by the monitor before anyone acknowledged.
-            None => lognormal(240.0, 0.8).sample(&mut rng).round().max(30.0) as i64,
-        };
-        let at = |s: i64| t + chrono::Duration::seconds(s);
-        let ttr = (at(ttr) <= exported).then_some(ttr);
-        let tta = tta.filter(|a| at(*a) <= exported);
-        let status = match (tta, ttr) {
-            (_, Some(_)) => "resolved",
-            (Some(_), None) => "acknowledged",
-            (None, None) => "triggered",
-        };
-        let service = rng.random_range(0..SERVICES.len());
-        let problem = PROBLEMS[rng.random_range(0..PROBLEMS.len())];
-        let mut description = problem.replace("{svc}", SERVICES[service].1);
-        if rng.random_bool(0.01) {
-            description.push_str("\nSee runbook: https://wiki.example.com/runbooks/triage");
-        }
-        // Most P1 and P2 incidents name their follow-up ticket; one in eleven forgets
-        // (decided by the number, so the random sequence is unchanged).
-        if p <= 1 && number % 11 != 0 {
-            let _ = write!(description, " [OPS-{}]", number + 2000);
-        }
-        // Timeout escalations as the service's escalation policy makes them (see
-        // synth::config): Tier 1 hands over at 5, 10 and 20 minutes, Tier 2 at 15 and 30.
-        let handovers: &[i64] = if SERVICES[service].2.ends_with("Tier 1") {
-            &[300, 600, 1200]
-        } else {
-            &[900, 1800]
-        };
-        let escalations = tta.map_or(0, |a| handovers.iter().filter(|&&h| a > h).count() as i64);
-        out.push(SynthIncident {
-            id: id_for(k as u64 + spec.seed.wrapping_mul(1_000_003)),
-            number,
-            description,
-            status,
-            urgency,
-            priority,
-            priority_order,
-            service,
-            created: t,
-            tta_s: tta,
-            ttr_s: ttr,
-            responder: rng.random_range(0..ENGINEERS.len()),
-            escalations,
-            broken: None,
-        });
+        out.push(incident(spec, &mut rng, k, t, number, exported));
     }
     // At export time the newest incidents are still open: one acknowledged, one not.
     let n = out.len();

@@ -112,16 +112,16 @@ fn slug(s: &str) -> String {
         .to_string()
 }
 
-/// The document's lines as (heading level, text) — 0 for a paragraph, 9 for a list item —
-/// so Markdown and typst render the same words.
-fn lines(w: &Written<'_>, zone: Tz, rng: &mut ChaCha8Rng) -> Vec<(u8, String)> {
+/// A time in the organisation's zone, as a postmortem writes it.
+fn local_time(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// The title, incident, severity, date and author lines.
+fn header_lines(w: &Written<'_>, zone: Tz, rng: &mut ChaCha8Rng, out: &mut Vec<(u8, String)>) {
     let first = w.incidents[0];
-    let local = |t: DateTime<Utc>| {
-        t.with_timezone(&zone)
-            .format("%Y-%m-%d %H:%M %Z")
-            .to_string()
-    };
-    let mut out = Vec::new();
     let title = if w.incidents.len() > 1 {
         format!(
             "Postmortem: {} incidents on {}",
@@ -167,7 +167,11 @@ fn lines(w: &Written<'_>, zone: Tz, rng: &mut ChaCha8Rng) -> Vec<(u8, String)> {
     }
     let author = ENGINEERS[first.responder].1;
     out.push((0, format!("Author: {author}")));
+}
 
+/// The timeline section: each incident's alert, acknowledgement and resolution.
+fn timeline_lines(w: &Written<'_>, zone: Tz, out: &mut Vec<(u8, String)>) {
+    let local = |t: DateTime<Utc>| local_time(t, zone);
     out.push((2, "Timeline".to_string()));
     for inc in &w.incidents {
         out.push((
@@ -195,6 +199,15 @@ fn lines(w: &Written<'_>, zone: Tz, rng: &mut ChaCha8Rng) -> Vec<(u8, String)> {
             ));
         }
     }
+}
+
+/// The document's lines as (heading level, text) — 0 for a paragraph, 9 for a list item —
+/// so Markdown and typst render the same words.
+fn lines(w: &Written<'_>, zone: Tz, rng: &mut ChaCha8Rng) -> Vec<(u8, String)> {
+    let first = w.incidents[0];
+    let mut out = Vec::new();
+    header_lines(w, zone, rng, &mut out);
+    timeline_lines(w, zone, &mut out);
     out.push((2, "Root cause".to_string()));
     out.push((
         0,

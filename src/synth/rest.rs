@@ -105,11 +105,17 @@ fn incident(i: &SynthIncident) -> Value {
     })
 }
 
-/// The log entries of one incident, oldest first.
-fn entries(i: &SynthIncident) -> Vec<(DateTime<Utc>, Value)> {
-    let svc = service(i);
-    let (_, svc_name, _) = SERVICES[i.service];
-    let base = |n: &str, kind: &str, t: DateTime<Utc>, agent: Value, channel: Value| {
+/// Writes the log entries of one incident.
+struct LogWriter<'a> {
+    i: &'a SynthIncident,
+    /// The incident's service reference.
+    svc: Value,
+}
+
+impl LogWriter<'_> {
+    /// An entry of `kind` at `t` with the fields every entry has.
+    fn base(&self, n: &str, kind: &str, t: DateTime<Utc>, agent: Value, channel: Value) -> Value {
+        let i = self.i;
         json!({
             "id": format!("R{}{n}", i.number),
             "type": kind,
@@ -117,39 +123,19 @@ fn entries(i: &SynthIncident) -> Vec<(DateTime<Utc>, Value)> {
             "created_at": z(t),
             "agent": agent,
             "channel": channel,
-            "service": svc,
+            "service": self.svc,
             "incident": incident_ref(i),
             "teams": [{"id": "PTEAM01", "type": "team_reference", "summary": "Platform SRE"}],
         })
-    };
-    let mut out = Vec::new();
-    let mut trigger = base(
-        "T",
-        "trigger_log_entry",
-        i.created,
-        svc.clone(),
-        json!({"type": "api"}),
-    );
-    trigger["summary"] = json!("Triggered through the API");
-    trigger["event_details"] = json!({"description": i.description});
-    out.push((i.created, trigger));
-    let first = escalated_to(i, 0);
-    let mut assign = base(
-        "A",
-        "assign_log_entry",
-        i.created,
-        svc.clone(),
-        json!({"type": "auto"}),
-    );
-    assign["summary"] = json!(format!("Assigned to {}.", ENGINEERS[first].1));
-    assign["assignees"] = json!([user(first)]);
-    out.push((i.created, assign));
-    let notify = |n: &str, t: DateTime<Utc>, who: usize, how: &str| {
-        let mut e = base(
+    }
+
+    /// A notification of `who` by `how` at `t`.
+    fn notify(&self, n: &str, t: DateTime<Utc>, who: usize, how: &str) -> Value {
+        let mut e = self.base(
             n,
             "notify_log_entry",
             t,
-            svc.clone(),
+            self.svc.clone(),
             json!({
                 "type": "auto",
                 "notification": {"type": how, "status": "success", "address": "redacted"},
@@ -158,62 +144,113 @@ fn entries(i: &SynthIncident) -> Vec<(DateTime<Utc>, Value)> {
         e["summary"] = json!(format!("Notified {} by {how}.", ENGINEERS[who].1));
         e["user"] = user(who);
         e
-    };
-    let n0 = at(i, 5);
-    out.push((n0, notify("N0", n0, first, "push")));
-    let handovers: &[i64] = if SERVICES[i.service].2.ends_with("Tier 1") {
-        &[300, 600, 1200]
-    } else {
-        &[900, 1800]
-    };
-    for k in 1..=i.escalations {
-        let t = at(i, handovers[(k - 1) as usize]);
-        let to = escalated_to(i, k);
-        let mut e = base(
-            &format!("E{k}"),
-            "escalate_log_entry",
-            t,
-            svc.clone(),
+    }
+
+    /// The trigger, the first assignment and its notification.
+    fn opening(&self, out: &mut Vec<(DateTime<Utc>, Value)>) {
+        let i = self.i;
+        let mut trigger = self.base(
+            "T",
+            "trigger_log_entry",
+            i.created,
+            self.svc.clone(),
+            json!({"type": "api"}),
+        );
+        trigger["summary"] = json!("Triggered through the API");
+        trigger["event_details"] = json!({"description": i.description});
+        out.push((i.created, trigger));
+        let first = escalated_to(i, 0);
+        let mut assign = self.base(
+            "A",
+            "assign_log_entry",
+            i.created,
+            self.svc.clone(),
             json!({"type": "auto"}),
         );
-        e["summary"] = json!(format!("Escalated to {} by timeout.", ENGINEERS[to].1));
-        e["assignees"] = json!([user(to)]);
-        out.push((t, e));
-        let tn = t + chrono::Duration::seconds(5);
-        out.push((tn, notify(&format!("N{k}"), tn, to, "phone")));
+        assign["summary"] = json!(format!("Assigned to {}.", ENGINEERS[first].1));
+        assign["assignees"] = json!([user(first)]);
+        out.push((i.created, assign));
+        let n0 = at(i, 5);
+        out.push((n0, self.notify("N0", n0, first, "push")));
     }
-    let holder = escalated_to(i, i.escalations);
-    let acked = match &i.broken {
-        // An unreadable acknowledgement time is a broken log entry, not a broken incident.
-        Some(("seconds_to_first_ack", text)) => {
-            let mut e = base(
-                "K",
-                "acknowledge_log_entry",
-                i.created,
-                user(holder),
-                json!({"type": "website"}),
-            );
-            e["created_at"] = json!(text);
-            out.push((i.created, e));
-            None
-        }
-        _ => i.tta_s.map(|s| at(i, s)),
-    };
-    if let Some(t) = acked {
-        let kind = if i.number % 10 == 3 {
-            "acknowledgement_log_entry"
+
+    /// The escalations by timeout, each with its notification.
+    fn escalations(&self, out: &mut Vec<(DateTime<Utc>, Value)>) {
+        let i = self.i;
+        let handovers: &[i64] = if SERVICES[i.service].2.ends_with("Tier 1") {
+            &[300, 600, 1200]
         } else {
-            "acknowledge_log_entry"
+            &[900, 1800]
         };
-        let mut e = base("K", kind, t, user(holder), json!({"type": "website"}));
-        e["summary"] = json!(format!("Acknowledged by {}.", ENGINEERS[holder].1));
-        out.push((t, e));
+        for k in 1..=i.escalations {
+            let t = at(i, handovers[(k - 1) as usize]);
+            let to = escalated_to(i, k);
+            let mut e = self.base(
+                &format!("E{k}"),
+                "escalate_log_entry",
+                t,
+                self.svc.clone(),
+                json!({"type": "auto"}),
+            );
+            e["summary"] = json!(format!("Escalated to {} by timeout.", ENGINEERS[to].1));
+            e["assignees"] = json!([user(to)]);
+            out.push((t, e));
+            let tn = t + chrono::Duration::seconds(5);
+            out.push((tn, self.notify(&format!("N{k}"), tn, to, "phone")));
+        }
     }
+
+    /// The acknowledgement (both spellings of its type occur), or a broken one; its time.
+    fn acknowledgement(
+        &self,
+        holder: usize,
+        out: &mut Vec<(DateTime<Utc>, Value)>,
+    ) -> Option<DateTime<Utc>> {
+        let i = self.i;
+        let acked = match &i.broken {
+            // An unreadable acknowledgement time is a broken log entry, not a broken incident.
+            Some(("seconds_to_first_ack", text)) => {
+                let mut e = self.base(
+                    "K",
+                    "acknowledge_log_entry",
+                    i.created,
+                    user(holder),
+                    json!({"type": "website"}),
+                );
+                e["created_at"] = json!(text);
+                out.push((i.created, e));
+                None
+            }
+            _ => i.tta_s.map(|s| at(i, s)),
+        };
+        if let Some(t) = acked {
+            let kind = if i.number % 10 == 3 {
+                "acknowledgement_log_entry"
+            } else {
+                "acknowledge_log_entry"
+            };
+            let mut e = self.base("K", kind, t, user(holder), json!({"type": "website"}));
+            e["summary"] = json!(format!("Acknowledged by {}.", ENGINEERS[holder].1));
+            out.push((t, e));
+        }
+        acked
+    }
+}
+
+/// The log entries of one incident, oldest first.
+fn entries(i: &SynthIncident) -> Vec<(DateTime<Utc>, Value)> {
+    let w = LogWriter { i, svc: service(i) };
+    let (_, svc_name, _) = SERVICES[i.service];
+    let mut out = Vec::new();
+    w.opening(&mut out);
+    w.escalations(&mut out);
+    let holder = escalated_to(i, i.escalations);
+    let acked = w.acknowledgement(holder, &mut out);
     // Half of the significant incidents whose title names no ticket name it in a note.
     let significant = matches!(i.priority.as_deref(), Some("P1" | "P2"));
     if significant && i.number % 22 == 0 {
         let t = acked.unwrap_or(i.created) + chrono::Duration::seconds(60);
-        let mut e = base(
+        let mut e = w.base(
             "M",
             "annotate_log_entry",
             t,
@@ -230,9 +267,9 @@ fn entries(i: &SynthIncident) -> Vec<(DateTime<Utc>, Value)> {
         let t = at(i, s);
         let (agent, channel, who) = match acked {
             Some(_) => (user(holder), "website", ENGINEERS[holder].1),
-            None => (svc.clone(), "auto", svc_name),
+            None => (w.svc.clone(), "auto", svc_name),
         };
-        let mut e = base("Z", "resolve_log_entry", t, agent, json!({"type": channel}));
+        let mut e = w.base("Z", "resolve_log_entry", t, agent, json!({"type": channel}));
         e["summary"] = json!(format!("Resolved by {who}."));
         out.push((t, e));
     }
