@@ -68,7 +68,7 @@ fn end_of(date: NaiveDate, zone: Tz) -> Result<DateTime<Utc>, Error> {
 
 /// What to read and the period to judge: `build` and `stats` alike.
 #[derive(Debug, Clone)]
-pub struct InputConfig {
+pub(crate) struct InputConfig {
     /// The export folder (or one file).
     pub input: PathBuf,
     /// `--policy`, when given.
@@ -80,7 +80,7 @@ pub struct InputConfig {
 
 impl InputConfig {
     /// Phase 1: the flags checked, nothing read.
-    pub fn new(args: &InputArgs) -> Result<Self, Error> {
+    pub(crate) fn new(args: &InputArgs) -> Result<Self, Error> {
         let from = args
             .from
             .as_deref()
@@ -106,7 +106,7 @@ impl InputConfig {
     }
 
     /// The period and as-of time a bundle's manifest records, for `verify --rebuild`.
-    pub fn recorded(from: &str, to: &str, as_of: &str) -> Result<Self, Error> {
+    pub(crate) fn recorded(from: &str, to: &str, as_of: &str) -> Result<Self, Error> {
         Self::new(&InputArgs {
             input: PathBuf::from("inputs"),
             policy: None,
@@ -117,14 +117,14 @@ impl InputConfig {
     }
 
     /// Whether the period comes from the flags alone (else from the data's months).
-    pub fn period_given(&self) -> bool {
+    pub(crate) fn period_given(&self) -> bool {
         self.from.is_some() && self.to.is_some()
     }
 
     /// Phase 2: the period (`--from`/`--to`, each defaulting to the whole months of the
     /// data) and the as-of instant (`--as-of`, else the latest timestamp of the inputs, else
     /// the end of the period), in the policy's zone.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         data: Option<Period>,
         latest: Option<DateTime<Utc>>,
@@ -165,7 +165,7 @@ fn empty_period(from: NaiveDate, to: NaiveDate) -> Error {
 
 /// What the environment says, read once at the start of a command.
 #[derive(Debug, Clone, Default)]
-pub struct Environment {
+pub(crate) struct Environment {
     /// `AUDITPACK_KEY_PASSWORD`: the secret key's passphrase (unset or empty: none).
     pub key_password: Option<String>,
     /// `SOURCE_DATE_EPOCH` (reproducible-builds convention), when set to whole seconds.
@@ -174,7 +174,7 @@ pub struct Environment {
 
 impl Environment {
     /// Reads the two variables auditpack uses.
-    pub fn read() -> Self {
+    pub(crate) fn read() -> Self {
         Self {
             key_password: std::env::var("AUDITPACK_KEY_PASSWORD")
                 .ok()
@@ -187,14 +187,14 @@ impl Environment {
     }
 
     /// The bundle's entry timestamps: `SOURCE_DATE_EPOCH`, else the as-of time.
-    pub fn zip_time(&self, as_of: DateTime<Utc>) -> DateTime<Utc> {
+    pub(crate) fn zip_time(&self, as_of: DateTime<Utc>) -> DateTime<Utc> {
         self.source_date_epoch.unwrap_or(as_of)
     }
 }
 
 /// `auditpack build`, checked.
 #[derive(Debug, Clone)]
-pub struct BuildConfig {
+pub(crate) struct BuildConfig {
     pub input: InputConfig,
     pub out: PathBuf,
     pub prepared_by: Option<String>,
@@ -211,7 +211,7 @@ pub struct BuildConfig {
 
 impl BuildConfig {
     /// Phase 1 for `build`: every flag checked, the environment read, nothing else.
-    pub fn new(args: &BuildArgs, environment: Environment) -> Result<Self, Error> {
+    pub(crate) fn new(args: &BuildArgs, environment: Environment) -> Result<Self, Error> {
         Ok(Self {
             input: InputConfig::new(&args.input)?,
             out: args.out.clone(),

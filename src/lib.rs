@@ -8,19 +8,19 @@
 //! `model` and `policy` are the types every stage shares; `commands` chains the stages and is
 //! the only code that touches the filesystem; `synth` writes synthetic exports.
 
-pub mod bundle;
-pub mod checks;
+pub(crate) mod bundle;
+pub(crate) mod checks;
 pub mod cli;
 pub mod commands;
-pub mod config;
-pub mod derived;
+pub(crate) mod config;
+pub(crate) mod derived;
 pub mod error;
-pub mod ingest;
-pub mod metrics;
-pub mod model;
-pub mod policy;
+pub(crate) mod ingest;
+pub(crate) mod metrics;
+pub(crate) mod model;
+pub(crate) mod policy;
 pub mod report;
-pub mod synth;
+pub(crate) mod synth;
 
 pub use error::{Error, ExitStatus};
 

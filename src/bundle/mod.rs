@@ -4,9 +4,9 @@
 //! Deterministic: entries in path order, every timestamp the as-of time, fixed permissions,
 //! fixed compression, no extra fields. Nothing here touches the filesystem.
 
-pub mod pdfsign;
-pub mod sign;
-pub mod verify;
+pub(crate) mod pdfsign;
+pub(crate) mod sign;
+pub(crate) mod verify;
 
 use std::io::{Cursor, Write};
 
@@ -19,26 +19,26 @@ use crate::error::Error;
 use crate::ingest::sha256_hex;
 
 /// The bundle's format name, recorded in the manifest.
-pub const FORMAT: &str = "auditpack-bundle/1";
+pub(crate) const FORMAT: &str = "auditpack-bundle/1";
 /// File names at the bundle's top level.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 /// The checksum list, `sha256sum -c` format.
-pub const SHA256SUMS: &str = "SHA256SUMS";
+pub(crate) const SHA256SUMS: &str = "SHA256SUMS";
 /// The detached signature of `SHA256SUMS` (minisign format).
-pub const SIGNATURE: &str = "SHA256SUMS.minisig";
+pub(crate) const SIGNATURE: &str = "SHA256SUMS.minisig";
 /// The verification instructions.
-pub const VERIFY_TXT: &str = "VERIFY.txt";
+pub(crate) const VERIFY_TXT: &str = "VERIFY.txt";
 /// The report's path in the bundle.
-pub const REPORT_PATH: &str = "report/evidence-report.pdf";
+pub(crate) const REPORT_PATH: &str = "report/evidence-report.pdf";
 /// The policy's path in the bundle.
-pub const POLICY_PATH: &str = "policy.toml";
+pub(crate) const POLICY_PATH: &str = "policy.toml";
 /// The signer's public key in the bundle (checked against `verify --fingerprint`).
-pub const PUBKEY_PATH: &str = "auditpack.pub";
+pub(crate) const PUBKEY_PATH: &str = "auditpack.pub";
 
 /// What a file in the bundle is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub(crate) enum Role {
     Input,
     Policy,
     Derived,
@@ -49,7 +49,7 @@ pub enum Role {
 
 /// One file to put in the bundle.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Path inside the bundle, `/`-separated.
     pub path: String,
     /// What it is.
@@ -60,7 +60,7 @@ pub struct Entry {
 
 /// A file as the manifest lists it. Fields in alphabetical order: the JSON has sorted keys.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct ManifestFile {
+pub(crate) struct ManifestFile {
     pub path: String,
     pub role: String,
     pub sha256: String,
@@ -69,7 +69,7 @@ pub struct ManifestFile {
 
 /// Rows read, used, rejected and outside the period for one input file.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct ManifestRows {
+pub(crate) struct ManifestRows {
     pub file: String,
     pub rows_outside_period: u64,
     pub rows_read: u64,
@@ -79,7 +79,7 @@ pub struct ManifestRows {
 
 /// The build's parameters, to re-run it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct ManifestParameters {
+pub(crate) struct ManifestParameters {
     pub as_of: String,
     pub period_from: String,
     pub period_to: String,
@@ -90,7 +90,7 @@ pub struct ManifestParameters {
 
 /// `manifest.json`. Fields in alphabetical order so the JSON keys are sorted.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub command_line: String,
     pub files: Vec<ManifestFile>,
     pub format: String,
@@ -108,7 +108,7 @@ pub struct Manifest {
 }
 
 /// `sha256sum -c` lines for the entries, sorted by path.
-pub fn sha256sums(entries: &[(String, Vec<u8>)]) -> String {
+pub(crate) fn sha256sums(entries: &[(String, Vec<u8>)]) -> String {
     let mut lines: Vec<(String, String)> = entries
         .iter()
         .map(|(p, b)| (p.clone(), sha256_hex(b)))
@@ -118,7 +118,7 @@ pub fn sha256sums(entries: &[(String, Vec<u8>)]) -> String {
 }
 
 /// The manifest's file list for `entries`.
-pub fn manifest_files(entries: &[Entry]) -> Vec<ManifestFile> {
+pub(crate) fn manifest_files(entries: &[Entry]) -> Vec<ManifestFile> {
     let mut files: Vec<ManifestFile> = entries
         .iter()
         .map(|e| ManifestFile {
@@ -136,7 +136,7 @@ pub fn manifest_files(entries: &[Entry]) -> Vec<ManifestFile> {
 }
 
 /// How to check the bundle, with and without auditpack.
-pub fn verify_text(manifest: &Manifest) -> String {
+pub(crate) fn verify_text(manifest: &Manifest) -> String {
     format!(
         "How to verify this evidence bundle
 ==================================
@@ -207,7 +207,7 @@ fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
 
 /// Writes the zip: `entries` plus `manifest.json`, `VERIFY.txt` and `SHA256SUMS`, in path
 /// order, with `time` (the as-of time, or SOURCE_DATE_EPOCH) on every entry.
-pub fn write(
+pub(crate) fn write(
     mut entries: Vec<Entry>,
     manifest: &Manifest,
     time: DateTime<Utc>,

@@ -105,7 +105,7 @@ fn generalized_time(t: DateTime<Utc>) -> Vec<u8> {
 
 /// A self-signed X.509 v3 certificate for `key` naming `common_name`, valid between the
 /// given instants, for digital signatures and non-repudiation.
-pub fn certificate(
+pub(crate) fn certificate(
     key: &SigningKey,
     common_name: &str,
     not_before: DateTime<Utc>,
@@ -185,7 +185,7 @@ fn pdf_date(t: DateTime<Utc>) -> String {
 }
 
 /// Appends a signature to `pdf` as an incremental update; signing time is `at`.
-pub fn sign_pdf(
+pub(crate) fn sign_pdf(
     pdf: &[u8],
     key: &SigningKey,
     cert_der: &[u8],
@@ -291,7 +291,7 @@ pub fn sign_pdf(
 }
 
 /// PEM text of a DER certificate.
-pub fn pem(der: &[u8]) -> String {
+pub(crate) fn pem(der: &[u8]) -> String {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let lines: Vec<&str> = b64
@@ -306,7 +306,7 @@ pub fn pem(der: &[u8]) -> String {
 }
 
 /// DER of the first certificate in PEM text.
-pub fn from_pem(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn from_pem(text: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     let body: String = text
         .split("-----BEGIN CERTIFICATE-----")
@@ -336,7 +336,7 @@ fn common_name(name: &[u8]) -> Option<String> {
 /// the signature itself, the signed digest matches, and the ECDSA P-256 signature verifies
 /// with the embedded certificate's key. Returns the certificate's common name. (Trust in
 /// that certificate is the reader's decision, as with pdfsig.)
-pub fn verify_pdf(pdf: &[u8]) -> Result<String, String> {
+pub(crate) fn verify_pdf(pdf: &[u8]) -> Result<String, String> {
     use p256::ecdsa::VerifyingKey;
     use p256::ecdsa::signature::Verifier as _;
     let at = pdf
@@ -428,13 +428,13 @@ fn certificate_point(cert_der: &[u8]) -> Option<&[u8]> {
 }
 
 /// Whether `cert_der` certifies `key` (its public key is the key's).
-pub fn certifies(cert_der: &[u8], key: &SigningKey) -> bool {
+pub(crate) fn certifies(cert_der: &[u8], key: &SigningKey) -> bool {
     let point = key.verifying_key().to_encoded_point(false);
     certificate_point(cert_der) == Some(point.as_bytes())
 }
 
 /// A P-256 private key from PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`).
-pub fn key_from_pem(text: &str) -> Result<SigningKey, String> {
+pub(crate) fn key_from_pem(text: &str) -> Result<SigningKey, String> {
     use p256::pkcs8::DecodePrivateKey as _;
     SigningKey::from_pkcs8_pem(text)
         .or_else(|_| p256::SecretKey::from_sec1_pem(text).map(SigningKey::from))

@@ -13,7 +13,7 @@ use chacha20poly1305::aead::Aead as _;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 /// A secret signing key with its key id and signer name.
-pub struct SecretKey {
+pub(crate) struct SecretKey {
     key: SigningKey,
     /// The P-256 key of the PDF signature (poppler does not accept Ed25519 there).
     pub pdf_key: Option<p256::ecdsa::SigningKey>,
@@ -23,7 +23,7 @@ pub struct SecretKey {
 
 /// A public key with its key id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicKey {
+pub(crate) struct PublicKey {
     key: VerifyingKey,
     keynum: [u8; 8],
 }
@@ -49,7 +49,7 @@ fn base64_line(text: &str) -> Option<Vec<u8>> {
 
 impl SecretKey {
     /// A new random key (the only randomness in auditpack).
-    pub fn generate(name: &str) -> Result<Self, String> {
+    pub(crate) fn generate(name: &str) -> Result<Self, String> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| format!("no randomness available: {e}"))?;
         let pdf_key = loop {
@@ -84,7 +84,7 @@ impl SecretKey {
 
     /// The key file's text; with a passphrase the key lines are encrypted (Argon2id key
     /// derivation, ChaCha20-Poly1305).
-    pub fn to_text(&self, passphrase: Option<&str>) -> Result<String, String> {
+    pub(crate) fn to_text(&self, passphrase: Option<&str>) -> Result<String, String> {
         let header = format!(
             "untrusted comment: auditpack secret key: {}\n",
             self.name.replace('\n', " ")
@@ -111,7 +111,7 @@ impl SecretKey {
     }
 
     /// Reads a key file written by `to_text`; an encrypted one needs its passphrase.
-    pub fn from_text(text: &str, passphrase: Option<&str>) -> Result<Self, String> {
+    pub(crate) fn from_text(text: &str, passphrase: Option<&str>) -> Result<Self, String> {
         let decrypted;
         let text = if text.lines().any(|l| l.starts_with("encrypted: ")) {
             let passphrase = passphrase
@@ -164,7 +164,7 @@ impl SecretKey {
     }
 
     /// The public half.
-    pub fn public(&self) -> PublicKey {
+    pub(crate) fn public(&self) -> PublicKey {
         let key = self.key.verifying_key();
         PublicKey {
             keynum: keynum_of(&key),
@@ -173,7 +173,7 @@ impl SecretKey {
     }
 
     /// The minisign signature file of `data`, with a one-line trusted comment.
-    pub fn sign(&self, data: &[u8], trusted_comment: &str) -> String {
+    pub(crate) fn sign(&self, data: &[u8], trusted_comment: &str) -> String {
         let trusted = trusted_comment.replace(['\n', '\r'], " ");
         let prehash = Blake2b512::digest(data);
         let signature = self.key.sign(&prehash).to_bytes();
@@ -204,18 +204,18 @@ fn cipher_for(passphrase: &str, salt: &[u8]) -> Result<chacha20poly1305::ChaCha2
 
 impl PublicKey {
     /// The key id as minisign prints it (16 upper-case hex digits).
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         // minisign shows the key number as a little-endian u64.
         format!("{:016X}", u64::from_le_bytes(self.keynum))
     }
 
     /// SHA-256 of the public key bytes, the fingerprint to publish.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         crate::ingest::sha256_hex(self.key.as_bytes())
     }
 
     /// The minisign public key file's text.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut raw = b"Ed".to_vec();
         raw.extend_from_slice(&self.keynum);
         raw.extend_from_slice(self.key.as_bytes());
@@ -227,7 +227,7 @@ impl PublicKey {
     }
 
     /// Reads a minisign public key file (or the bare base64 line).
-    pub fn from_text(text: &str) -> Result<Self, String> {
+    pub(crate) fn from_text(text: &str) -> Result<Self, String> {
         let raw = base64_line(text).ok_or("not a minisign public key: no base64 key line")?;
         if raw.len() != 2 + 8 + 32 || &raw[..2] != b"Ed" {
             return Err("not a minisign Ed25519 public key".to_string());
@@ -241,7 +241,7 @@ impl PublicKey {
     }
 
     /// Checks a minisign signature file over `data`; returns the trusted comment.
-    pub fn verify(&self, data: &[u8], signature_text: &str) -> Result<String, String> {
+    pub(crate) fn verify(&self, data: &[u8], signature_text: &str) -> Result<String, String> {
         let lines: Vec<&str> = signature_text.lines().map(str::trim).collect();
         let sig_line = lines
             .iter()

@@ -20,7 +20,7 @@ const MAX_TOTAL: u64 = 8 << 30;
 const MAX_RATIO: u64 = 200;
 
 /// The files of a bundle, by path.
-pub type Files = BTreeMap<String, Vec<u8>>;
+pub(crate) type Files = BTreeMap<String, Vec<u8>>;
 
 fn bad(path: &Path, reason: String) -> Error {
     Error::BundleInvalid {
@@ -32,7 +32,7 @@ fn bad(path: &Path, reason: String) -> Error {
 /// Reads every entry into memory, refusing what a hostile bundle would use: paths with
 /// `..` or a root, symbolic links, duplicate names, entries larger than declared, and
 /// compression ratios of a zip bomb.
-pub fn read_zip(path: &Path, bytes: &[u8]) -> Result<Files, Error> {
+pub(crate) fn read_zip(path: &Path, bytes: &[u8]) -> Result<Files, Error> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| bad(path, format!("not a readable zip archive: {e}")))?;
     // The zip crate keeps one entry per name: compare with the count the end-of-central-
@@ -118,7 +118,7 @@ pub fn read_zip(path: &Path, bytes: &[u8]) -> Result<Files, Error> {
 
 /// One check and its outcome.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Check {
+pub(crate) struct Check {
     /// The file or aspect checked.
     pub subject: String,
     /// Whether it passed.
@@ -129,7 +129,7 @@ pub struct Check {
 
 /// The verdict on a bundle.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     pub checks: Vec<Check>,
     pub signed: bool,
     pub valid: bool,
@@ -137,7 +137,7 @@ pub struct Verdict {
 
 /// Checks the files of a bundle. `allow_unsigned` accepts a bundle without a signature;
 /// `pubkey` checks the signature of a signed one.
-pub fn check(files: &Files, allow_unsigned: bool, pubkey: Option<&PublicKey>) -> Verdict {
+pub(crate) fn check(files: &Files, allow_unsigned: bool, pubkey: Option<&PublicKey>) -> Verdict {
     let mut checks = Vec::new();
     let mut push = |subject: &str, ok: bool, detail: String| {
         checks.push(Check {

@@ -19,7 +19,7 @@ use crate::policy::Policy;
 
 /// One change of the admin trail.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AdminChange {
+pub(crate) struct AdminChange {
     pub record: AuditRecord,
     /// `user`, `schedule`, `escalation_policy`, `service`, `team`, `integration` …
     pub resource_type: String,
@@ -39,7 +39,7 @@ fn value_text(v: &Option<serde_json::Value>) -> String {
 
 impl AdminChange {
     /// The changed object's name: `details.resource`, else `root_resource`.
-    pub fn resource(&self) -> &str {
+    pub(crate) fn resource(&self) -> &str {
         self.record
             .resource
             .as_ref()
@@ -49,7 +49,7 @@ impl AdminChange {
 }
 
 /// Describes and flags one record.
-pub fn admin_change(record: &AuditRecord) -> AdminChange {
+pub(crate) fn admin_change(record: &AuditRecord) -> AdminChange {
     let resource = record.resource.as_ref().unwrap_or(&record.root_resource);
     let resource_type = resource.kind.trim_end_matches("_reference").to_string();
     let mut parts = Vec::new();
@@ -97,7 +97,7 @@ pub fn admin_change(record: &AuditRecord) -> AdminChange {
 
 /// Days of the period (organisation zone) that no audit-record file spans: a file spans
 /// from its earliest to its latest record's local day.
-pub fn uncovered_days(
+pub(crate) fn uncovered_days(
     files: &[Vec<&AuditRecord>],
     from: NaiveDate,
     to: NaiveDate,
@@ -139,7 +139,7 @@ pub fn uncovered_days(
 
 /// What the audit-trail check found.
 #[derive(Debug, Clone, Default)]
-pub struct AuditTrail {
+pub(crate) struct AuditTrail {
     /// Whether any audit-record export was supplied.
     pub has_audit: bool,
     /// The changes of the period, by time.
@@ -153,7 +153,7 @@ pub struct AuditTrail {
 
 impl AuditTrail {
     /// Changes made with an API token.
-    pub fn by_token(&self) -> usize {
+    pub(crate) fn by_token(&self) -> usize {
         self.changes
             .iter()
             .filter(|c| c.flags.contains(&"api_token"))
@@ -161,7 +161,7 @@ impl AuditTrail {
     }
 
     /// Changes that delete an on-call target.
-    pub fn target_deletions(&self) -> usize {
+    pub(crate) fn target_deletions(&self) -> usize {
         self.changes
             .iter()
             .filter(|c| c.flags.contains(&"on_call_target_deleted"))
@@ -169,7 +169,7 @@ impl AuditTrail {
     }
 
     /// The result: audit records for every day of the period; none without an export.
-    pub fn results(&self) -> Vec<ResultRow> {
+    pub(crate) fn results(&self) -> Vec<ResultRow> {
         if !self.has_audit {
             return Vec::new();
         }
@@ -249,7 +249,7 @@ fn gap_exceptions(gaps: &[(NaiveDate, NaiveDate)]) -> Vec<Exception> {
 }
 
 /// The change trail of the period and its coverage.
-pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> AuditTrail {
+pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> AuditTrail {
     let zone = policy.timezone;
     let (from, to) = (metrics.period.from, metrics.period.to);
     let in_period = |r: &AuditRecord| {
@@ -303,7 +303,7 @@ pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> AuditT
 }
 
 /// Who made a change: the actors' names and kinds, or `unknown actor`.
-pub fn actor(r: &AuditRecord) -> String {
+pub(crate) fn actor(r: &AuditRecord) -> String {
     if r.actors.is_empty() {
         return "unknown actor".to_string();
     }
@@ -315,7 +315,7 @@ pub fn actor(r: &AuditRecord) -> String {
 }
 
 /// How: `browser`, `api_token …3usr`, `identity_provider`.
-pub fn method(r: &AuditRecord) -> String {
+pub(crate) fn method(r: &AuditRecord) -> String {
     match &r.method.truncated_token {
         Some(t) => format!("{} …{t}", r.method.kind),
         None => r.method.kind.clone(),
@@ -323,7 +323,7 @@ pub fn method(r: &AuditRecord) -> String {
 }
 
 /// Month (`YYYY-MM`, organisation zone) of a change.
-pub fn month_of(c: &AdminChange, zone: Tz) -> String {
+pub(crate) fn month_of(c: &AdminChange, zone: Tz) -> String {
     let d = c.record.execution_time.with_timezone(&zone);
     format!("{:04}-{:02}", d.year(), d.month())
 }

@@ -18,7 +18,7 @@ use crate::policy::Policy;
 
 /// One conformance finding for an escalation policy (level `None`: the policy as a whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conformance {
+pub(crate) struct Conformance {
     pub policy: String,
     pub level: Option<usize>,
     pub delay_min: Option<i64>,
@@ -30,7 +30,7 @@ pub struct Conformance {
 }
 
 /// Checks each policy's rules against the policy file's levels.
-pub fn conformance(
+pub(crate) fn conformance(
     policies: &[&EscalationPolicy],
     levels_s: &[i64],
     coverage: &[Coverage],
@@ -107,7 +107,7 @@ pub fn conformance(
 
 /// An incident whose escalation count disagrees with the policy's levels.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EscalationCheck {
+pub(crate) struct EscalationCheck {
     /// Incidents with escalation counts in the export, in the period.
     pub with_counts: usize,
     /// Of those: escalated at least once.
@@ -120,7 +120,7 @@ pub struct EscalationCheck {
 
 /// What the escalation check found.
 #[derive(Debug, Clone, Default)]
-pub struct EscalationEvidence {
+pub(crate) struct EscalationEvidence {
     /// Whether any escalation-policy export was supplied.
     pub has_policies: bool,
     pub conformance: Vec<Conformance>,
@@ -136,7 +136,7 @@ pub struct EscalationEvidence {
 impl EscalationEvidence {
     /// Non-conformities of the escalation policies: findings per policy and level, and
     /// services with incidents but no escalation policy.
-    pub fn nonconformities(&self) -> usize {
+    pub(crate) fn nonconformities(&self) -> usize {
         self.conformance
             .iter()
             .map(|c| c.findings.len())
@@ -146,7 +146,7 @@ impl EscalationEvidence {
 
     /// The result: escalation policies conforming to the levels; none when no policy was
     /// exported.
-    pub fn results(&self) -> Vec<ResultRow> {
+    pub(crate) fn results(&self) -> Vec<ResultRow> {
         if !self.has_policies {
             return Vec::new();
         }
@@ -259,7 +259,7 @@ fn late_exceptions(
 }
 
 /// Checks every escalation policy against the levels, and the period's escalations.
-pub fn assess(
+pub(crate) fn assess(
     ingested: &Ingested,
     metrics: &Metrics,
     policy: &Policy,

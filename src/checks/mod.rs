@@ -3,13 +3,15 @@
 //! takes what ingest read, the metrics and the policy, and returns its findings; none reads a
 //! file or the clock.
 
-pub mod audit_trail;
-pub mod escalation;
-pub mod oncall;
-pub mod postmortems;
-pub mod statuspage;
-pub mod tickets;
-pub mod timeline;
+pub(crate) mod audit_trail;
+pub(crate) mod escalation;
+pub(crate) mod oncall;
+pub(crate) mod postmortems;
+#[cfg(test)]
+mod properties;
+pub(crate) mod statuspage;
+pub(crate) mod tickets;
+pub(crate) mod timeline;
 
 use chrono::{DateTime, Utc};
 
@@ -33,7 +35,7 @@ use timeline::Timeline;
 /// all their exceptions in one list and the reconciliation of every input file. The derived
 /// CSVs and the report are written from this and nothing else.
 #[derive(Debug)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     /// The policy judged against.
     pub policy: Policy,
     /// What the inputs held.
@@ -64,7 +66,7 @@ pub struct Evidence {
 
 impl Evidence {
     /// The SLA figures alone (`stats`): no check is run.
-    pub fn figures_only(policy: Policy, ingested: Ingested, metrics: Metrics) -> Self {
+    pub(crate) fn figures_only(policy: Policy, ingested: Ingested, metrics: Metrics) -> Self {
         let results = results::sla(&metrics, &policy);
         Self {
             policy,
@@ -84,7 +86,7 @@ impl Evidence {
     }
 
     /// Exception counts per kind, in kind order.
-    pub fn exception_counts(
+    pub(crate) fn exception_counts(
         &self,
     ) -> std::collections::BTreeMap<crate::model::ExceptionKind, usize> {
         let mut counts = std::collections::BTreeMap::new();
@@ -97,7 +99,7 @@ impl Evidence {
 
 /// Computes the metrics and runs every check: the evidence of `ingested` for `period`, judged
 /// at `as_of` under `policy`.
-pub fn evaluate(
+pub(crate) fn evaluate(
     policy: &Policy,
     ingested: Ingested,
     documents: &[Document],

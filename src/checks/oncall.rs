@@ -19,10 +19,10 @@ use crate::model::{Exception, ExceptionKind, FileRows};
 use crate::policy::{Policy, parse_timezone};
 
 /// A half-open interval of UTC instants.
-pub type Span = (DateTime<Utc>, DateTime<Utc>);
+pub(crate) type Span = (DateTime<Utc>, DateTime<Utc>);
 
 /// Merges overlapping or touching intervals; the result is sorted and disjoint.
-pub fn union(mut spans: Vec<Span>) -> Vec<Span> {
+pub(crate) fn union(mut spans: Vec<Span>) -> Vec<Span> {
     spans.retain(|(a, b)| a < b);
     spans.sort();
     let mut out: Vec<Span> = Vec::new();
@@ -36,7 +36,7 @@ pub fn union(mut spans: Vec<Span>) -> Vec<Span> {
 }
 
 /// The parts of `window` that `covered` (sorted, disjoint) leaves open.
-pub fn gaps(window: Span, covered: &[Span]) -> Vec<Span> {
+pub(crate) fn gaps(window: Span, covered: &[Span]) -> Vec<Span> {
     let mut out = Vec::new();
     let mut at = window.0;
     for &(a, b) in covered {
@@ -65,7 +65,7 @@ pub(crate) fn clip(span: Span, window: Span) -> Option<Span> {
 }
 
 /// The audit period as UTC instants: local midnight of `from` to local midnight after `to`.
-pub fn period_window(metrics: &Metrics, zone: Tz) -> Span {
+pub(crate) fn period_window(metrics: &Metrics, zone: Tz) -> Span {
     let midnight = |d: NaiveDate| local_instant(zone, d.and_time(NaiveTime::MIN));
     let end = metrics.period.to.succ_opt().unwrap_or(metrics.period.to);
     (midnight(metrics.period.from), midnight(end))
@@ -73,7 +73,7 @@ pub fn period_window(metrics: &Metrics, zone: Tz) -> Span {
 
 /// Seconds of `span` outside business hours (policy days, hours and holidays, organisation
 /// zone).
-pub fn off_hours_seconds(span: Span, policy: &Policy) -> i64 {
+pub(crate) fn off_hours_seconds(span: Span, policy: &Policy) -> i64 {
     let zone = policy.timezone;
     let bh = &policy.business_hours;
     let mut business = 0;
@@ -96,14 +96,14 @@ pub fn off_hours_seconds(span: Span, policy: &Policy) -> i64 {
 
 /// One person's continuous turn: consecutive entries of the same user merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shift {
+pub(crate) struct Shift {
     pub person: String,
     pub span: Span,
 }
 
 /// Coverage of one schedule over the period.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     pub schedule: String,
     pub schedule_id: String,
     /// The schedule's zone (gaps are shown in it); the organisation's when unknown.
@@ -123,7 +123,7 @@ pub struct Coverage {
 
 impl Coverage {
     /// Covered share of the period in percent.
-    pub fn covered_pct(&self) -> f64 {
+    pub(crate) fn covered_pct(&self) -> f64 {
         if self.period_s == 0 {
             0.0
         } else {
@@ -134,7 +134,7 @@ impl Coverage {
 
 /// An override: who was on call instead of whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OverrideView {
+pub(crate) struct OverrideView {
     pub span: Span,
     pub on_call: String,
     /// The layer users the override displaced, or empty when the layers were not exported.
@@ -143,7 +143,7 @@ pub struct OverrideView {
 
 /// Per-person load on one schedule.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Load {
+pub(crate) struct Load {
     pub person: String,
     pub shifts: usize,
     pub hours: f64,
@@ -151,7 +151,7 @@ pub struct Load {
 }
 
 /// Sums each person's shifts.
-pub fn load(c: &Coverage, policy: &Policy) -> Vec<Load> {
+pub(crate) fn load(c: &Coverage, policy: &Policy) -> Vec<Load> {
     let mut by: BTreeMap<&str, (usize, i64, i64)> = BTreeMap::new();
     for s in &c.shifts {
         let e = by.entry(&s.person).or_default();
@@ -268,7 +268,7 @@ fn coverage_of(
 
 /// What the on-call check found.
 #[derive(Debug, Clone, Default)]
-pub struct OnCallEvidence {
+pub(crate) struct OnCallEvidence {
     /// Whether any schedule or on-call export was supplied.
     pub has_schedules: bool,
     pub coverage: Vec<Coverage>,
@@ -281,7 +281,7 @@ pub struct OnCallEvidence {
 impl OnCallEvidence {
     /// The result: on-call coverage of first-level schedules, 24/7 with no gap; none when no
     /// schedule was exported.
-    pub fn results(&self) -> Vec<ResultRow> {
+    pub(crate) fn results(&self) -> Vec<ResultRow> {
         if !self.has_schedules {
             return Vec::new();
         }
@@ -539,7 +539,7 @@ fn file_counts(ingested: &Ingested, window: Span) -> Vec<FileRows> {
 
 /// On-call coverage of every schedule over the period: exported schedules, else level-1
 /// on-calls.
-pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCallEvidence {
+pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> OnCallEvidence {
     let zone = policy.timezone;
     let window = period_window(metrics, zone);
     let mut schedules: Vec<&Schedule> = Vec::new();

@@ -19,7 +19,7 @@ use crate::policy::Policy;
 
 /// How a match was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchedBy {
+pub(crate) enum MatchedBy {
     /// Time window and a service of an affected component.
     Component,
     /// Time window only: the status-page incident names no component.
@@ -27,7 +27,7 @@ pub enum MatchedBy {
 }
 
 impl MatchedBy {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Component => "component",
             Self::Time => "time",
@@ -37,7 +37,7 @@ impl MatchedBy {
 
 /// One status-page incident of the period and its PagerDuty match.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MatchRow {
+pub(crate) struct MatchRow {
     /// Index into `Ingested::status_incidents`.
     pub status: usize,
     /// Index into `Ingested::incidents`, and how it matched.
@@ -47,14 +47,14 @@ pub struct MatchRow {
 }
 
 impl MatchRow {
-    pub fn detected_first(&self) -> Option<bool> {
+    pub(crate) fn detected_first(&self) -> Option<bool> {
         self.lead_s.map(|s| s > 0)
     }
 }
 
 /// The matching of the period's status-page incidents.
 #[derive(Debug, Clone, Default)]
-pub struct StatusEvidence {
+pub(crate) struct StatusEvidence {
     /// Whether any Statuspage export was read.
     pub supplied: bool,
     /// In notice order.
@@ -67,7 +67,7 @@ pub struct StatusEvidence {
 impl StatusEvidence {
     /// The result: the share of status-page incidents detected internally first against
     /// `detected_first_pct`. None without a status-page export or incident.
-    pub fn results(&self, policy: &Policy) -> Vec<ResultRow> {
+    pub(crate) fn results(&self, policy: &Policy) -> Vec<ResultRow> {
         let (_, first, total) = self.counts();
         if !self.supplied || total == 0 {
             return Vec::new();
@@ -89,7 +89,7 @@ impl StatusEvidence {
     }
 
     /// (matched, detected internally first, status-page incidents of the period).
-    pub fn counts(&self) -> (usize, usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
         (
             self.rows.iter().filter(|r| r.incident.is_some()).count(),
             self.rows
@@ -101,7 +101,7 @@ impl StatusEvidence {
     }
 
     /// The median lead time of the matched incidents, seconds.
-    pub fn median_lead_s(&self) -> Option<f64> {
+    pub(crate) fn median_lead_s(&self) -> Option<f64> {
         let mut leads: Vec<i64> = self.rows.iter().filter_map(|r| r.lead_s).collect();
         leads.sort_unstable();
         let n = leads.len();
@@ -135,7 +135,7 @@ fn serves(s: &StatusIncident, service: Option<&str>, policy: &Policy) -> bool {
 }
 
 /// Matches every status-page incident whose notice falls in the period.
-pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> StatusEvidence {
+pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> StatusEvidence {
     let mut out = StatusEvidence {
         supplied: ingested
             .files

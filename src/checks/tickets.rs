@@ -29,7 +29,7 @@ static GITHUB: LazyLock<Regex> = LazyLock::new(|| {
 const NOT_PROJECTS: [&str; 9] = ["INC", "PM", "PD", "SEV", "CVE", "RFC", "ISO", "HTTP", "TLS"];
 
 /// The tickets a text names, in order of appearance, each once.
-pub fn refs(text: &str) -> Vec<String> {
+pub(crate) fn refs(text: &str) -> Vec<String> {
     let mut out: Vec<(usize, String)> = Vec::new();
     for c in JIRA.captures_iter(text) {
         if !NOT_PROJECTS.contains(&&c[1]) {
@@ -49,7 +49,7 @@ pub fn refs(text: &str) -> Vec<String> {
 
 /// One significant incident and its tickets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketRow {
+pub(crate) struct TicketRow {
     /// Index into `Ingested::incidents`.
     pub incident: usize,
     pub severity: String,
@@ -60,7 +60,7 @@ pub struct TicketRow {
 
 /// The linkage of the period's significant incidents.
 #[derive(Debug, Clone, Default)]
-pub struct TicketLinks {
+pub(crate) struct TicketLinks {
     /// In register order.
     pub rows: Vec<TicketRow>,
     pub exceptions: Vec<Exception>,
@@ -69,7 +69,7 @@ pub struct TicketLinks {
 impl TicketLinks {
     /// The result: every incident with a postmortem rule names a ticket. None when no
     /// incident has the rule.
-    pub fn results(&self) -> Vec<ResultRow> {
+    pub(crate) fn results(&self) -> Vec<ResultRow> {
         let (linked, checked) = self.linked();
         if checked == 0 {
             return Vec::new();
@@ -90,7 +90,7 @@ impl TicketLinks {
     }
 
     /// (incidents with a ticket, incidents checked).
-    pub fn linked(&self) -> (usize, usize) {
+    pub(crate) fn linked(&self) -> (usize, usize) {
         (
             self.rows.iter().filter(|r| !r.tickets.is_empty()).count(),
             self.rows.len(),
@@ -99,7 +99,7 @@ impl TicketLinks {
 }
 
 /// Checks every incident of the period whose severity has a postmortem rule.
-pub fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> TicketLinks {
+pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> TicketLinks {
     let significant: Vec<&str> = policy
         .severities
         .iter()

@@ -15,7 +15,7 @@ use crate::model::{FileRows, LogEntry, LogKind};
 
 /// One incident's timeline.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TimelineRow {
+pub(crate) struct TimelineRow {
     /// Index into `Ingested::incidents`.
     pub incident: usize,
     pub severity: String,
@@ -39,7 +39,7 @@ pub struct TimelineRow {
 
 /// The timelines, in register order, and the log-entry files' reconciliation.
 #[derive(Debug, Clone, Default)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     pub rows: Vec<TimelineRow>,
     /// (file index, rows used, rows outside the period) for each file of log entries.
     pub file_counts: Vec<FileRows>,
@@ -77,7 +77,7 @@ fn row(incident: usize, severity: &str, log: &[LogEntry]) -> TimelineRow {
 }
 
 /// Builds the timeline of every incident of the register with log entries.
-pub fn assess(ingested: &Ingested, metrics: &Metrics) -> Timeline {
+pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics) -> Timeline {
     if ingested.log_entries.is_empty() {
         // Nothing to index (the usual Analytics-only run).
         return Timeline {

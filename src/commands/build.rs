@@ -22,13 +22,13 @@ use crate::report::templates::{Assets, Templates};
 use crate::report::{self, context, context::ReportParams};
 
 /// The report's file name in `<out>`.
-pub const REPORT: &str = "evidence-report.pdf";
+pub(crate) const REPORT: &str = "evidence-report.pdf";
 /// The bundle's file name in `<out>`.
-pub const BUNDLE: &str = "evidence-bundle.zip";
+pub(crate) const BUNDLE: &str = "evidence-bundle.zip";
 
 /// The command line as recorded in the evidence: `auditpack` and the arguments, quoted
 /// where a shell would need it.
-pub fn command_line(argv: &[String]) -> String {
+pub(crate) fn command_line(argv: &[String]) -> String {
     let quote = |a: &String| {
         if !a.is_empty()
             && a.chars()
@@ -173,7 +173,11 @@ fn bundle_entries(
 }
 
 /// Runs the build.
-pub fn run(args: &BuildArgs, argv: &[String], out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(
+    args: &BuildArgs,
+    argv: &[String],
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
     let config = BuildConfig::new(args, Environment::read())?;
     // Templates and keys first: a broken `--templates` folder or key fails before any work.
     let (templates, assets) = read_templates(config.templates.as_deref())?;

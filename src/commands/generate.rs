@@ -179,7 +179,7 @@ fn write_files(
 }
 
 /// Writes the synthetic exports.
-pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let spec = spec_of(args)?;
     let (incidents, _) = synth::generate(&spec);
     let mut files = export_files(args, &spec, &incidents);

@@ -8,7 +8,7 @@ use crate::error::{Error, ExitStatus};
 use crate::policy::DEFAULT_POLICY;
 
 /// Writes `<dir>/policy.toml`; refuses to overwrite one unless `--force`.
-pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let path = args.dir.join("policy.toml");
     if path.exists() && !args.force {
         return Err(Error::Exists {

@@ -15,7 +15,7 @@ use crate::model::InputFile;
 use crate::policy::Policy;
 
 /// The policy in force and where it came from.
-pub struct PolicySource {
+pub(crate) struct PolicySource {
     /// The validated policy.
     pub policy: Policy,
     /// The file, or `None` for the built-in default.
@@ -25,7 +25,7 @@ pub struct PolicySource {
 }
 
 /// Inputs read and the evidence computed: what `build` and `stats` share.
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub policy: PolicySource,
     /// The figures and every check (`stats`: the figures only).
     pub evidence: Evidence,
@@ -98,7 +98,7 @@ fn read_in_parts(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// The policy named by `--policy`, else `<input>/policy.toml`, else the built-in default.
-pub fn load_policy(args: &InputConfig) -> Result<PolicySource, Error> {
+pub(crate) fn load_policy(args: &InputConfig) -> Result<PolicySource, Error> {
     let candidate = args.input.join("policy.toml");
     let path = match &args.policy {
         Some(p) => Some(p.clone()),
@@ -179,7 +179,7 @@ fn input_files(args: &InputConfig, policy: Option<&Path>) -> Result<Vec<(String,
 }
 
 /// One input file for `ingest_all`.
-pub struct InputBytes<'a> {
+pub(crate) struct InputBytes<'a> {
     /// Its name in `inputs.csv` (relative to the input folder).
     pub name: &'a str,
     /// The path that labels its messages.
@@ -190,7 +190,7 @@ pub struct InputBytes<'a> {
 
 /// Reads input files (in the order given) into incidents, rejected rows and exceptions.
 /// With `Detail::Summary` the files' `sha256` is left empty.
-pub fn ingest_all(
+pub(crate) fn ingest_all(
     files: &[InputBytes<'_>],
     policy: &Policy,
     detail: ingest::Detail,
@@ -228,7 +228,7 @@ pub fn ingest_all(
 /// Reads the postmortem documents among the inputs, in name order. PDFs are read by a child
 /// `auditpack pdf-text` that bounds its own memory and CPU time, so a hostile PDF costs one
 /// unreadable document, never the run.
-pub fn read_documents(files: &[InputBytes<'_>]) -> Result<Vec<Document>, Error> {
+pub(crate) fn read_documents(files: &[InputBytes<'_>]) -> Result<Vec<Document>, Error> {
     let mut docs: Vec<Document> = files
         .iter()
         .filter(|f| postmortem::is_document(f.name))
@@ -399,7 +399,7 @@ fn no_incident_export(ingested: &Ingested, input: &Path) -> Error {
 
 /// Reads the inputs and computes what `scope` asks for. `Scope::Summary` (`stats`) reads no
 /// postmortem document (no PDF reader child processes) and computes the SLA tables only.
-pub fn load(
+pub(crate) fn load(
     args: &InputConfig,
     progress: &crate::commands::progress::Progress,
     scope: metrics::Scope,

@@ -10,7 +10,7 @@ static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// The exit code after an interrupt (128 + SIGINT), as shells report it.
-pub const EXIT_CODE: i32 = 130;
+pub(crate) const EXIT_CODE: i32 = 130;
 
 /// Installs the handler; call once, first thing in `main`.
 pub fn install() {
@@ -27,7 +27,7 @@ pub fn install() {
 }
 
 /// Whether an interrupt is being handled (staging must not recreate folders then).
-pub fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
@@ -43,14 +43,14 @@ pub fn await_handler() {
 }
 
 /// Marks a staging folder for removal on interrupt.
-pub fn register(dir: &Path) {
+pub(crate) fn register(dir: &Path) {
     if let Ok(mut d) = STAGING.lock() {
         d.push(dir.to_path_buf());
     }
 }
 
 /// Unmarks it (it is gone, or has been renamed into place).
-pub fn unregister(dir: &Path) {
+pub(crate) fn unregister(dir: &Path) {
     if let Ok(mut d) = STAGING.lock() {
         d.retain(|x| x != dir);
     }

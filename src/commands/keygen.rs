@@ -9,16 +9,16 @@ use crate::cli::KeygenArgs;
 use crate::error::{Error, ExitStatus};
 
 /// File names in the output folder.
-pub const SECRET: &str = "auditpack.key";
+pub(crate) const SECRET: &str = "auditpack.key";
 /// The public key.
-pub const PUBLIC: &str = "auditpack.pub";
+pub(crate) const PUBLIC: &str = "auditpack.pub";
 /// The key id and fingerprint, to publish with the public key.
-pub const FINGERPRINT: &str = "auditpack.fingerprint";
+pub(crate) const FINGERPRINT: &str = "auditpack.fingerprint";
 /// The self-signed certificate of the PDF signature key.
-pub const CERTIFICATE: &str = "auditpack.crt";
+pub(crate) const CERTIFICATE: &str = "auditpack.crt";
 
 /// Writes the key pair.
-pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let secret_path = args.out.join(SECRET);
     for name in [SECRET, PUBLIC, FINGERPRINT, CERTIFICATE] {
         let p = args.out.join(name);

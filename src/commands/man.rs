@@ -18,7 +18,7 @@ fn render(cmd: clap::Command) -> Result<Vec<u8>, Error> {
 }
 
 /// Prints `auditpack.1`, or writes it and one page per visible command into `dir`.
-pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let cmd = Cli::command();
     let Some(dir) = dir else {
         out.write_all(&render(cmd)?)

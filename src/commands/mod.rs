@@ -2,16 +2,16 @@
 //! progress on the terminal, Ctrl-C. The only code that touches the filesystem and chains the
 //! stages.
 
-pub mod build;
-pub mod generate;
-pub mod init;
-pub mod inputs;
+pub(crate) mod build;
+pub(crate) mod generate;
+pub(crate) mod init;
+pub(crate) mod inputs;
 pub mod interrupt;
-pub mod keygen;
-pub mod man;
-pub mod progress;
-pub mod sample;
-pub mod staging;
-pub mod stats;
-pub mod summary;
-pub mod verify;
+pub(crate) mod keygen;
+pub(crate) mod man;
+pub(crate) mod progress;
+pub(crate) mod sample;
+pub(crate) mod staging;
+pub(crate) mod stats;
+pub(crate) mod summary;
+pub(crate) mod verify;

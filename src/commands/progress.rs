@@ -8,11 +8,11 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A spinner with the current step, or nothing.
-pub struct Progress(Option<ProgressBar>);
+pub(crate) struct Progress(Option<ProgressBar>);
 
 impl Progress {
     /// Shown when standard error is a terminal and `quiet` is off.
-    pub fn new(quiet: bool) -> Self {
+    pub(crate) fn new(quiet: bool) -> Self {
         if quiet || !std::io::stderr().is_terminal() {
             return Self(None);
         }
@@ -21,13 +21,8 @@ impl Progress {
         Self(Some(bar))
     }
 
-    /// Silent.
-    pub fn hidden() -> Self {
-        Self(None)
-    }
-
     /// Starts a step; `bytes` is its size when it is counted in bytes.
-    pub fn step(&self, message: &str, bytes: Option<u64>) {
+    pub(crate) fn step(&self, message: &str, bytes: Option<u64>) {
         if let Some(bar) = &self.0 {
             let template = match bytes {
                 Some(_) => "{spinner} {msg} {wide_bar} {bytes}/{total_bytes} {elapsed}",
@@ -44,14 +39,14 @@ impl Progress {
     }
 
     /// Counts bytes done in the current step.
-    pub fn advance(&self, bytes: u64) {
+    pub(crate) fn advance(&self, bytes: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(bytes);
         }
     }
 
     /// Removes the line.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }

@@ -21,7 +21,7 @@ use crate::ingest::sha256_hex;
 /// over 250; below that, the usual table by how often the control operates (a population of
 /// 1: 1 item; up to 4, quarterly: 2; up to 12, monthly: 2; up to 52, weekly: 5; up to 250,
 /// daily: 20). Never more than the population.
-pub fn auto_size(population: usize, tolerable_pct: u32) -> usize {
+pub(crate) fn auto_size(population: usize, tolerable_pct: u32) -> usize {
     let size = match population {
         0 => 0,
         1 => 1,
@@ -135,7 +135,7 @@ fn allocate(strata: &[usize], size: usize) -> Vec<usize> {
 }
 
 /// Runs the command.
-pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let bytes = std::fs::read(&args.bundle).map_err(|e| Error::io("read", &args.bundle, e))?;
     let digest = sha256_hex(&bytes);
     let files = read_zip(&args.bundle, &bytes)?;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 
 /// A folder that collects the outputs and then replaces them in `<out>` in one step each.
-pub struct Staging {
+pub(crate) struct Staging {
     dir: tempfile::TempDir,
     out: PathBuf,
 }
@@ -21,7 +21,7 @@ impl Drop for Staging {
 
 impl Staging {
     /// A staging folder next to `out` (same filesystem, so the final renames are atomic).
-    pub fn new(out: &Path) -> Result<Self, Error> {
+    pub(crate) fn new(out: &Path) -> Result<Self, Error> {
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -39,7 +39,7 @@ impl Staging {
     }
 
     /// Path of `rel` inside the staging folder, with its parent folders created.
-    pub fn path(&self, rel: &str) -> Result<PathBuf, Error> {
+    pub(crate) fn path(&self, rel: &str) -> Result<PathBuf, Error> {
         if crate::commands::interrupt::interrupted() {
             return Err(Error::Usage("interrupted".to_string()));
         }
@@ -51,7 +51,7 @@ impl Staging {
     }
 
     /// Writes one staged file through `write`.
-    pub fn write(
+    pub(crate) fn write(
         &self,
         rel: &str,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -69,7 +69,7 @@ impl Staging {
     }
 
     /// Moves each top-level staged entry into `<out>`, replacing what was there.
-    pub fn commit(self) -> Result<(), Error> {
+    pub(crate) fn commit(self) -> Result<(), Error> {
         fs::create_dir_all(&self.out).map_err(|e| Error::io("create folder", &self.out, e))?;
         let mut entries: Vec<_> = fs::read_dir(self.dir.path())
             .map_err(|e| Error::io("read folder", self.dir.path(), e))?

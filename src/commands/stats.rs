@@ -12,7 +12,7 @@ use crate::error::{Error, ExitStatus};
 use crate::model::text::rfc3339;
 
 /// Prints the SLA summary.
-pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let loaded = {
         let progress = crate::commands::progress::Progress::new(false);
         let config = crate::config::InputConfig::new(&args.input)?;

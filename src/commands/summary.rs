@@ -12,7 +12,7 @@ use crate::model::text::{fmt_pct, fmt_secs, rfc3339};
 
 /// One row of `sla_summary.csv` with the same names and rounding, as JSON numbers.
 #[derive(Serialize)]
-pub struct JsonRow {
+pub(crate) struct JsonRow {
     severity: String,
     incidents: u64,
     acknowledged: u64,
@@ -77,7 +77,7 @@ fn secs(v: Option<f64>) -> String {
 }
 
 /// The SLA table for a terminal: aligned columns, one row per summary row.
-pub fn sla_table(m: &Metrics) -> String {
+pub(crate) fn sla_table(m: &Metrics) -> String {
     let header = [
         "severity",
         "incidents",
@@ -133,7 +133,7 @@ pub fn sla_table(m: &Metrics) -> String {
 }
 
 /// The summary as one JSON object: the same facts as the table, plus the outputs' hashes.
-pub fn json(
+pub(crate) fn json(
     loaded: &Loaded,
     out_dir: &Path,
     signed: bool,
@@ -220,7 +220,7 @@ pub fn json(
 }
 
 /// The terminal summary: period, SLA table, reconciliation, exceptions, outputs.
-pub fn table(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
+pub(crate) fn table(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
     let e = &loaded.evidence;
     let (m, ingested, p) = (&e.metrics, &e.ingested, &loaded.policy);
     let mut s = String::new();

@@ -10,7 +10,7 @@ use crate::error::Location;
 use crate::error::{Error, ExitStatus};
 
 /// Runs the verification.
-pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let bytes = std::fs::read(&args.bundle).map_err(|e| Error::io("read", &args.bundle, e))?;
     let pubkey = match &args.pubkey {
         None => None,

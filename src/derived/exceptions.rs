@@ -7,7 +7,7 @@ use super::{io, writer};
 use crate::checks::Evidence;
 
 /// `exceptions.csv`.
-pub fn exceptions(ev: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn exceptions(ev: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = writer(out);
     w.write_record(["incident_number", "severity", "kind", "detail"])
         .map_err(io)?;
@@ -24,7 +24,7 @@ pub fn exceptions(ev: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// `rejected_rows.csv`, by file then line.
-pub fn rejected_rows(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn rejected_rows(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let ingested = &e.ingested;
     let mut w = writer(out);
     w.write_record(["source_file", "source_line", "reason", "raw"])

@@ -8,7 +8,7 @@ use crate::checks::Evidence;
 
 /// `inputs.csv`: every file in the input folder; files that are not incident exports have
 /// the format `not_used` and empty counts.
-pub fn inputs(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn inputs(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let ingested = &e.ingested;
     let mut w = writer(out);
     w.write_record([

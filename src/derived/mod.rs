@@ -4,15 +4,15 @@
 
 mod exceptions;
 mod inputs;
-pub mod oncall;
+pub(crate) mod oncall;
 mod postmortems;
 mod register;
 mod response;
 mod results;
 mod sla;
-pub mod xlsx;
+pub(crate) mod xlsx;
 
-pub use sla::sla_summary;
+pub(crate) use sla::sla_summary;
 
 use std::io::Write;
 
@@ -44,12 +44,12 @@ const WRITERS: [(&str, Writer); 17] = [
 ];
 
 /// File names under `derived/`, in the order they are written.
-pub fn names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     WRITERS.iter().map(|(name, _)| *name)
 }
 
 /// The derived CSV files, in memory: (path under the output folder and in the bundle, bytes).
-pub fn files(evidence: &Evidence) -> Result<Vec<(String, Vec<u8>)>, Error> {
+pub(crate) fn files(evidence: &Evidence) -> Result<Vec<(String, Vec<u8>)>, Error> {
     WRITERS
         .iter()
         .map(|(name, write)| {

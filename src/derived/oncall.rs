@@ -16,7 +16,7 @@ fn at(t: DateTime<Utc>, zone: Tz) -> String {
 }
 
 /// `oncall_coverage.csv`: one row per schedule.
-pub fn coverage(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn coverage(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let o = &e.oncall;
     let mut w = writer(out);
     w.write_record([
@@ -49,7 +49,7 @@ pub fn coverage(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// `oncall_gaps.csv`: every interval with nobody on call, in the schedule's zone.
-pub fn gaps(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn gaps(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let o = &e.oncall;
     let mut w = writer(out);
     w.write_record(["schedule", "start", "end", "duration_s"])
@@ -69,7 +69,7 @@ pub fn gaps(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// `oncall_load.csv`: shifts and hours per person and schedule.
-pub fn load(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn load(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let o = &e.oncall;
     let mut w = writer(out);
     w.write_record(["schedule", "person", "shifts", "hours", "off_hours_hours"])
@@ -88,7 +88,7 @@ pub fn load(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// `oncall_overrides.csv`: who was on call instead of whom.
-pub fn overrides(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn overrides(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let o = &e.oncall;
     let mut w = writer(out);
     w.write_record([
@@ -117,7 +117,7 @@ pub fn overrides(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// `escalation_conformance.csv`: each policy (level empty), then each of its levels.
-pub fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let o = &e.escalation;
     let mut w = writer(out);
     w.write_record([
@@ -149,7 +149,7 @@ pub fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// `admin_changes.csv`: every audit record of the period, oldest first.
-pub fn admin_changes(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn admin_changes(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let (o, ingested, zone) = (&e.audit_trail, &e.ingested, e.policy.timezone);
     let mut w = writer(out);
     w.write_record([

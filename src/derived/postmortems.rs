@@ -8,7 +8,7 @@ use crate::checks::Evidence;
 use crate::model::text::rfc3339;
 
 /// The columns of `postmortems.csv`, in order.
-pub const POSTMORTEM_HEADER: [&str; 13] = [
+pub(crate) const POSTMORTEM_HEADER: [&str; 13] = [
     "incident_number",
     "severity",
     "resolved_at",
@@ -27,7 +27,7 @@ pub const POSTMORTEM_HEADER: [&str; 13] = [
 /// `postmortems.csv`: one row per incident that needs a postmortem and each document linked
 /// to it (an incident without one gets a row with no document), then documents linked to no
 /// incident of the period. `status` sums the row up (see docs/postmortems.md).
-pub fn postmortems(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn postmortems(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let (postmortems, ingested) = (&e.postmortems, &e.ingested);
     let mut w = writer(out);
     w.write_record(POSTMORTEM_HEADER).map_err(io)?;
@@ -78,7 +78,7 @@ pub fn postmortems(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// `ticket_links.csv`: each significant incident of the period and the tickets its
 /// description names (`; `-separated).
-pub fn ticket_links(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn ticket_links(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let (links, ingested) = (&e.tickets, &e.ingested);
     let mut w = writer(out);
     w.write_record([

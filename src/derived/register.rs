@@ -7,7 +7,7 @@ use crate::checks::Evidence;
 use crate::model::text::{fmt_secs, rfc3339};
 
 /// `incident_register.csv`.
-pub fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let ingested = &e.ingested;
     let mut w = writer(out);
     w.write_record([

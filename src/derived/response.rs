@@ -9,7 +9,7 @@ use crate::checks::Evidence;
 use crate::model::text::rfc3339;
 
 /// `response_timeline.csv`: one row per incident of the period with log entries.
-pub fn response_timeline(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn response_timeline(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let ingested = &e.ingested;
     let mut w = writer(out);
     w.write_record([
@@ -64,7 +64,7 @@ pub fn response_timeline(e: &Evidence, out: &mut dyn Write) -> std::io::Result<(
 }
 
 /// `statuspage_matches.csv`: each status-page incident of the period and its PagerDuty match.
-pub fn statuspage_matches(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn statuspage_matches(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let ingested = &e.ingested;
     let mut w = writer(out);
     w.write_record([

@@ -8,10 +8,11 @@ use super::{io, writer};
 use crate::checks::Evidence;
 
 /// The columns of `results.csv`.
-pub const RESULTS_HEADER: [&str; 6] = ["area", "subject", "measure", "value", "target", "verdict"];
+pub(crate) const RESULTS_HEADER: [&str; 6] =
+    ["area", "subject", "measure", "value", "target", "verdict"];
 
 /// `results.csv`.
-pub fn results(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn results(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = writer(out);
     w.write_record(RESULTS_HEADER).map_err(io)?;
     for r in &e.results {

@@ -23,7 +23,7 @@ const MONTHLY_COLUMNS: [&str; 12] = [
 ];
 
 /// `sla_summary.csv`.
-pub fn sla_summary(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn sla_summary(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = writer(out);
     w.write_record(SLA_COLUMNS).map_err(io)?;
     for r in &e.metrics.summary {
@@ -33,7 +33,7 @@ pub fn sla_summary(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// `monthly_trends.csv`.
-pub fn monthly_trends(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn monthly_trends(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = writer(out);
     let picks: Vec<usize> = MONTHLY_COLUMNS
         .iter()

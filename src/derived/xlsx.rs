@@ -114,7 +114,7 @@ fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8]) -> Result<(), Er
 }
 
 /// The workbook's bytes. `derived` are the derived CSVs by path (`derived/…`).
-pub fn workbook(
+pub(crate) fn workbook(
     derived: &[(String, Vec<u8>)],
     organization: &str,
     as_of: DateTime<Utc>,

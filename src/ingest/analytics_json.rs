@@ -32,7 +32,7 @@ fn scalar_text(v: &Value) -> Result<Option<String>, &'static str> {
 }
 
 /// The `data` items of an Analytics raw-incidents page, when `page` is one.
-pub fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
+pub(crate) fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
     let data = page.get("data")?;
     let items: Vec<&RawValue> = serde_json::from_str(data.get()).ok()?;
     let looks_right = page.contains_key("time_zone")
@@ -45,7 +45,7 @@ pub fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
 }
 
 /// Reads the incidents of recognised Analytics pages. `text` is the whole file.
-pub fn read(
+pub(crate) fn read(
     path: &Path,
     text: &str,
     pages: Vec<(Vec<&RawValue>, Option<String>)>,

@@ -62,14 +62,14 @@ fn classic_name(f: Field) -> &'static str {
 
 /// The recognised header of an incidents CSV.
 #[derive(Debug)]
-pub struct Header {
+pub(crate) struct Header {
     format: Format,
     columns: BTreeMap<Field, usize>,
     width: usize,
 }
 
 /// Recognises an incidents CSV by its header row; `None` when it is some other CSV.
-pub fn recognise(path: &Path, header: &csv::StringRecord) -> Result<Option<Header>, Error> {
+pub(crate) fn recognise(path: &Path, header: &csv::StringRecord) -> Result<Option<Header>, Error> {
     let names: Vec<String> = header.iter().map(normalise).collect();
     let format = if names.iter().any(|n| n == "created_on") {
         Format::ClassicCsv
@@ -158,7 +158,7 @@ fn delimiter(text: &[u8]) -> u8 {
 }
 
 /// A CSV reader over `text` (BOM already removed) with the settings exports need.
-pub fn reader(text: &[u8]) -> csv::Reader<&[u8]> {
+pub(crate) fn reader(text: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -180,7 +180,7 @@ struct Part {
 /// `base` is the length of the BOM that was cut off, so source offsets point into the file.
 /// A large file is cut at record boundaries into one range per thread and the ranges are
 /// read in parallel (see `split_points`); the result is the same as reading it in one go.
-pub fn read(
+pub(crate) fn read(
     path: &Path,
     text: &[u8],
     base: usize,
@@ -413,7 +413,7 @@ fn bytecount_quotes(text: &[u8]) -> usize {
 }
 
 /// A csv-crate error as a located input error.
-pub fn csv_error(path: &Path, text: &[u8], e: &csv::Error) -> Error {
+pub(crate) fn csv_error(path: &Path, text: &[u8], e: &csv::Error) -> Error {
     csv_error_at(path, text, e, 0)
 }
 

@@ -9,7 +9,7 @@ use crate::model::{Exception, Format, Incident, LogEntry, RejectedRow, SourceRef
 
 /// What one file yielded. Source refs carry file index 0 until `combine` sets them.
 #[derive(Debug, Default)]
-pub struct FileRead {
+pub(crate) struct FileRead {
     /// The recognised format.
     pub format: Option<Format>,
     /// Data rows read.
@@ -53,7 +53,7 @@ impl FileRead {
 
 /// A REST incident waiting for the log entries of every file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PendingIncident {
+pub(crate) struct PendingIncident {
     /// Text of the Analytics-named fields the object carries.
     pub(crate) fields: BTreeMap<Field, String>,
     /// `acknowledgements[].at` (present only while the incident is open).
@@ -68,7 +68,7 @@ pub struct PendingIncident {
 
 impl PendingIncident {
     /// The incident id, when the object has one.
-    pub fn id(&self) -> Option<&str> {
+    pub(crate) fn id(&self) -> Option<&str> {
         self.fields.get(&Field::Id).map(String::as_str)
     }
 }

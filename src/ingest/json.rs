@@ -12,11 +12,11 @@ use crate::error::{Error, Location};
 use crate::model::SourceRef;
 
 /// A JSON object whose values are kept as raw text.
-pub type Object<'a> = BTreeMap<String, &'a RawValue>;
+pub(crate) type Object<'a> = BTreeMap<String, &'a RawValue>;
 
 /// Where a JSON value borrowed from `text` (the whole file) stands: its byte range and the
 /// line it starts on. File index 0 until `combine` sets it.
-pub fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
+pub(crate) fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
     let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
     SourceRef {
         file: 0,
@@ -27,7 +27,7 @@ pub fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
 }
 
 /// A JSON syntax error, located.
-pub fn json_error(path: &Path, e: &serde_json::Error) -> Error {
+pub(crate) fn json_error(path: &Path, e: &serde_json::Error) -> Error {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; the location carries that already.
     let reason = msg
@@ -43,7 +43,7 @@ pub fn json_error(path: &Path, e: &serde_json::Error) -> Error {
 /// The objects of a JSON file: one document, several one after another (NDJSON,
 /// concatenated pages), or lists of objects; each with its raw text. `Ok(None)` when the file
 /// holds JSON that is not objects.
-pub fn pages<'a>(
+pub(crate) fn pages<'a>(
     path: &Path,
     text: &'a str,
 ) -> Result<Option<Vec<(Object<'a>, &'a RawValue)>>, Error> {

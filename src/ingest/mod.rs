@@ -4,20 +4,20 @@
 //! file; `combine` merges files in the order given and removes repeated incident ids.
 //! Nothing here opens files or applies the policy's severities.
 
-pub mod analytics_json;
-pub mod csv_export;
-pub mod file_read;
-pub mod json;
-pub mod pagerduty_config;
-pub mod postmortem_text;
-pub mod recognise;
-pub mod record;
-pub mod rest;
-pub mod statuspage;
-pub mod timestamp;
+pub(crate) mod analytics_json;
+pub(crate) mod csv_export;
+pub(crate) mod file_read;
+pub(crate) mod json;
+pub(crate) mod pagerduty_config;
+pub(crate) mod postmortem_text;
+pub(crate) mod recognise;
+pub(crate) mod record;
+pub(crate) mod rest;
+pub(crate) mod statuspage;
+pub(crate) mod timestamp;
 
-pub use file_read::{FileRead, PendingIncident};
-pub use record::Detail;
+pub(crate) use file_read::{FileRead, PendingIncident};
+pub(crate) use record::Detail;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -32,11 +32,11 @@ use crate::model::{
 };
 
 /// PagerDuty cuts the classic incidents.csv at this many rows without saying so.
-pub const CLASSIC_ROW_CAP: u64 = 20_000;
+pub(crate) const CLASSIC_ROW_CAP: u64 = 20_000;
 
 /// Everything read from the inputs.
 #[derive(Debug, Default)]
-pub struct Ingested {
+pub(crate) struct Ingested {
     /// Every file looked at, recognised or not, in the order read.
     pub files: Vec<InputFile>,
     /// Unique incidents (first occurrence of each id), in input order.
@@ -60,7 +60,7 @@ impl Ingested {
     /// Rows used and outside the period for every file of
     /// `format`, from each row's file and whether it is used; a file none of whose rows
     /// survived reading is listed with zeros.
-    pub fn counts_by_file(
+    pub(crate) fn counts_by_file(
         &self,
         format: Format,
         rows: impl IntoIterator<Item = (usize, bool)>,
@@ -91,7 +91,7 @@ impl Ingested {
     }
 
     /// The log entries of each incident id, in time order.
-    pub fn log_by_incident(&self) -> std::collections::BTreeMap<&str, &[LogEntry]> {
+    pub(crate) fn log_by_incident(&self) -> std::collections::BTreeMap<&str, &[LogEntry]> {
         let mut out = std::collections::BTreeMap::new();
         for chunk in self
             .log_entries
@@ -125,7 +125,7 @@ fn encoding_problem(bytes: &[u8], bad_at: Option<usize>) -> Option<String> {
 
 /// From this size on, an input is read, checked and parsed in one piece per thread; below
 /// it, on one thread.
-pub const PARALLEL_MIN_BYTES: usize = 4 << 20;
+pub(crate) const PARALLEL_MIN_BYTES: usize = 4 << 20;
 
 /// Where `bytes` stop being UTF-8, or `None` when they all are. A large text is checked in
 /// one piece per thread, cut after line breaks (a `\n` is never inside a character).
@@ -164,7 +164,12 @@ fn named_as_data(path: &Path) -> bool {
 }
 
 /// Reads one file. `path` labels messages; `zone` is the policy's input time zone.
-pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<FileRead, Error> {
+pub(crate) fn read_file(
+    path: &Path,
+    bytes: &[u8],
+    zone: Tz,
+    detail: Detail,
+) -> Result<FileRead, Error> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let base = bytes.len() - text.len();
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -266,7 +271,7 @@ pub fn read_file(path: &Path, bytes: &[u8], zone: Tz, detail: Detail) -> Result<
 }
 
 /// SHA-256 of bytes as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -381,7 +386,7 @@ fn keep_first_of_each_id(
 /// differ from the first record, a `conflicting_duplicate` exception says how.
 /// `bytes` are each file's contents, for the raw text of rejected repeats. REST incidents
 /// are built here, with the log entries of every file; `zone` reads their naive timestamps.
-pub fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
+pub(crate) fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
     let mut out = Ingested::default();
     let mut reads = reads;
     let all_bytes: Vec<&[u8]> = reads.iter().map(|(_, _, b)| *b).collect();

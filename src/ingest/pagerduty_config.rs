@@ -20,7 +20,7 @@ use crate::model::{Format, RejectedRow, SourceRef};
 use super::json::Object;
 
 /// Which configuration export a JSON page is, by its keys.
-pub fn kind(page: &Object<'_>) -> Option<Format> {
+pub(crate) fn kind(page: &Object<'_>) -> Option<Format> {
     if let Some(s) = page.get("schedule") {
         let inner: Object<'_> = serde_json::from_str(s.get()).ok()?;
         return (inner.contains_key("final_schedule") || inner.contains_key("schedule_layers"))
@@ -374,7 +374,7 @@ fn audit_records(r: &mut Reader<'_>, pages: &[(Object<'_>, &RawValue)]) -> Vec<A
 
 /// Reads recognised pages of one kind. Rows are the entries, overrides, on-calls, policies
 /// or records.
-pub fn read(
+pub(crate) fn read(
     path: &Path,
     text: &str,
     format: Format,

@@ -14,11 +14,11 @@ use lopdf::{Document as Pdf, Object};
 use serde::{Deserialize, Serialize};
 
 /// The input folder that holds postmortems (any case).
-pub const FOLDER: &str = "postmortems";
+pub(crate) const FOLDER: &str = "postmortems";
 
 /// Whether an input file (its name relative to the input folder, `/`-separated) is a
 /// postmortem document: anything under `postmortems/` except hidden files.
-pub fn is_document(name: &str) -> bool {
+pub(crate) fn is_document(name: &str) -> bool {
     let mut parts = name.split('/');
     let top = parts.next().unwrap_or_default();
     let base = name.rsplit('/').next().unwrap_or_default();
@@ -26,13 +26,13 @@ pub fn is_document(name: &str) -> bool {
 }
 
 /// The format name of a document in `inputs.csv`.
-pub fn document_format(name: &str) -> &'static str {
+pub(crate) fn document_format(name: &str) -> &'static str {
     Kind::of(name).map_or("postmortem-unsupported", Kind::name)
 }
 
 /// One postmortem document as read.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub(crate) struct Document {
     /// Its name relative to the input folder (`postmortems/PM-1234.pdf`).
     pub name: String,
     /// SHA-256 of its bytes.
@@ -42,17 +42,17 @@ pub struct Document {
 }
 
 /// The bound on each page's decompressed content, and on any one font's ToUnicode map.
-pub const MAX_DECOMPRESSED: usize = 64 << 20;
+pub(crate) const MAX_DECOMPRESSED: usize = 64 << 20;
 
 /// The child's address-space limit while reading one PDF.
-pub const MEMORY_LIMIT: u64 = 1 << 30;
+pub(crate) const MEMORY_LIMIT: u64 = 1 << 30;
 
 /// The child's CPU-time limit (seconds) while reading one PDF.
-pub const CPU_LIMIT_S: u64 = 30;
+pub(crate) const CPU_LIMIT_S: u64 = 30;
 
 /// What reading a document gave.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Readout {
+pub(crate) enum Readout {
     /// The document's text, and the PDF's `/CreationDate` when it has one.
     Text {
         text: String,
@@ -65,7 +65,7 @@ pub enum Readout {
 
 /// Why a document gives no text. Each is reported as such.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Unreadable {
+pub(crate) enum Unreadable {
     /// Opening it needs a password.
     Encrypted,
     /// Pages of images only: a scan without a text layer.
@@ -82,7 +82,7 @@ pub enum Unreadable {
 
 impl Unreadable {
     /// The reason as the report and `exceptions.csv` give it.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Self::Encrypted => "encrypted: opening it needs a password".to_string(),
             Self::ImageOnly => "image-only scan: the pages have no text layer".to_string(),
@@ -96,7 +96,7 @@ impl Unreadable {
     }
 
     /// One word for `postmortems.csv`: encrypted, scan, no_text, corrupt, limit, unsupported.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::Encrypted => "encrypted",
             Self::ImageOnly => "scan",
@@ -110,7 +110,7 @@ impl Unreadable {
 
 /// The kind of document, by file extension (case-insensitive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Pdf,
     Markdown,
     Text,
@@ -118,7 +118,7 @@ pub enum Kind {
 
 impl Kind {
     /// `.pdf`, `.md`/`.markdown`, `.txt`; `None` for anything else.
-    pub fn of(name: &str) -> Option<Self> {
+    pub(crate) fn of(name: &str) -> Option<Self> {
         let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "pdf" => Some(Self::Pdf),
@@ -129,7 +129,7 @@ impl Kind {
     }
 
     /// The name in `inputs.csv`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Pdf => "postmortem-pdf",
             Self::Markdown => "postmortem-markdown",
@@ -139,7 +139,7 @@ impl Kind {
 }
 
 /// Reads a Markdown or text postmortem.
-pub fn read_text(bytes: &[u8]) -> Readout {
+pub(crate) fn read_text(bytes: &[u8]) -> Readout {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) if text.trim().is_empty() => Readout::Unreadable(Unreadable::NoText),
@@ -157,7 +157,7 @@ pub fn read_text(bytes: &[u8]) -> Readout {
 
 /// Reads a PDF's text in this process. Call it through the isolated child unless the bytes
 /// are trusted (tests).
-pub fn read_pdf(bytes: &[u8]) -> Readout {
+pub(crate) fn read_pdf(bytes: &[u8]) -> Readout {
     let head = &bytes[..bytes.len().min(1024)];
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Readout::Unreadable(Unreadable::Corrupt(
@@ -251,7 +251,7 @@ fn creation_date(doc: &Pdf) -> Option<DateTime<FixedOffset>> {
 
 /// A PDF date string, `D:YYYYMMDDHHmmSSOHH'mm'` (PDF 32000-1 §7.9.4); every part after the
 /// year is optional. Without an offset the time is taken as UTC.
-pub fn pdf_date(s: &str) -> Option<DateTime<FixedOffset>> {
+pub(crate) fn pdf_date(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim().strip_prefix("D:").unwrap_or(s.trim());
     let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
     if digits.len() < 4 || !digits.len().is_multiple_of(2) || digits.len() > 14 {
@@ -283,7 +283,7 @@ pub fn pdf_date(s: &str) -> Option<DateTime<FixedOffset>> {
 
 /// The child's side of `auditpack pdf-text`: limit this process, read the PDF on `input`,
 /// write the `Readout` as JSON.
-pub fn child_main(
+pub(crate) fn child_main(
     input: &mut dyn std::io::Read,
     output: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {

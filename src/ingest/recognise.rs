@@ -13,7 +13,7 @@ use crate::error::{Error, Location};
 use crate::model::Format;
 
 /// What a JSON file turned out to be.
-pub enum JsonKind<'a> {
+pub(crate) enum JsonKind<'a> {
     /// Analytics pages: each page's `data` items and its `time_zone`.
     Analytics(Vec<(Vec<&'a RawValue>, Option<String>)>),
     /// PagerDuty configuration responses (schedules, policies, audit records) of one kind.
@@ -25,7 +25,7 @@ pub enum JsonKind<'a> {
 }
 
 /// What a JSON file is: its pages, by the keys of their objects.
-pub fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> {
+pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> {
     let Some(pages) = json::pages(path, text)? else {
         return Ok(JsonKind::Other(
             "JSON that is neither an object nor a list of objects".to_string(),

@@ -9,7 +9,7 @@ use crate::model::{Exception, ExceptionKind, Incident, SourceRef};
 
 /// The fields auditpack reads, under their Analytics (snake_case) names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Field {
+pub(crate) enum Field {
     Id,
     IncidentNumber,
     Description,
@@ -29,7 +29,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, in a fixed order.
-    pub const ALL: [Field; 15] = [
+    pub(crate) const ALL: [Field; 15] = [
         Field::Id,
         Field::IncidentNumber,
         Field::Description,
@@ -48,7 +48,7 @@ impl Field {
     ];
 
     /// The Analytics API name of the field.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Field::Id => "id",
             Field::IncidentNumber => "incident_number",
@@ -70,7 +70,7 @@ impl Field {
 }
 
 /// How a format's records are read.
-pub struct RecordRules {
+pub(crate) struct RecordRules {
     /// Zone for timestamps without an offset.
     pub zone: Tz,
     /// The classic CSV writes 0 (or nothing) for "never acknowledged".
@@ -86,11 +86,11 @@ const RESOLVE_TOLERANCE_S: f64 = 60.0;
 
 /// The longest field kept (bytes). PagerDuty titles stop at 1,024 characters; a longer
 /// field is a damaged or hostile row, and would swell every output.
-pub const MAX_FIELD_BYTES: usize = 65_536;
+pub(crate) const MAX_FIELD_BYTES: usize = 65_536;
 
 /// Builds an incident from a record's fields. `get` returns the trimmed text of a field,
 /// `None` when the column is absent or the cell is empty (or null).
-pub fn build_incident<'a>(
+pub(crate) fn build_incident<'a>(
     get: impl Fn(Field) -> Option<&'a str>,
     source: SourceRef,
     rules: &RecordRules,
@@ -222,7 +222,7 @@ fn parse_whole(text: &str) -> Option<i64> {
 
 /// How much of each incident record is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
+pub(crate) enum Detail {
     /// Everything: the evidence (register, exceptions, timelines, hashes) uses it all.
     Full,
     /// What the SLA tables use: id, number, priority, urgency and times. The descriptive

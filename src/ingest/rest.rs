@@ -24,7 +24,7 @@ use super::timestamp::parse_timestamp;
 use crate::model::{Exception, Format, Incident, LogEntry, LogKind, Ref, RejectedRow, SourceRef};
 
 /// Whether a page is a REST incidents or log-entries response.
-pub fn kind(page: &Object<'_>) -> Option<Format> {
+pub(crate) fn kind(page: &Object<'_>) -> Option<Format> {
     if page.contains_key("log_entries") || page.contains_key("log_entry") {
         return Some(Format::RestLogEntries);
     }
@@ -157,7 +157,7 @@ fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 /// Reads recognised pages of one kind (`RestIncidents` or `RestLogEntries`).
-pub fn read(
+pub(crate) fn read(
     path: &Path,
     text: &str,
     format: Format,
@@ -336,7 +336,7 @@ fn pending(
 /// `acknowledgements`; a resolved incident with neither and no log entries at all cannot be
 /// judged and is rejected. Resolution: `resolved_at`, else the last resolve entry, else
 /// `last_status_change_at` of a resolved incident. Escalations are counted from the entries.
-pub fn finish(
+pub(crate) fn finish(
     p: &PendingIncident,
     log: &[&LogEntry],
     zone: chrono_tz::Tz,

@@ -24,7 +24,7 @@ fn is_status_incident(o: &Object<'_>) -> bool {
 }
 
 /// Whether a page is a Statuspage incidents response, or (from a bare list) one incident.
-pub fn kind(page: &Object<'_>) -> bool {
+pub(crate) fn kind(page: &Object<'_>) -> bool {
     if let Some(list) = page.get("incidents") {
         return serde_json::from_str::<Vec<Object<'_>>>(list.get()).is_ok_and(|items| {
             items
@@ -127,7 +127,7 @@ fn incident(item: &RawValue, source: SourceRef) -> Result<StatusIncident, String
 }
 
 /// Reads recognised pages (or, from a bare list, incident objects).
-pub fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>) -> FileRead {
+pub(crate) fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>) -> FileRead {
     let mut out = FileRead {
         format: Some(Format::StatuspageIncidents),
         ..FileRead::default()

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 const YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
 
 /// Ten years: a longer acknowledgement or resolution time is not a real measurement.
-pub const MAX_DURATION_S: f64 = 10.0 * 365.0 * 86_400.0;
+pub(crate) const MAX_DURATION_S: f64 = 10.0 * 365.0 * 86_400.0;
 
 const NAIVE_FORMATS: &[&str] = &[
     "%Y-%m-%dT%H:%M:%S%.f",
@@ -30,7 +30,7 @@ const OFFSET_FORMATS: &[&str] = &[
 ///
 /// An ambiguous local time (the repeated hour when clocks go back) is read as the earlier
 /// instant; a local time that does not exist (skipped when clocks go forward) is refused.
-pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     let parsed = if let Some((naive, utc)) = parse_plain(text.as_bytes()) {
         if utc {
@@ -131,7 +131,7 @@ fn parse_with_zone(text: &str) -> Option<DateTime<Utc>> {
 
 /// Parses a duration in seconds (`300`, `300.5`) or `HH:MM:SS`; refuses negative,
 /// non-finite and implausibly long values.
-pub fn parse_seconds(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let value = if let Some((h, rest)) = text.split_once(':') {
         let (m, s) = rest

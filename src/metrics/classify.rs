@@ -6,7 +6,7 @@ use crate::policy::Policy;
 
 /// How an incident got (or did not get) its severity.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Classification {
+pub(crate) enum Classification {
     /// Index into `policy.severities`.
     Severity(usize),
     /// No severity matches; the text says why.
@@ -14,7 +14,7 @@ pub enum Classification {
 }
 
 /// The severity of an incident: by priority name, else by urgency when it has no priority.
-pub fn classify(incident: &Incident, policy: &Policy) -> Classification {
+pub(crate) fn classify(incident: &Incident, policy: &Policy) -> Classification {
     match &incident.priority {
         Some(priority) => {
             let p = priority.trim();

@@ -7,34 +7,34 @@ use polars::prelude::*;
 
 /// Severity code: the index of the policy severity, or the number of severities for
 /// `unclassified`. Codes, not names, so grouping compares integers.
-pub const SEVERITY: &str = "severity";
+pub(crate) const SEVERITY: &str = "severity";
 /// Local month code: the index of the month in the period.
-pub const MONTH: &str = "month";
+pub(crate) const MONTH: &str = "month";
 /// Seconds to first acknowledgement.
-pub const TTA: &str = "tta_s";
+pub(crate) const TTA: &str = "tta_s";
 /// Seconds to resolution.
-pub const TTR: &str = "ttr_s";
+pub(crate) const TTR: &str = "ttr_s";
 /// Acknowledgement target, seconds after creation; null without a target.
-pub const ACK_TARGET: &str = "ack_target_s";
+pub(crate) const ACK_TARGET: &str = "ack_target_s";
 /// Resolution target, seconds after creation; null without a target.
-pub const RESOLVE_TARGET: &str = "resolve_target_s";
+pub(crate) const RESOLVE_TARGET: &str = "resolve_target_s";
 /// Seconds from creation to the as-of instant.
-pub const OPEN: &str = "open_s";
+pub(crate) const OPEN: &str = "open_s";
 /// `MET`, `BREACH`, `PENDING`, or null without a target.
-pub const ACK_STATUS: &str = "ack_status";
+pub(crate) const ACK_STATUS: &str = "ack_status";
 /// Same for the resolution target.
-pub const RESOLVE_STATUS: &str = "resolve_status";
+pub(crate) const RESOLVE_STATUS: &str = "resolve_status";
 
 /// Status code: within the target.
-pub const MET: u32 = 0;
+pub(crate) const MET: u32 = 0;
 /// Status code: late, or not done by the deadline.
-pub const BREACH: u32 = 1;
+pub(crate) const BREACH: u32 = 1;
 /// Status code: open, deadline not yet passed.
-pub const PENDING: u32 = 2;
+pub(crate) const PENDING: u32 = 2;
 
 /// The columns of the incident frame, filled row by row during classification.
 #[derive(Debug, Default)]
-pub struct Columns {
+pub(crate) struct Columns {
     pub severity: Vec<u32>,
     pub month: Vec<u32>,
     pub tta: Vec<Option<f64>>,
@@ -46,7 +46,7 @@ pub struct Columns {
 
 impl Columns {
     /// The frame.
-    pub fn into_frame(self) -> PolarsResult<DataFrame> {
+    pub(crate) fn into_frame(self) -> PolarsResult<DataFrame> {
         let height = self.severity.len();
         DataFrame::new(
             height,
@@ -96,7 +96,7 @@ fn status(measured: Expr, target: &str) -> Expr {
 
 /// Adds `ack_status` and `resolve_status`. The response measured against the
 /// acknowledgement target is tta, or ttr when the incident was resolved unacknowledged.
-pub fn with_status(lf: LazyFrame) -> LazyFrame {
+pub(crate) fn with_status(lf: LazyFrame) -> LazyFrame {
     let response = when(col(TTA).is_not_null())
         .then(col(TTA))
         .otherwise(col(TTR));

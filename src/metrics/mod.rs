@@ -7,12 +7,12 @@
 //! `register` lists the incidents and what they show. Only this module collects polars plans.
 //! No I/O, no clock. The other checks (postmortems, on-call, …) are `checks`, not here.
 
-pub mod classify;
-pub mod frame;
+pub(crate) mod classify;
+pub(crate) mod frame;
 mod placement;
 mod register;
-pub mod results;
-pub mod sla;
+pub(crate) mod results;
+pub(crate) mod sla;
 
 use std::collections::HashMap;
 
@@ -26,16 +26,16 @@ use crate::model::time::{Period, local_date};
 use crate::model::{Exception, Incident};
 use crate::policy::{Policy, Target};
 use frame::{BREACH, MET, MONTH, PENDING, SEVERITY};
-pub use sla::SlaStats;
+pub(crate) use sla::SlaStats;
 
 /// The severity name of incidents that match no policy severity.
-pub const UNCLASSIFIED: &str = "unclassified";
+pub(crate) const UNCLASSIFIED: &str = "unclassified";
 /// The pooled row.
-pub const ALL: &str = "ALL";
+pub(crate) const ALL: &str = "ALL";
 
 /// How one incident fared against one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlaStatus {
+pub(crate) enum SlaStatus {
     /// Within the target.
     Met,
     /// Late, or never happened by its deadline.
@@ -57,7 +57,7 @@ impl SlaStatus {
     }
 
     /// The register's text: `true`, `false`, `pending`, or empty without a target.
-    pub fn as_register(self) -> &'static str {
+    pub(crate) fn as_register(self) -> &'static str {
         match self {
             Self::Met => "true",
             Self::Breach => "false",
@@ -69,7 +69,7 @@ impl SlaStatus {
 
 /// One row of `sla_summary.csv` or `monthly_trends.csv`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SlaRow {
+pub(crate) struct SlaRow {
     /// `YYYY-MM` for monthly rows.
     pub month: Option<String>,
     /// Severity name, `unclassified` or `ALL`.
@@ -88,34 +88,34 @@ fn pct(met: u64, judged: u64) -> Option<f64> {
 
 impl SlaRow {
     /// Incidents acknowledged (or responded to) within the target; `None` without a target.
-    pub fn ack_within_sla(&self) -> Option<u64> {
+    pub(crate) fn ack_within_sla(&self) -> Option<u64> {
         self.has_ack_target.then_some(self.stats.ack_met)
     }
     /// Incidents judged against the acknowledgement target (met + breach).
-    pub fn ack_judged(&self) -> u64 {
+    pub(crate) fn ack_judged(&self) -> u64 {
         self.stats.ack_met + self.stats.ack_breach
     }
     /// Percentage within the acknowledgement target; `None` when nothing was judged.
-    pub fn ack_within_sla_pct(&self) -> Option<f64> {
+    pub(crate) fn ack_within_sla_pct(&self) -> Option<f64> {
         pct(self.stats.ack_met, self.ack_judged()).filter(|_| self.has_ack_target)
     }
     /// Incidents resolved within the target; `None` without a target.
-    pub fn resolve_within_sla(&self) -> Option<u64> {
+    pub(crate) fn resolve_within_sla(&self) -> Option<u64> {
         self.has_resolve_target.then_some(self.stats.resolve_met)
     }
     /// Incidents judged against the resolution target.
-    pub fn resolve_judged(&self) -> u64 {
+    pub(crate) fn resolve_judged(&self) -> u64 {
         self.stats.resolve_met + self.stats.resolve_breach
     }
     /// Percentage within the resolution target; `None` when nothing was judged.
-    pub fn resolve_within_sla_pct(&self) -> Option<f64> {
+    pub(crate) fn resolve_within_sla_pct(&self) -> Option<f64> {
         pct(self.stats.resolve_met, self.resolve_judged()).filter(|_| self.has_resolve_target)
     }
 }
 
 /// The columns of `sla_summary.csv`, in order (`monthly_trends.csv` has `month` and a
 /// subset).
-pub const SLA_COLUMNS: [&str; 16] = [
+pub(crate) const SLA_COLUMNS: [&str; 16] = [
     "severity",
     "incidents",
     "acknowledged",
@@ -140,7 +140,7 @@ fn fmt_count(v: Option<u64>) -> String {
 
 impl SlaRow {
     /// The row's cells as the CSVs print them, in the order of `SLA_COLUMNS`.
-    pub fn cells(&self) -> [String; 16] {
+    pub(crate) fn cells(&self) -> [String; 16] {
         let r = self;
         let s = &r.stats;
         [
@@ -166,7 +166,7 @@ impl SlaRow {
 
 /// One incident of the register.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RegisterEntry {
+pub(crate) struct RegisterEntry {
     /// Index into `Ingested::incidents`.
     pub incident: usize,
     /// Severity name or `unclassified`.
@@ -181,7 +181,7 @@ pub struct RegisterEntry {
 
 /// Rows used, rejected and outside the period, for one input file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FileCounts {
+pub(crate) struct FileCounts {
     pub rows_used: u64,
     pub rows_rejected: u64,
     pub rows_outside_period: u64,
@@ -189,7 +189,7 @@ pub struct FileCounts {
 
 /// Everything computed.
 #[derive(Debug, Clone)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     /// The audit period.
     pub period: Period,
     /// The instant open incidents are judged at.
@@ -210,7 +210,7 @@ pub struct Metrics {
 
 /// The distribution of tta for one severity, in buckets of `width_s`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TtaHistogram {
+pub(crate) struct TtaHistogram {
     /// Severity name.
     pub severity: String,
     /// Bucket width in seconds.
@@ -222,17 +222,17 @@ pub struct TtaHistogram {
 }
 
 /// The order of `exceptions.csv`: by incident number (none first), kind, detail.
-pub fn sort_exceptions(exceptions: &mut [Exception]) {
+pub(crate) fn sort_exceptions(exceptions: &mut [Exception]) {
     exceptions.sort_by(|a, b| {
         (a.incident_number, a.kind, &a.detail).cmp(&(b.incident_number, b.kind, &b.detail))
     });
 }
 
 /// Buckets below the overflow bucket: eight, so the target sits at the fourth edge.
-pub const HISTOGRAM_BUCKETS: i64 = 8;
+pub(crate) const HISTOGRAM_BUCKETS: i64 = 8;
 
 /// The latest timestamp in the inputs: creation, acknowledgement or resolution.
-pub fn latest_timestamp(incidents: &[Incident]) -> Option<DateTime<Utc>> {
+pub(crate) fn latest_timestamp(incidents: &[Incident]) -> Option<DateTime<Utc>> {
     use rayon::prelude::*;
     incidents
         .par_iter()
@@ -242,7 +242,7 @@ pub fn latest_timestamp(incidents: &[Incident]) -> Option<DateTime<Utc>> {
 }
 
 /// The whole months spanned by the incidents' local creation dates.
-pub fn default_period(incidents: &[Incident], policy: &Policy) -> Option<Period> {
+pub(crate) fn default_period(incidents: &[Incident], policy: &Policy) -> Option<Period> {
     use rayon::prelude::*;
     let (first, last) = incidents
         .par_iter()
@@ -256,7 +256,7 @@ pub fn default_period(incidents: &[Incident], policy: &Policy) -> Option<Period>
 
 /// How much a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// The SLA tables only (`summary`, `monthly`, the reconciliation): `stats`.
     Summary,
     /// Everything the evidence shows: the register, every exception, the histograms, the
@@ -266,7 +266,7 @@ pub enum Scope {
 
 /// Computes every metric (`Scope::Summary`: the SLA tables and the reconciliation only;
 /// the register, exceptions and histograms stay empty).
-pub fn compute(
+pub(crate) fn compute(
     ingested: &Ingested,
     policy: &Policy,
     period: Period,

@@ -12,7 +12,7 @@ use crate::policy::{Policy, Target};
 /// What a result is about, as `results.csv` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Area {
+pub(crate) enum Area {
     Sla,
     Postmortems,
     Tickets,
@@ -24,7 +24,7 @@ pub enum Area {
 
 impl Area {
     /// The name in `results.csv`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Sla => "sla",
             Self::Postmortems => "postmortems",
@@ -40,7 +40,7 @@ impl Area {
 /// The conclusion on one figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Met,
     NotMet,
     /// Nothing to judge (no incident, no document, no export).
@@ -49,7 +49,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The name in `results.csv` and the JSON.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Met => "met",
             Self::NotMet => "not_met",
@@ -58,7 +58,7 @@ impl Verdict {
     }
 
     /// In words, as the report prints it.
-    pub fn words(self) -> &'static str {
+    pub(crate) fn words(self) -> &'static str {
         match self {
             Self::Met => "met",
             Self::NotMet => "not met",
@@ -67,14 +67,14 @@ impl Verdict {
     }
 
     /// Met when `ok`.
-    pub fn from_bool(ok: bool) -> Self {
+    pub(crate) fn from_bool(ok: bool) -> Self {
         if ok { Self::Met } else { Self::NotMet }
     }
 }
 
 /// One line of the results: a measured value against its target, and the verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ResultRow {
+pub(crate) struct ResultRow {
     pub area: Area,
     /// A severity, `ALL`, or a policy or schedule name.
     pub subject: String,
@@ -94,13 +94,13 @@ pub struct ResultRow {
 }
 
 /// `95`, `95.5`: a pass line as the policy would write it.
-pub fn trim_number(v: f64) -> String {
+pub(crate) fn trim_number(v: f64) -> String {
     let s = format!("{v:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The percentage `part` of `whole` as the CSVs print it; empty for an empty whole.
-pub fn pct_text(part: usize, whole: usize) -> String {
+pub(crate) fn pct_text(part: usize, whole: usize) -> String {
     fmt_pct((whole > 0).then(|| 100.0 * part as f64 / whole as f64))
 }
 
@@ -155,7 +155,7 @@ fn sla_result(row: &SlaRow, is_ack: bool, policy: &Policy, target: Target) -> Re
 
 /// The SLA results: for each severity of the policy with a target, acknowledgement then
 /// resolution, in policy order.
-pub fn sla(metrics: &Metrics, policy: &Policy) -> Vec<ResultRow> {
+pub(crate) fn sla(metrics: &Metrics, policy: &Policy) -> Vec<ResultRow> {
     let mut out = Vec::new();
     for s in &policy.severities {
         let Some(row) = metrics.summary.iter().find(|r| r.severity == s.name) else {

@@ -8,7 +8,7 @@ use super::frame::{ACK_STATUS, BREACH, MET, PENDING, RESOLVE_STATUS, TTA, TTR};
 
 /// The statistics of one group of incidents.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct SlaStats {
+pub(crate) struct SlaStats {
     pub incidents: u64,
     pub acknowledged: u64,
     pub ack_met: u64,
@@ -165,7 +165,7 @@ fn percentiles_of(df: &DataFrame, column: &str) -> PolarsResult<Vec<[Option<f64>
 
 /// Statistics per group of `keys` (code columns), groups in order of first appearance;
 /// with no keys, one row over everything.
-pub fn aggregate(lf: LazyFrame, keys: &[&str]) -> LazyFrame {
+pub(crate) fn aggregate(lf: LazyFrame, keys: &[&str]) -> LazyFrame {
     if keys.is_empty() {
         lf.select(aggregations(false))
     } else {
@@ -176,7 +176,7 @@ pub fn aggregate(lf: LazyFrame, keys: &[&str]) -> LazyFrame {
 
 /// Reads the collected result of `aggregate`, with the percentiles of each group's values:
 /// (key values, statistics) per row.
-pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, SlaStats)>> {
+pub(crate) fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, SlaStats)>> {
     let key_cols = keys
         .iter()
         .map(|k| df.column(k).and_then(|c| c.u32().cloned()))
@@ -229,7 +229,7 @@ pub fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u32>, Sla
 
 /// Counts of tta per bucket for one severity (its code): bucket `i < n` holds `(i·w, (i+1)·w]` (0 in
 /// the first), bucket `n` everything above `n·w`.
-pub fn tta_histogram(lf: LazyFrame, severity: u32, width: f64, n: i64) -> LazyFrame {
+pub(crate) fn tta_histogram(lf: LazyFrame, severity: u32, width: f64, n: i64) -> LazyFrame {
     // (tta − ε) / w truncated toward zero: a value on a bucket's upper edge (the SLA itself)
     // stays in that bucket.
     let raw = ((col(TTA) - lit(1e-6)) / lit(width)).cast(DataType::Int64);
@@ -246,7 +246,7 @@ pub fn tta_histogram(lf: LazyFrame, severity: u32, width: f64, n: i64) -> LazyFr
 }
 
 /// Reads `tta_histogram`'s result into `n + 1` counts.
-pub fn histogram_counts(df: &DataFrame, n: i64) -> PolarsResult<Vec<u64>> {
+pub(crate) fn histogram_counts(df: &DataFrame, n: i64) -> PolarsResult<Vec<u64>> {
     let mut counts = vec![0u64; n as usize + 1];
     let buckets = df.column("bucket")?.i64()?;
     let values = df.column("count")?.u64()?;

@@ -10,7 +10,7 @@ use super::SourceRef;
 /// A reference to another object (`{id, type, summary}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct Reference {
+pub(crate) struct Reference {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -19,7 +19,7 @@ pub struct Reference {
 
 impl Reference {
     /// The summary, else the id.
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         if self.summary.is_empty() {
             &self.id
         } else {
@@ -30,7 +30,7 @@ impl Reference {
 
 /// One rendered on-call entry (final schedule, layer or override), or an on-call.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub start: DateTime<FixedOffset>,
     /// `None`: open-ended.
     pub end: Option<DateTime<FixedOffset>>,
@@ -40,7 +40,7 @@ pub struct Entry {
 
 /// A schedule as `GET /schedules/{id}` renders it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     pub id: String,
     pub name: String,
     /// The schedule's zone name as exported (IANA or Rails).
@@ -57,14 +57,14 @@ pub struct Schedule {
 
 /// An override (`GET /schedules/{id}/overrides`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Override {
+pub(crate) struct Override {
     pub id: String,
     pub entry: Entry,
 }
 
 /// An on-call (`GET /oncalls`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct OnCall {
+pub(crate) struct OnCall {
     pub schedule: Option<Reference>,
     pub escalation_policy: Reference,
     pub level: i64,
@@ -77,14 +77,14 @@ pub struct OnCall {
 
 /// One escalation rule (level).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
+pub(crate) struct Rule {
     pub delay_min: i64,
     pub targets: Vec<Reference>,
 }
 
 /// An escalation policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EscalationPolicy {
+pub(crate) struct EscalationPolicy {
     pub id: String,
     pub name: String,
     pub num_loops: i64,
@@ -96,7 +96,7 @@ pub struct EscalationPolicy {
 /// A changed field of an audit record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct FieldChange {
+pub(crate) struct FieldChange {
     pub name: String,
     pub before_value: Option<serde_json::Value>,
     pub value: Option<serde_json::Value>,
@@ -105,7 +105,7 @@ pub struct FieldChange {
 /// A changed reference list (members, targets) of an audit record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct ReferenceChange {
+pub(crate) struct ReferenceChange {
     pub name: String,
     pub added: Vec<Reference>,
     pub removed: Vec<Reference>,
@@ -114,7 +114,7 @@ pub struct ReferenceChange {
 /// How a change was made.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct Method {
+pub(crate) struct Method {
     #[serde(rename = "type")]
     pub kind: String,
     pub truncated_token: Option<String>,
@@ -123,7 +123,7 @@ pub struct Method {
 
 /// One audit record.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AuditRecord {
+pub(crate) struct AuditRecord {
     pub id: String,
     pub execution_time: DateTime<FixedOffset>,
     pub actors: Vec<Reference>,
@@ -138,7 +138,7 @@ pub struct AuditRecord {
 
 /// What one configuration file held.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Export {
+pub(crate) enum Export {
     Schedules(Vec<Schedule>),
     Overrides(Vec<Override>),
     Oncalls(Vec<OnCall>),
@@ -148,7 +148,7 @@ pub enum Export {
 
 impl Export {
     /// Sets the input file index of every item's source.
-    pub fn set_file(&mut self, file: usize) {
+    pub(crate) fn set_file(&mut self, file: usize) {
         let fix = |s: &mut SourceRef| s.file = file;
         match self {
             Self::Schedules(list) => {

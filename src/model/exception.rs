@@ -3,7 +3,7 @@
 
 /// What an auditor must look at: a breach, a gap, a data problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ExceptionKind {
+pub(crate) enum ExceptionKind {
     /// A file with exactly 20,000 rows: PagerDuty may have cut it.
     TruncatedExport,
     /// Numbers missing from the account's sequence inside the period.
@@ -56,7 +56,7 @@ pub enum ExceptionKind {
 
 impl ExceptionKind {
     /// The name in `exceptions.csv`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::TruncatedExport => "truncated_export",
             Self::IncidentNumberGap => "incident_number_gap",
@@ -88,7 +88,7 @@ impl ExceptionKind {
 
 /// One line of `exceptions.csv`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Exception {
+pub(crate) struct Exception {
     /// The incident concerned, or the first missing number of a gap.
     pub incident_number: Option<i64>,
     /// The incident id, for incident-level exceptions (not written; used to place them).
@@ -105,7 +105,7 @@ pub struct Exception {
 
 /// The figures of a breach, formatted for people (`7m12s (432 s)`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct BreachFacts {
+pub(crate) struct BreachFacts {
     /// The measured time, or what did not happen (`not acknowledged`).
     pub measured: String,
     /// The target (`5m`, `next-business-day, due …`).

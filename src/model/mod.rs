@@ -3,14 +3,14 @@
 //! audit period (`time`), and the one spelling of instants, durations and percentages
 //! (`text`). No parsing, no statistics and no I/O here.
 
-pub mod config;
-pub mod exception;
-pub mod record;
-pub mod text;
-pub mod time;
+pub(crate) mod config;
+pub(crate) mod exception;
+pub(crate) mod record;
+pub(crate) mod text;
+pub(crate) mod time;
 
-pub use exception::{BreachFacts, Exception, ExceptionKind};
-pub use record::{
-    FileRows, Format, Incident, InputFile, LogEntry, LogKind, RAW_LIMIT, Ref, RejectedRow,
-    SourceRef, StatusIncident, add_seconds,
+pub(crate) use exception::{BreachFacts, Exception, ExceptionKind};
+pub(crate) use record::{
+    FileRows, Format, Incident, InputFile, LogEntry, LogKind, Ref, RejectedRow, SourceRef,
+    StatusIncident, add_seconds,
 };

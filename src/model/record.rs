@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// The export formats auditpack reads, recognised by header or keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Format {
+pub(crate) enum Format {
     /// Analytics raw incidents, CSV download (snake_case headers).
     AnalyticsCsv,
     /// Analytics raw incidents, `POST /analytics/raw/incidents` JSON response pages.
@@ -36,7 +36,7 @@ pub enum Format {
 
 impl Format {
     /// The name used in `inputs.csv` and on the command line.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::AnalyticsCsv => "analytics-csv",
             Self::AnalyticsJson => "analytics-json",
@@ -53,7 +53,7 @@ impl Format {
     }
 
     /// Whether the format carries incidents (the others are configuration exports).
-    pub fn has_incidents(self) -> bool {
+    pub(crate) fn has_incidents(self) -> bool {
         matches!(
             self,
             Self::AnalyticsCsv | Self::AnalyticsJson | Self::ClassicCsv | Self::RestIncidents
@@ -69,7 +69,7 @@ impl fmt::Display for Format {
 
 /// One incident as read from an export, before any policy is applied.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Incident {
+pub(crate) struct Incident {
     /// PagerDuty incident id (`PT4KHLK`), opaque.
     pub id: String,
     /// Account-wide sequential incident number.
@@ -104,17 +104,17 @@ pub struct Incident {
 
 impl Incident {
     /// Acknowledgement time, derived from `created + tta`.
-    pub fn acknowledged(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn acknowledged(&self) -> Option<DateTime<Utc>> {
         self.tta_s.map(|s| add_seconds(self.created, s))
     }
 
     /// Resolution time, derived from `created + ttr`.
-    pub fn resolved(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn resolved(&self) -> Option<DateTime<Utc>> {
         self.ttr_s.map(|s| add_seconds(self.created, s))
     }
 
     /// Whether two records of the same id carry the same data (an exact duplicate).
-    pub fn same_data(&self, other: &Self) -> bool {
+    pub(crate) fn same_data(&self, other: &Self) -> bool {
         Self {
             source: other.source,
             ..self.clone()
@@ -126,7 +126,7 @@ impl Incident {
 impl Incident {
     /// An incident with an id and a creation time and nothing else, read at line 2 of the
     /// first file: the starting point of unit tests.
-    pub fn bare(id: &str, created: DateTime<Utc>) -> Self {
+    pub(crate) fn bare(id: &str, created: DateTime<Utc>) -> Self {
         Self {
             id: id.to_string(),
             number: None,
@@ -153,16 +153,16 @@ impl Incident {
 }
 
 /// `t + seconds`, to the millisecond.
-pub fn add_seconds(t: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
+pub(crate) fn add_seconds(t: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
     t + chrono::Duration::milliseconds((seconds * 1000.0).round() as i64)
 }
 
 /// The longest raw record text kept in `rejected_rows.csv` (bytes).
-pub const RAW_LIMIT: usize = 4096;
+pub(crate) const RAW_LIMIT: usize = 4096;
 
 /// A record's origin: index into the input file list, and the physical line where it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct SourceRef {
+pub(crate) struct SourceRef {
     /// Index into the list of input files.
     pub file: usize,
     /// 1-based physical line where the record starts (the CSV header is line 1).
@@ -177,7 +177,7 @@ impl SourceRef {
     /// The record's text in `file` (the whole file's bytes), without its line break; a
     /// record over `RAW_LIMIT` bytes is cut there and says how long it is (the whole record
     /// stays in the input file, which the bundle carries).
-    pub fn raw(&self, file: &[u8]) -> String {
+    pub(crate) fn raw(&self, file: &[u8]) -> String {
         let end = self.end.min(file.len());
         let start = self.start.min(end);
         let cut = end.min(start + RAW_LIMIT);
@@ -193,7 +193,7 @@ impl SourceRef {
 
 /// A row that could not be used, kept with the reason.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RejectedRow {
+pub(crate) struct RejectedRow {
     /// Where the row starts.
     pub source: SourceRef,
     /// Why it was not used.
@@ -205,7 +205,7 @@ pub struct RejectedRow {
 /// Of one input file's rows (configuration items, log entries, status-page incidents): how
 /// many a check used and how many lay outside the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileRows {
+pub(crate) struct FileRows {
     /// Index into the list of input files.
     pub file: usize,
     pub used: u64,
@@ -214,7 +214,7 @@ pub struct FileRows {
 
 /// An input file and what was read from it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InputFile {
+pub(crate) struct InputFile {
     /// Path relative to the input folder, `/`-separated.
     pub name: String,
     /// SHA-256 of the bytes, lower-case hex.
@@ -235,7 +235,7 @@ pub struct InputFile {
 
 /// A reference (`{id, type, summary}`); every part may be absent or null.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct Ref {
+pub(crate) struct Ref {
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default, rename = "type")]
@@ -246,7 +246,7 @@ pub struct Ref {
 
 impl Ref {
     /// The summary, else the id, else empty.
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         self.summary
             .as_deref()
             .filter(|s| !s.is_empty())
@@ -254,7 +254,7 @@ impl Ref {
             .unwrap_or_default()
     }
 
-    pub fn is_service(&self) -> bool {
+    pub(crate) fn is_service(&self) -> bool {
         self.kind
             .as_deref()
             .is_some_and(|k| k.starts_with("service"))
@@ -263,7 +263,7 @@ impl Ref {
 
 /// What a log entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogKind {
+pub(crate) enum LogKind {
     Trigger,
     Acknowledge,
     Unacknowledge,
@@ -278,7 +278,7 @@ pub enum LogKind {
 
 impl LogKind {
     /// From `type`, with or without the `_reference` suffix; both acknowledgement spellings.
-    pub fn parse(t: &str) -> Self {
+    pub(crate) fn parse(t: &str) -> Self {
         match t.strip_suffix("_reference").unwrap_or(t) {
             "trigger_log_entry" => Self::Trigger,
             "acknowledge_log_entry" | "acknowledgement_log_entry" => Self::Acknowledge,
@@ -296,7 +296,7 @@ impl LogKind {
 
 /// One log entry, as needed for the response timeline and ticket links.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogEntry {
+pub(crate) struct LogEntry {
     pub id: String,
     pub incident_id: String,
     pub kind: LogKind,
@@ -315,7 +315,7 @@ pub struct LogEntry {
 impl LogEntry {
     /// An escalation the system made when a level did not acknowledge in time (agent = the
     /// service, channel `auto` or `timeout`), not one a person asked for.
-    pub fn is_timeout_escalation(&self) -> bool {
+    pub(crate) fn is_timeout_escalation(&self) -> bool {
         self.kind == LogKind::Escalate
             && (self.agent.is_service()
                 || matches!(self.channel.as_deref(), Some("auto" | "timeout")))
@@ -324,7 +324,7 @@ impl LogEntry {
 
 /// One status-page incident.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatusIncident {
+pub(crate) struct StatusIncident {
     pub id: String,
     pub name: String,
     /// none / minor / major / critical.

@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 
 /// RFC 3339 UTC, fraction only when there is one.
-pub fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// Seconds for messages: whole numbers without a fraction, else one decimal.
-pub fn fmt_seconds(s: f64) -> String {
+pub(crate) fn fmt_seconds(s: f64) -> String {
     if s.fract() == 0.0 {
         format!("{s:.0}")
     } else {
@@ -19,7 +19,7 @@ pub fn fmt_seconds(s: f64) -> String {
 }
 
 /// Formats seconds the way the policy writes them: `4h`, `1h30m`, `90s`, `7d`.
-pub fn format_duration(seconds: i64) -> String {
+pub(crate) fn format_duration(seconds: i64) -> String {
     if seconds == 0 {
         return "0s".to_string();
     }
@@ -38,11 +38,11 @@ pub fn format_duration(seconds: i64) -> String {
 }
 
 /// A percentage with 2 decimals; empty for null.
-pub fn fmt_pct(v: Option<f64>) -> String {
+pub(crate) fn fmt_pct(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.2}")).unwrap_or_default()
 }
 
 /// Seconds with 1 decimal; empty for null.
-pub fn fmt_secs(v: Option<f64>) -> String {
+pub(crate) fn fmt_secs(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}")).unwrap_or_default()
 }

@@ -63,7 +63,7 @@ fn naive_at(seconds: i64) -> Option<NaiveDateTime> {
 }
 
 /// The local date and time of an instant in `zone`.
-pub fn to_local(t: DateTime<Utc>, zone: Tz) -> NaiveDateTime {
+pub(crate) fn to_local(t: DateTime<Utc>, zone: Tz) -> NaiveDateTime {
     let hour = t.timestamp().div_euclid(3600);
     let uniform = || {
         let at =
@@ -79,7 +79,7 @@ pub fn to_local(t: DateTime<Utc>, zone: Tz) -> NaiveDateTime {
 
 /// A local date and time in `zone` as an instant: single, ambiguous (clocks went back) or
 /// none (clocks went forward), as chrono-tz says.
-pub fn from_local(local: NaiveDateTime, zone: Tz) -> LocalResult<DateTime<Utc>> {
+pub(crate) fn from_local(local: NaiveDateTime, zone: Tz) -> LocalResult<DateTime<Utc>> {
     let hour = local.and_utc().timestamp().div_euclid(3600);
     let uniform = || {
         let at = |s: i64| match zone.from_local_datetime(&naive_at(s)?) {
@@ -101,7 +101,7 @@ pub fn from_local(local: NaiveDateTime, zone: Tz) -> LocalResult<DateTime<Utc>> 
 
 /// The audit period: inclusive local dates in the organisation's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
+pub(crate) struct Period {
     /// First day.
     pub from: NaiveDate,
     /// Last day (inclusive).
@@ -110,7 +110,7 @@ pub struct Period {
 
 impl Period {
     /// Every month of the period as `YYYY-MM`, in order.
-    pub fn months(&self) -> Vec<String> {
+    pub(crate) fn months(&self) -> Vec<String> {
         use chrono::Datelike;
         let mut months = Vec::new();
         let mut d = self.from.with_day(1).expect("day 1 exists");
@@ -124,7 +124,7 @@ impl Period {
     }
 
     /// The whole months spanned by the dates `first..=last`.
-    pub fn whole_months(first: NaiveDate, last: NaiveDate) -> Self {
+    pub(crate) fn whole_months(first: NaiveDate, last: NaiveDate) -> Self {
         use chrono::Datelike;
         let from = first.with_day(1).expect("day 1 exists");
         let to = last
@@ -138,7 +138,7 @@ impl Period {
 
 /// A local wall-clock time as an instant; a time skipped by a clock change moves to the
 /// first instant after the gap, a repeated one takes the earlier instant.
-pub fn local_instant(zone: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn local_instant(zone: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
     let mut t = naive;
     for _ in 0..4 {
         match from_local(t, zone) {
@@ -150,7 +150,7 @@ pub fn local_instant(zone: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// The local date of an instant in the organisation's zone.
-pub fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
+pub(crate) fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
     to_local(t, zone).date()
 }
 

@@ -8,7 +8,7 @@ use super::{BusinessHours, Target};
 use crate::model::time::{local_instant, to_local};
 
 /// `business_hours.end` on the first business day strictly after the local creation date.
-pub fn next_business_day_deadline(
+pub(crate) fn next_business_day_deadline(
     created: DateTime<Utc>,
     zone: Tz,
     hours: &BusinessHours,
@@ -26,7 +26,7 @@ pub fn next_business_day_deadline(
 }
 
 /// A target as seconds after creation for this incident.
-pub fn target_seconds(
+pub(crate) fn target_seconds(
     target: Target,
     created: DateTime<Utc>,
     zone: Tz,

@@ -3,7 +3,7 @@
 //! deadlines they set (`deadline`), and the reading of the policy file (`parse`). No file
 //! access: `commands` hands `Policy::parse` the text.
 
-pub mod deadline;
+pub(crate) mod deadline;
 mod parse;
 
 use std::collections::BTreeSet;
@@ -13,16 +13,16 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 
-pub use parse::{parse_duration, parse_timezone};
+pub(crate) use parse::parse_timezone;
 
 use crate::model::text::format_duration;
 
 /// The commented policy that `auditpack init` writes, and the built-in default.
-pub const DEFAULT_POLICY: &str = include_str!("default-policy.toml");
+pub(crate) const DEFAULT_POLICY: &str = include_str!("default-policy.toml");
 
 /// A response or resolution target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Met when the measured time is at most this many seconds (inclusive).
     Within(i64),
     /// Met when it lands by `business_hours.end` on the first business day after the
@@ -47,7 +47,7 @@ impl fmt::Display for Target {
 
 /// One row of the severity matrix.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Severity {
+pub(crate) struct Severity {
     /// The name used in every output (`P1`).
     pub name: String,
     /// Priority names that map here, compared case-insensitively after trimming.
@@ -64,7 +64,7 @@ pub struct Severity {
 
 /// Business days and hours in the organisation's time zone.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BusinessHours {
+pub(crate) struct BusinessHours {
     /// Business weekdays.
     pub days: Vec<Weekday>,
     /// Local start of the business day.
@@ -77,7 +77,7 @@ pub struct BusinessHours {
 
 impl BusinessHours {
     /// Whether `date` is a business day (a weekday in `days`, not a holiday).
-    pub fn is_business_day(&self, date: NaiveDate) -> bool {
+    pub(crate) fn is_business_day(&self, date: NaiveDate) -> bool {
         use chrono::Datelike;
         self.days.contains(&date.weekday()) && !self.holidays.contains(&date)
     }
@@ -85,7 +85,7 @@ impl BusinessHours {
 
 /// The validated policy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Organisation name, as printed on the evidence.
     pub organization: String,
     /// Zone for months, the period and business days.
@@ -110,7 +110,7 @@ pub struct Policy {
 
 /// `[statuspage]`: matching customer-facing notices to PagerDuty incidents.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatuspageRules {
+pub(crate) struct StatuspageRules {
     /// Seconds before the impact start and after the public notice a PagerDuty incident may
     /// be created and still match (`match_window`, default 1h).
     pub match_window_s: i64,
@@ -123,24 +123,25 @@ pub struct StatuspageRules {
 
 impl Policy {
     /// The built-in default policy (the text `auditpack init` writes).
-    pub fn default_policy() -> Self {
+    pub(crate) fn default_policy() -> Self {
         Self::parse(Path::new("<built-in default policy>"), DEFAULT_POLICY)
             .expect("the built-in default policy is valid (checked by a unit test)")
     }
 
     /// Whether any severity has an acknowledgement target (the `ALL` row's ack columns).
-    pub fn any_ack_target(&self) -> bool {
+    pub(crate) fn any_ack_target(&self) -> bool {
         self.severities.iter().any(|s| s.ack_within.is_some())
     }
 
     /// Whether any severity has a resolution target.
-    pub fn any_resolve_target(&self) -> bool {
+    pub(crate) fn any_resolve_target(&self) -> bool {
         self.severities.iter().any(|s| s.resolve_within.is_some())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::parse::parse_duration;
     use super::*;
 
     fn parse(text: &str) -> Result<Policy, String> {

@@ -95,7 +95,7 @@ struct RawTargets {
 }
 
 /// Parses `7d`, `4h`, `5m`, `90s` or combinations such as `1h30m` into seconds.
-pub fn parse_duration(text: &str) -> Option<i64> {
+pub(crate) fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -139,7 +139,7 @@ fn parse_weekday(text: &str) -> Option<Weekday> {
 }
 
 /// Parses an IANA time zone name.
-pub fn parse_timezone(text: &str) -> Option<Tz> {
+pub(crate) fn parse_timezone(text: &str) -> Option<Tz> {
     text.trim().parse::<Tz>().ok()
 }
 
@@ -403,7 +403,7 @@ impl Checker<'_> {
 
 impl Policy {
     /// Parses and validates policy text; `path` only labels error messages.
-    pub fn parse(path: &Path, text: &str) -> Result<Self, Error> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, Error> {
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             Error::PolicyInvalid {

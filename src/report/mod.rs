@@ -2,9 +2,9 @@
 //! in-memory typst world → PDF/A-2b bytes. Deterministic: the document id, creation date and
 //! "today" come from the data, never from the clock. No file access here.
 
-pub mod context;
+pub(crate) mod context;
 pub mod templates;
-pub mod world;
+pub(crate) mod world;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use typst::WorldExt;
@@ -19,7 +19,7 @@ use templates::Templates;
 use world::ReportWorld;
 
 /// Renders the report to PDF bytes. `assets` are extra files (a logo) served by path.
-pub fn render(
+pub(crate) fn render(
     data: &ReportData,
     templates: &Templates,
     assets: Vec<(String, Vec<u8>)>,

@@ -59,10 +59,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The main template.
-pub const MAIN: &str = "report.typ.j2";
+pub(crate) const MAIN: &str = "report.typ.j2";
 
 /// A typst string literal holding `text` exactly: markup characters are inert inside it.
-pub fn typst_string(text: &str) -> String {
+pub(crate) fn typst_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -81,11 +81,11 @@ pub fn typst_string(text: &str) -> String {
 }
 
 /// Files served to typst by virtual path (`/logo.png`), with their bytes.
-pub type Assets = Vec<(String, Vec<u8>)>;
+pub(crate) type Assets = Vec<(String, Vec<u8>)>;
 
 /// The template set in use: the built-ins, with files of `--templates DIR` replacing them.
 #[derive(Debug, Clone)]
-pub struct Templates {
+pub(crate) struct Templates {
     files: BTreeMap<String, String>,
     /// Where each template came from, for error messages.
     origin: BTreeMap<String, PathBuf>,
@@ -93,7 +93,7 @@ pub struct Templates {
 
 impl Templates {
     /// The built-in templates.
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         let files = TEMPLATES
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
@@ -108,7 +108,7 @@ impl Templates {
     /// The built-ins overridden by the `*.typ.j2` files among `files` (a `--templates`
     /// folder's files, path and bytes, read by the command); the other files (a logo) are
     /// returned as assets served to typst by name.
-    pub fn with_overrides(files: Vec<(PathBuf, Vec<u8>)>) -> Result<(Self, Assets), Error> {
+    pub(crate) fn with_overrides(files: Vec<(PathBuf, Vec<u8>)>) -> Result<(Self, Assets), Error> {
         let mut t = Self::builtin();
         let mut assets = Vec::new();
         for (path, bytes) in files {
@@ -138,7 +138,7 @@ impl Templates {
     }
 
     /// Renders every template with `context`: (virtual typst path, source), main first.
-    pub fn render(&self, context: &Value) -> Result<Vec<(String, String)>, Error> {
+    pub(crate) fn render(&self, context: &Value) -> Result<Vec<(String, String)>, Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
@@ -186,7 +186,7 @@ impl Templates {
     }
 
     /// The template a rendered typst path came from (`/summary.typ` → its origin).
-    pub fn origin_of_rendered(&self, typst_path: &str) -> PathBuf {
+    pub(crate) fn origin_of_rendered(&self, typst_path: &str) -> PathBuf {
         let name = format!("{}.j2", typst_path.trim_start_matches('/'));
         self.origin(&name)
     }

@@ -25,12 +25,12 @@ fn fonts() -> &'static (LazyHash<FontBook>, Vec<Font>) {
 }
 
 /// A file id for an absolute virtual path such as `/main.typ`.
-pub fn file_id(path: &str) -> Option<FileId> {
+pub(crate) fn file_id(path: &str) -> Option<FileId> {
     Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())
 }
 
 /// The world one report is compiled in.
-pub struct ReportWorld {
+pub(crate) struct ReportWorld {
     library: LazyHash<Library>,
     main: FileId,
     sources: HashMap<FileId, Source>,
@@ -41,7 +41,7 @@ pub struct ReportWorld {
 impl ReportWorld {
     /// `sources` are typst files by virtual path (`/report.typ`), the first one the main
     /// file; `files` are data served by virtual path (`/data.json`).
-    pub fn new(
+    pub(crate) fn new(
         sources: Vec<(String, String)>,
         files: Vec<(String, Vec<u8>)>,
         today: Datetime,

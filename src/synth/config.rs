@@ -414,7 +414,7 @@ fn audit_records(spec: &Spec, overrides: &Turns) -> Vec<(DateTime<Utc>, Value)> 
 
 /// The configuration exports of a year: the schedule and its overrides, the escalation
 /// policies, and the audit records in monthly files.
-pub fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn generate(spec: &Spec) -> Vec<(String, Vec<u8>)> {
     let zone = spec.zone;
     let (t0, t1) = bounds(spec);
     let layer = rotation(spec, t0, t1);

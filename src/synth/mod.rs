@@ -5,10 +5,10 @@
 //! start, a bad month (the eighth) and a recovery. Unless `clean`, a few rows are broken
 //! the way real exports break (bad timestamps, overlapping pages, unknown priorities).
 
-pub mod config;
-pub mod postmortems;
-pub mod rest;
-pub mod statuspage;
+pub(crate) mod config;
+pub(crate) mod postmortems;
+pub(crate) mod rest;
+pub(crate) mod statuspage;
 
 use std::fmt::Write as _;
 
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 /// What to generate.
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Incidents (before duplicates are added).
     pub incidents: u64,
     /// Random seed.
@@ -80,7 +80,7 @@ const PRIORITIES: [(&str, f64, f64, f64, &str); 4] = [
 
 /// One generated incident, in the account's local time.
 #[derive(Debug, Clone)]
-pub struct SynthIncident {
+pub(crate) struct SynthIncident {
     pub id: String,
     pub number: i64,
     pub description: String,
@@ -218,7 +218,7 @@ fn incident(
     }
 }
 
-pub fn generate(spec: &Spec) -> (Vec<SynthIncident>, DateTime<Utc>) {
+pub(crate) fn generate(spec: &Spec) -> (Vec<SynthIncident>, DateTime<Utc>) {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let end_date = spec
         .start
@@ -454,7 +454,7 @@ fn write_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8
 }
 
 /// Analytics raw incidents CSV.
-pub fn analytics_csv(incidents: &[SynthIncident], zone: Tz) -> Vec<u8> {
+pub(crate) fn analytics_csv(incidents: &[SynthIncident], zone: Tz) -> Vec<u8> {
     let Some(first) = incidents.first() else {
         return write_csv(&["id"], std::iter::empty());
     };
@@ -474,7 +474,7 @@ pub fn analytics_csv(incidents: &[SynthIncident], zone: Tz) -> Vec<u8> {
 }
 
 /// Analytics raw incidents JSON response pages of `page_size` incidents.
-pub fn analytics_json_pages(
+pub(crate) fn analytics_json_pages(
     incidents: &[SynthIncident],
     zone: Tz,
     page_size: usize,
@@ -515,7 +515,7 @@ pub fn analytics_json_pages(
 }
 
 /// The classic Reports `incidents.csv`: no priority, `created_on`, 0 for never acked.
-pub fn classic_csv(incidents: &[SynthIncident], zone: Tz) -> Vec<u8> {
+pub(crate) fn classic_csv(incidents: &[SynthIncident], zone: Tz) -> Vec<u8> {
     let header = [
         "id",
         "incident_number",
@@ -572,7 +572,7 @@ pub fn classic_csv(incidents: &[SynthIncident], zone: Tz) -> Vec<u8> {
 
 /// The policy written beside generated data: the default, in the data's zone, with the
 /// fixed-date public holidays of the years spanned.
-pub fn policy_for(spec: &Spec) -> String {
+pub(crate) fn policy_for(spec: &Spec) -> String {
     let mut holidays = Vec::new();
     let last = spec
         .start

@@ -17,7 +17,7 @@ use crate::report::templates::typst_string;
 
 /// A generated document's contents.
 #[derive(Debug, Clone)]
-pub enum Body {
+pub(crate) enum Body {
     /// A Markdown file.
     Markdown(String),
     /// A PDF to typeset: typst source, the creation time, and the raw 8-bit grey pixels
@@ -31,14 +31,14 @@ pub enum Body {
 
 /// One document, named relative to the output folder (`postmortems/PM-1234.pdf`).
 #[derive(Debug, Clone)]
-pub struct Doc {
+pub(crate) struct Doc {
     pub name: String,
     pub body: Body,
 }
 
 /// The scan's size in pixels (A4 at about 50 dpi).
-pub const SCAN_WIDTH: usize = 413;
-pub const SCAN_HEIGHT: usize = 585;
+pub(crate) const SCAN_WIDTH: usize = 413;
+pub(crate) const SCAN_HEIGHT: usize = 585;
 
 const ROOT_CAUSES: [&str; 6] = [
     "A configuration change shipped without review disabled the connection-pool limit, and the service exhausted database connections under normal load.",
@@ -319,7 +319,7 @@ fn scan_pixels(rng: &mut ChaCha8Rng) -> Vec<u8> {
 }
 
 /// Postmortems for the resolved P1 and P2 incidents (unbroken rows only).
-pub fn generate(incidents: &[SynthIncident], zone: Tz, seed: u64) -> Vec<Doc> {
+pub(crate) fn generate(incidents: &[SynthIncident], zone: Tz, seed: u64) -> Vec<Doc> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005E_ED0F_B057);
     // A record repeated across pages (a duplicate) gets one document.
     let mut seen = std::collections::HashSet::new();

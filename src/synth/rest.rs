@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{ENGINEERS, SERVICES, SynthIncident};
 
 /// Objects per page (the REST API's largest `limit`).
-pub const PAGE_SIZE: usize = 100;
+pub(crate) const PAGE_SIZE: usize = 100;
 
 fn z(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -298,14 +298,14 @@ fn pages(objects: Vec<Value>, key: &str) -> Vec<u8> {
 
 /// `GET /incidents` pages (oldest first, as `sort_by=created_at:asc` gives them), as one
 /// JSON list of response pages.
-pub fn incidents(list: &[SynthIncident]) -> Vec<u8> {
+pub(crate) fn incidents(list: &[SynthIncident]) -> Vec<u8> {
     pages(list.iter().map(incident).collect(), "incidents")
 }
 
 /// `GET /log_entries` pages over the same incidents, newest first (the API's order), as
 /// one JSON list of response pages. Repeated incidents repeat their entries, as
 /// overlapping exports do.
-pub fn log_entries(list: &[SynthIncident]) -> Vec<u8> {
+pub(crate) fn log_entries(list: &[SynthIncident]) -> Vec<u8> {
     let mut all: Vec<(DateTime<Utc>, String, Value)> = list
         .iter()
         .flat_map(entries)

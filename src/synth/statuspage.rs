@@ -93,7 +93,7 @@ fn incident(
 }
 
 /// The export, or `None` without a P1 incident.
-pub fn generate(incidents: &[SynthIncident]) -> Option<Vec<u8>> {
+pub(crate) fn generate(incidents: &[SynthIncident]) -> Option<Vec<u8>> {
     let p1: Vec<&SynthIncident> = incidents
         .iter()
         .filter(|i| i.priority.as_deref() == Some("P1") && i.broken.is_none())

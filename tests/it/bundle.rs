@@ -534,7 +534,7 @@ fn rebuild_catches_a_consistently_rehashed_change() {
         |files: &mut Vec<(String, Vec<u8>)>, name: &str, change: &dyn Fn(Vec<u8>) -> Vec<u8>| {
             let slot = files.iter_mut().find(|(n, _)| n == name).unwrap();
             slot.1 = change(slot.1.clone());
-            auditpack::ingest::sha256_hex(&slot.1)
+            crate::sha256_hex(&slot.1)
         };
     let new_csv_hash = edit(&mut files, "derived/sla_summary.csv", &|b| {
         String::from_utf8(b)

@@ -189,10 +189,7 @@ fn writers_report_as_json() {
     for f in files {
         let bytes = fs::read(tmp.path().join("g").join(f["path"].as_str().unwrap())).unwrap();
         assert_eq!(f["bytes"], bytes.len());
-        assert_eq!(
-            f["sha256"].as_str().unwrap(),
-            auditpack::ingest::sha256_hex(&bytes)
-        );
+        assert_eq!(f["sha256"].as_str().unwrap(), crate::sha256_hex(&bytes));
     }
     let k = json(&[
         "keygen",
@@ -208,8 +205,5 @@ fn writers_report_as_json() {
     assert!(public.contains(k["key_id"].as_str().unwrap()), "{public}");
     let i = json(&["init", "p", "--format", "json"]);
     let policy = fs::read(tmp.path().join(i["policy"].as_str().unwrap())).unwrap();
-    assert_eq!(
-        i["sha256"].as_str().unwrap(),
-        auditpack::ingest::sha256_hex(&policy)
-    );
+    assert_eq!(i["sha256"].as_str().unwrap(), crate::sha256_hex(&policy));
 }

@@ -14,7 +14,6 @@ mod help;
 mod messages;
 mod oncall;
 mod postmortems;
-mod properties;
 mod report;
 mod rest;
 mod sample;
@@ -24,6 +23,15 @@ mod statuspage;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+
+/// SHA-256 of bytes as lower-case hex, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// Path of a fixture folder.
 pub fn fixture(name: &str) -> PathBuf {

@@ -335,7 +335,7 @@ fn documents_are_in_the_bundle_byte_for_byte_and_rebuild() {
     assert_eq!(doc["format"], "postmortem-pdf");
     assert_eq!(
         doc["sha256"],
-        auditpack::ingest::sha256_hex(
+        crate::sha256_hex(
             &fs::read(fixture("postmortems/postmortems/PM-111-libreoffice.pdf")).unwrap()
         )
     );

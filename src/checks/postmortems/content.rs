@@ -12,7 +12,7 @@ use regex::Regex;
 
 /// A reference to an incident, as written.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Ref {
+pub(crate) enum Ref {
     /// The account-wide incident number (`#1234`, `INC-1234`).
     Number(i64),
     /// The PagerDuty incident id (`Q1ABC23`), from a URL or a token that matches a known id.
@@ -84,7 +84,7 @@ fn dedup(mut refs: Vec<Ref>) -> Vec<Ref> {
 
 /// The incidents a file name names. `stem` is the name without folder or extension;
 /// `is_id` says whether a token is a known PagerDuty incident id.
-pub fn name_refs(stem: &str, is_id: &dyn Fn(&str) -> bool) -> Vec<Ref> {
+pub(crate) fn name_refs(stem: &str, is_id: &dyn Fn(&str) -> bool) -> Vec<Ref> {
     let mut out = Vec::new();
     for c in NAME_PREFIXED.captures_iter(stem) {
         numbers(&c[1], &mut out);
@@ -104,7 +104,7 @@ pub fn name_refs(stem: &str, is_id: &dyn Fn(&str) -> bool) -> Vec<Ref> {
 
 /// The incidents a document's text names, in two tiers: labelled references (`Incident
 /// #1234`, `INC-1234`, incident URLs, known ids) and bare `#1234`.
-pub fn text_refs(text: &str, is_id: &dyn Fn(&str) -> bool) -> (Vec<Ref>, Vec<Ref>) {
+pub(crate) fn text_refs(text: &str, is_id: &dyn Fn(&str) -> bool) -> (Vec<Ref>, Vec<Ref>) {
     let mut labelled = Vec::new();
     for c in TEXT_LABELLED.captures_iter(text) {
         numbers(&c[1], &mut labelled);
@@ -122,7 +122,7 @@ pub fn text_refs(text: &str, is_id: &dyn Fn(&str) -> bool) -> (Vec<Ref>, Vec<Ref
 
 /// A date (and maybe a time) written in a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WrittenDate {
+pub(crate) enum WrittenDate {
     /// A calendar date only: on time when it is on or before the due date.
     Day(NaiveDate),
     /// An instant (a time with an offset, or local time in the input zone).
@@ -131,7 +131,7 @@ pub enum WrittenDate {
 
 impl WrittenDate {
     /// `2026-03-14` or RFC 3339.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         match self {
             Self::Day(d) => d.format("%Y-%m-%d").to_string(),
             Self::Instant(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
@@ -189,7 +189,7 @@ static WEEKDAY: LazyLock<Regex> =
 
 /// Why a written date could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DateProblem {
+pub(crate) enum DateProblem {
     /// `04/03/2026`: day and month cannot be told apart.
     Ambiguous(String),
     /// Not a date in a known format, or not a real day.
@@ -200,7 +200,7 @@ pub enum DateProblem {
 /// `2026-03-14 10:30 UTC`), `14 March 2026`, `March 14, 2026`, `Mar 14 2026`, an optional
 /// weekday before any of them, and `dd/mm/yyyy` or `mm/dd/yyyy` only when the day is above 12.
 /// A time without an offset is local time in `zone`.
-pub fn parse_date(s: &str, zone: Tz) -> Result<WrittenDate, DateProblem> {
+pub(crate) fn parse_date(s: &str, zone: Tz) -> Result<WrittenDate, DateProblem> {
     let s = s.trim_start();
     let s = WEEKDAY.find(s).map_or(s, |m| &s[m.end()..]);
     let num =
@@ -271,7 +271,7 @@ static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The document's labelled date, with its label as written (`Published`), or the problem
 /// with the first labelled date found when none could be read.
-pub fn labelled_date(
+pub(crate) fn labelled_date(
     text: &str,
     zone: Tz,
 ) -> Result<Option<(WrittenDate, String)>, (String, DateProblem)> {
@@ -293,7 +293,7 @@ pub fn labelled_date(
 
 /// The sections a SOC 2 postmortem needs, in the order reports list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Section {
+pub(crate) enum Section {
     Timeline,
     RootCause,
     Impact,
@@ -303,7 +303,7 @@ pub enum Section {
 
 impl Section {
     /// Every section, in order.
-    pub const ALL: [Section; 5] = [
+    pub(crate) const ALL: [Section; 5] = [
         Self::Timeline,
         Self::RootCause,
         Self::Impact,
@@ -312,7 +312,7 @@ impl Section {
     ];
 
     /// The name in `postmortems.csv` and the report.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Timeline => "timeline",
             Self::RootCause => "root cause",
@@ -392,7 +392,7 @@ static PARENTHETICAL: LazyLock<Regex> = LazyLock::new(|| re(r"\s*\([^)]*\)"));
 /// The sections a line opens, if it is a heading: short, no sentence punctuation, and each
 /// part (split on `and`, `&`, `/`) a known heading after numbering, `#`, `**` and a trailing
 /// colon are removed.
-pub fn heading(line: &str) -> Vec<Section> {
+pub(crate) fn heading(line: &str) -> Vec<Section> {
     let l = line.trim();
     if l.is_empty() || l.len() > 80 {
         return Vec::new();
@@ -434,7 +434,7 @@ pub fn heading(line: &str) -> Vec<Section> {
 
 /// One corrective action as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Action {
+pub(crate) struct Action {
     /// The item's text, lines joined.
     pub text: String,
     /// Whether an owner is named (`Owner: …`, `Assignee: …`, `assigned to …`, `@handle`).
@@ -445,7 +445,7 @@ pub struct Action {
 
 impl Action {
     /// What it lacks, for the report: `no owner`, `no due date`, or both.
-    pub fn lacks(&self) -> Option<&'static str> {
+    pub(crate) fn lacks(&self) -> Option<&'static str> {
         match (self.has_owner, self.has_due) {
             (true, true) => None,
             (false, true) => Some("no owner"),
@@ -457,7 +457,7 @@ impl Action {
 
 /// What a document's headings and action items show.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Contents {
+pub(crate) struct Contents {
     /// Sections found, in `Section` order.
     pub found: Vec<Section>,
     /// Corrective actions, in document order.
@@ -466,7 +466,7 @@ pub struct Contents {
 
 impl Contents {
     /// Required sections not found, in order.
-    pub fn missing(&self) -> Vec<Section> {
+    pub(crate) fn missing(&self) -> Vec<Section> {
         Section::ALL
             .into_iter()
             .filter(|s| !self.found.contains(s))
@@ -474,7 +474,7 @@ impl Contents {
     }
 
     /// Actions that lack an owner or a due date.
-    pub fn incomplete_actions(&self) -> impl Iterator<Item = &Action> {
+    pub(crate) fn incomplete_actions(&self) -> impl Iterator<Item = &Action> {
         self.actions.iter().filter(|a| a.lacks().is_some())
     }
 }
@@ -548,7 +548,7 @@ fn action(text: String, zone: Tz) -> Action {
 /// Markdown table rows) under a corrective-actions heading, up to the next heading.
 /// A line that continues an item (not a bullet, not a heading) joins it. In a table, the
 /// columns headed `Owner`/`Assignee` and `Due`/`Deadline` decide owner and due date.
-pub fn contents(text: &str, zone: Tz) -> Contents {
+pub(crate) fn contents(text: &str, zone: Tz) -> Contents {
     let mut found = Vec::new();
     let mut actions: Vec<Action> = Vec::new();
     // The item being read (bullets may continue on the next lines).

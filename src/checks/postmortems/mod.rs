@@ -5,7 +5,7 @@ each was on time and complete. `content` reads one document's words (ingest's
 the policy.
 */
 
-pub mod content;
+pub(crate) mod content;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -25,7 +25,7 @@ use content::{Contents, Ref, WrittenDate};
 
 /// What one document says, once linked.
 #[derive(Debug, Clone)]
-pub struct DocumentView {
+pub(crate) struct DocumentView {
     pub name: String,
     pub sha256: String,
     /// Incidents it is linked to (indexes into `Ingested::incidents`), by number.
@@ -44,12 +44,12 @@ pub struct DocumentView {
 
 impl DocumentView {
     /// `text:Published`, `pdf:CreationDate` or `none`.
-    pub fn date_source(&self) -> &str {
+    pub(crate) fn date_source(&self) -> &str {
         self.date.as_ref().map_or("none", |(_, s)| s.as_str())
     }
 
     /// Whether the document has every section and every action has an owner and a due date.
-    pub fn complete(&self) -> Option<bool> {
+    pub(crate) fn complete(&self) -> Option<bool> {
         let c = self.contents.as_ref()?;
         Some(c.missing().is_empty() && !c.actions.is_empty() && c.incomplete_actions().count() == 0)
     }
@@ -57,7 +57,7 @@ impl DocumentView {
 
 /// The postmortem check for one incident (or one unlinked document): a `postmortems.csv` row.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// Index into `Ingested::incidents`; `None` for a document linked to no incident.
     pub incident: Option<usize>,
     /// The incident's severity (or `unclassified`).
@@ -76,7 +76,7 @@ pub struct Row {
 
 /// Postmortem coverage for one severity with a `postmortem_within` rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     pub severity: String,
     pub within: Target,
     /// Incidents in the period past their postmortem deadline at the as-of time.
@@ -95,7 +95,7 @@ pub struct Coverage {
 
 /// Everything the postmortem check found.
 #[derive(Debug, Clone, Default)]
-pub struct Postmortems {
+pub(crate) struct Postmortems {
     /// Documents in name order.
     pub documents: Vec<DocumentView>,
     /// `postmortems.csv` rows: incidents in register order, then unlinked documents.
@@ -109,7 +109,7 @@ pub struct Postmortems {
 impl Postmortems {
     /// One result per severity with a postmortem rule: met when every incident that needed
     /// a postmortem by the as-of time has one on time and complete.
-    pub fn results(&self) -> Vec<ResultRow> {
+    pub(crate) fn results(&self) -> Vec<ResultRow> {
         let supplied = !self.documents.is_empty();
         self.coverage
             .iter()
@@ -152,7 +152,12 @@ impl Postmortems {
 }
 
 /// The deadline for a postmortem: resolution plus the rule.
-pub fn due_by(resolved: DateTime<Utc>, within: Target, zone: Tz, policy: &Policy) -> DateTime<Utc> {
+pub(crate) fn due_by(
+    resolved: DateTime<Utc>,
+    within: Target,
+    zone: Tz,
+    policy: &Policy,
+) -> DateTime<Utc> {
     match within {
         Target::Within(s) => resolved + chrono::Duration::seconds(s),
         Target::NextBusinessDay => {
@@ -163,7 +168,7 @@ pub fn due_by(resolved: DateTime<Utc>, within: Target, zone: Tz, policy: &Policy
 
 /// Whether a document dated `date` meets `due`: a date alone counts when it is on or before
 /// the due date (local, organisation zone); an instant when it is at or before `due`.
-pub fn on_time(date: &WrittenDate, due: DateTime<Utc>, zone: Tz) -> bool {
+pub(crate) fn on_time(date: &WrittenDate, due: DateTime<Utc>, zone: Tz) -> bool {
     match date {
         WrittenDate::Day(d) => *d <= local_date(due, zone),
         WrittenDate::Instant(t) => t.with_timezone(&Utc) <= due,
@@ -380,7 +385,7 @@ fn exception(
 }
 
 /// What a readable document lacks, for an `incomplete` exception.
-pub fn shortfalls(c: &Contents) -> Vec<String> {
+pub(crate) fn shortfalls(c: &Contents) -> Vec<String> {
     let mut out = Vec::new();
     let missing: Vec<&str> = c.missing().iter().map(|s| s.name()).collect();
     if !missing.is_empty() {
@@ -649,7 +654,7 @@ fn unlinked_documents(
 /// Checks the postmortem rule for every incident in the period. `documents` in name order.
 /// With no document at all (no `postmortems/` folder), the rule is not checked: rows say
 /// `not_checked` and one exception says so, instead of one `missing` per incident.
-pub fn assess(
+pub(crate) fn assess(
     documents: &[Document],
     ingested: &Ingested,
     metrics: &Metrics,

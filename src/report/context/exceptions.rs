@@ -7,7 +7,7 @@ use crate::model::ExceptionKind;
 use crate::model::text::rfc3339;
 
 #[derive(Debug, Serialize)]
-pub struct ExceptionGroup {
+pub(crate) struct ExceptionGroup {
     pub kind: String,
     pub title: String,
     /// Breaches and pending incidents have measured / target / missed-by columns; other
@@ -21,7 +21,7 @@ pub struct ExceptionGroup {
 
 /// Exceptions printed per kind in the PDF: beyond this a table of tens of thousands of rows
 /// costs gigabytes to typeset and helps no reader; the CSV lists every one.
-pub const EXCEPTIONS_PER_KIND: usize = 1000;
+pub(crate) const EXCEPTIONS_PER_KIND: usize = 1000;
 
 fn exception_title(kind: ExceptionKind) -> &'static str {
     match kind {

@@ -18,15 +18,15 @@ mod trends;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-pub use exceptions::{EXCEPTIONS_PER_KIND, ExceptionGroup};
-pub use oncall::{CHANGES_LIMIT, CoverageChart, OnCallView};
-pub use policy::PolicyView;
-pub use postmortems::PostmortemView;
-pub use provenance::{InputView, REJECTED_LIMIT};
-pub use response::Histogram;
-pub use statuspage::StatusView;
-pub use timeline::TimelineView;
-pub use trends::{Month, MonthRow};
+pub(crate) use exceptions::ExceptionGroup;
+pub(crate) use oncall::OnCallView;
+pub(crate) use policy::PolicyView;
+pub(crate) use postmortems::PostmortemView;
+pub(crate) use provenance::InputView;
+pub(crate) use response::Histogram;
+pub(crate) use statuspage::StatusView;
+pub(crate) use timeline::TimelineView;
+pub(crate) use trends::Month;
 
 use crate::checks::Evidence;
 use crate::metrics::results::ResultRow;
@@ -35,7 +35,7 @@ use crate::policy::Target;
 
 /// What the report needs beyond the metrics.
 #[derive(Debug, Clone)]
-pub struct ReportParams {
+pub(crate) struct ReportParams {
     /// `--prepared-by`.
     pub prepared_by: Option<String>,
     /// `--register-limit`.
@@ -50,7 +50,7 @@ pub struct ReportParams {
 
 /// Everything the templates show.
 #[derive(Debug, Serialize)]
-pub struct ReportData {
+pub(crate) struct ReportData {
     pub meta: Meta,
     pub results: Vec<Verdict>,
     pub trends: Vec<String>,
@@ -77,7 +77,7 @@ pub struct ReportData {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Meta {
+pub(crate) struct Meta {
     pub organization: String,
     pub title: String,
     pub period_from: String,
@@ -98,7 +98,7 @@ pub struct Meta {
 
 /// One key result against its target.
 #[derive(Debug, Serialize)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     pub text: String,
     pub target: String,
     /// `met`, `not met`, or `not judged`.
@@ -106,7 +106,7 @@ pub struct Verdict {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub incidents: u64,
     pub exceptions: usize,
     pub rejected: usize,
@@ -164,7 +164,7 @@ fn meta(e: &Evidence, params: &ReportParams) -> Meta {
 }
 
 /// Builds the report data.
-pub fn build(e: &Evidence, params: &ReportParams) -> ReportData {
+pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
     let register = register::view(e, params.register_limit);
     let provenance = provenance::view(e);
     ReportData {

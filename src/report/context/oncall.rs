@@ -11,7 +11,7 @@ use crate::model::text::format_duration;
 
 /// The on-call, escalation and admin-trail sections.
 #[derive(Debug, Serialize)]
-pub struct OnCallView {
+pub(crate) struct OnCallView {
     pub has_schedules: bool,
     pub has_policies: bool,
     pub has_audit: bool,
@@ -44,14 +44,14 @@ pub struct OnCallView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct CoverageChart {
+pub(crate) struct CoverageChart {
     pub schedule: String,
     pub values: Vec<f64>,
     pub labels: Vec<String>,
 }
 
 /// The changes shown in the PDF (the CSV has all of them).
-pub const CHANGES_LIMIT: usize = 400;
+pub(crate) const CHANGES_LIMIT: usize = 400;
 
 /// A time in a schedule's zone with its offset.
 fn at(t: DateTime<Utc>, zone: chrono_tz::Tz) -> String {

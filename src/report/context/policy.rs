@@ -8,7 +8,7 @@ use crate::model::text::format_duration;
 use crate::policy::Policy;
 
 #[derive(Debug, Serialize)]
-pub struct PolicyView {
+pub(crate) struct PolicyView {
     pub severities: Vec<Vec<String>>,
     pub business_days: String,
     pub business_hours: String,

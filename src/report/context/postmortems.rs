@@ -8,7 +8,7 @@ use crate::model::ExceptionKind;
 
 /// The postmortem section: coverage per severity, the documents, their exceptions.
 #[derive(Debug, Serialize)]
-pub struct PostmortemView {
+pub(crate) struct PostmortemView {
     /// Whether any postmortem document was supplied.
     pub supplied: bool,
     /// Severity, rule, required, present, on time, complete (with %), not yet due.

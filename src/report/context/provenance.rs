@@ -7,7 +7,7 @@ use crate::checks::Evidence;
 use crate::model::ExceptionKind;
 
 #[derive(Debug, Serialize)]
-pub struct InputView {
+pub(crate) struct InputView {
     pub file: String,
     pub format: String,
     pub sha256: String,
@@ -21,7 +21,7 @@ pub struct InputView {
 }
 
 /// Rejected rows listed in the PDF; above this, a count and a pointer to the CSV.
-pub const REJECTED_LIMIT: usize = 200;
+pub(crate) const REJECTED_LIMIT: usize = 200;
 
 /// Inputs, files not used, completeness warnings and rejected rows.
 pub(super) struct Provenance {

@@ -7,7 +7,7 @@ use crate::checks::Evidence;
 use crate::model::text::format_duration;
 
 #[derive(Debug, Serialize)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     pub severity: String,
     pub labels: Vec<String>,
     pub counts: Vec<u64>,

@@ -7,7 +7,7 @@ use crate::model::text::{format_duration, rfc3339};
 
 /// Status-page incidents against internal detection (`derived/statuspage_matches.csv`).
 #[derive(Debug, Serialize)]
-pub struct StatusView {
+pub(crate) struct StatusView {
     pub supplied: bool,
     pub total: usize,
     pub matched: usize,

@@ -6,7 +6,7 @@ use crate::checks::Evidence;
 
 /// Who responded, from PagerDuty log entries (`derived/response_timeline.csv`).
 #[derive(Debug, Serialize)]
-pub struct TimelineView {
+pub(crate) struct TimelineView {
     /// Incidents of the period with log entries, and all incidents of the period.
     pub with_log: usize,
     pub incidents: usize,

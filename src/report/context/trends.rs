@@ -8,14 +8,14 @@ use crate::model::text::fmt_pct;
 
 /// One month: the table row cells and the numbers the charts plot.
 #[derive(Debug, Serialize)]
-pub struct Month {
+pub(crate) struct Month {
     pub month: String,
     pub label: String,
     pub rows: Vec<MonthRow>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct MonthRow {
+pub(crate) struct MonthRow {
     pub severity: String,
     pub incidents: u64,
     pub ack_pct: Option<f64>,

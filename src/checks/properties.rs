@@ -1,14 +1,14 @@
-//! Property tests (proptest) on the parser and the metrics, through the library: random
+//! Property tests (proptest) on the parser, the metrics and the checks together: random
 //! valid exports (with some broken rows) round-trip through ingest, counts reconcile,
 //! percentages stay in 0..=100, percentiles are monotone, and the order of the rows changes
 //! no byte of sla_summary.csv or monthly_trends.csv.
 
 use std::path::Path;
 
-use auditpack::checks::evaluate;
-use auditpack::commands::inputs::{InputBytes, ingest_all};
-use auditpack::model::time::Period;
-use auditpack::policy::Policy;
+use crate::checks::{Evidence, evaluate};
+use crate::commands::inputs::{InputBytes, ingest_all};
+use crate::model::time::Period;
+use crate::policy::Policy;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 
@@ -93,7 +93,7 @@ fn csv(rows: &[Row]) -> String {
 }
 
 /// Ingests the CSV and computes everything for January and February 2026.
-fn run(text: &str) -> auditpack::checks::Evidence {
+fn run(text: &str) -> Evidence {
     let policy = Policy::default_policy();
     let ingested = ingest_all(
         &[InputBytes {
@@ -102,7 +102,7 @@ fn run(text: &str) -> auditpack::checks::Evidence {
             bytes: Some(text.as_bytes()),
         }],
         &policy,
-        auditpack::ingest::Detail::Full,
+        crate::ingest::Detail::Full,
     )
     .unwrap();
     let period = Period {
@@ -115,8 +115,8 @@ fn run(text: &str) -> auditpack::checks::Evidence {
 }
 
 /// `sla_summary.csv` and `monthly_trends.csv` of the evidence.
-fn derived(e: &auditpack::checks::Evidence) -> (Vec<u8>, Vec<u8>) {
-    let files = auditpack::derived::files(e).unwrap();
+fn derived(e: &Evidence) -> (Vec<u8>, Vec<u8>) {
+    let files = crate::derived::files(e).unwrap();
     let get = |name: &str| {
         files
             .iter()
