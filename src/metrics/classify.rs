@@ -1,5 +1,5 @@
-//! Applies the policy to one incident: its severity, local month, whether it falls in the
-//! period, and its deadlines as seconds after creation. Pure functions, no polars.
+//! The severity matrix applied to one incident: by its priority name, else (without a
+//! priority) by its urgency; or why no severity matches. Pure, no polars.
 
 use crate::model::Incident;
 use crate::policy::Policy;
