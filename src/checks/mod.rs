@@ -7,8 +7,6 @@ pub(crate) mod audit_trail;
 pub(crate) mod escalation;
 pub(crate) mod oncall;
 pub(crate) mod postmortems;
-#[cfg(test)]
-mod properties;
 pub(crate) mod statuspage;
 pub(crate) mod tickets;
 pub(crate) mod timeline;

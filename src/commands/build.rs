@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::inputs::{Loaded, load};
 use super::progress::Progress;
-use super::staging::Staging;
+use super::staging::{BUNDLE, REPORT, Staging};
 use super::summary;
 use crate::bundle::{self, sign::SecretKey};
 use crate::cli::{BuildArgs, OutputFormat};
@@ -20,11 +20,6 @@ use crate::metrics::Scope;
 use crate::model::text::rfc3339;
 use crate::report::templates::{Assets, Templates};
 use crate::report::{self, context, context::ReportParams};
-
-/// The report's file name in `<out>`.
-pub(crate) const REPORT: &str = "evidence-report.pdf";
-/// The bundle's file name in `<out>`.
-pub(crate) const BUNDLE: &str = "evidence-bundle.zip";
 
 /// The command line as recorded in the evidence: `auditpack` and the arguments, quoted
 /// where a shell would need it.

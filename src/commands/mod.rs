@@ -10,6 +10,8 @@ pub mod interrupt;
 pub(crate) mod keygen;
 pub(crate) mod man;
 pub(crate) mod progress;
+#[cfg(test)]
+mod properties;
 pub(crate) mod sample;
 pub(crate) mod staging;
 pub(crate) mod stats;

@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
+/// The report's file name in `<out>`.
+pub(crate) const REPORT: &str = "evidence-report.pdf";
+/// The bundle's file name in `<out>`.
+pub(crate) const BUNDLE: &str = "evidence-bundle.zip";
+
 /// A folder that collects the outputs and then replaces them in `<out>` in one step each.
 pub(crate) struct Staging {
     dir: tempfile::TempDir,

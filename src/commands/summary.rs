@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::build::{BUNDLE, REPORT};
 use super::inputs::Loaded;
+use super::staging::{BUNDLE, REPORT};
 use crate::metrics::{Metrics, SlaRow};
 use crate::model::text::{fmt_pct, fmt_secs, rfc3339};
 

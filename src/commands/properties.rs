@@ -1,4 +1,4 @@
-//! Property tests (proptest) on the parser, the metrics and the checks together: random
+//! Property tests (proptest) of the pipeline `build` runs, from bytes to CSVs: random
 //! valid exports (with some broken rows) round-trip through ingest, counts reconcile,
 //! percentages stay in 0..=100, percentiles are monotone, and the order of the rows changes
 //! no byte of sla_summary.csv or monthly_trends.csv.
