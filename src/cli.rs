@@ -22,10 +22,10 @@ pub struct Cli {
 const EXAMPLES: &str = "\
 Examples (from the repository root, on sample-data/):
   auditpack build --key demo-keys/auditpack.key    # sample-data/ -> evidence/, signed
-  auditpack verify evidence/evidence-bundle.zip --pubkey demo-keys/auditpack.pub --rebuild
+  auditpack verify evidence/evidence-bundle.zip --pubkey demo-keys/auditpack.pub --allow-demo-key
   auditpack stats --input sample-data --format csv
   auditpack build --input sample-data --from 2025-07-01 --to 2025-12-31 --out evidence-h2 --xlsx
-  auditpack sample --bundle evidence/evidence-bundle.zip --auto --stratify --out sample
+  auditpack sample --bundle evidence-h2/evidence-bundle.zip --allow-unsigned --auto --seed 7
   auditpack generate --incidents 5000 --seed 1 --format rest-json --out generated
   auditpack keygen --out keys --name \"Jane Roe, Example Corp\"
   auditpack init my-policy";
@@ -39,7 +39,17 @@ pub enum Command {
     Stats(StatsArgs),
     /// Write a commented policy.toml with the default severity matrix
     Init(InitArgs),
-    /// Check an evidence bundle: signature, every file against SHA256SUMS, nothing missing or extra
+    /// Check an evidence bundle: its zip, every file's hash, the pinned key's signature
+    ///
+    /// Checks an evidence bundle offline: that the zip is exactly what `auditpack build`
+    /// writes, every file against SHA256SUMS and the manifest (nothing missing or extra), the
+    /// signature under the key you pin (the SHA-256 the signer published, or their public key
+    /// file) and the report's embedded signature; `--rebuild` also makes everything derived
+    /// again from the bundle's inputs and compares it byte for byte.
+    ///
+    /// Exit codes: 0 valid; 1 invalid (tampered, forged, signed by another key or the demo
+    /// key, or not exactly what build writes); 2 unusable (a usage error, not a zip,
+    /// unreadable, hostile to unpack, or made by another auditpack version).
     Verify(VerifyArgs),
     /// Create a signing key pair: auditpack.key (secret), auditpack.pub (minisign format)
     Keygen(KeygenArgs),
@@ -85,30 +95,44 @@ pub struct KeygenArgs {
     pub format: OutputFormat,
 }
 
+/// Which key the auditor trusts: shared by `verify` and `sample`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The signer's public key (`auditpack.pub`, minisign format), obtained by you
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
+
+    /// The published SHA-256 of the signer's public key (64 hex digits; the 16-digit key id
+    /// is a label anyone can copy and is refused): the public key inside the bundle must have it
+    #[arg(long, value_name = "SHA256")]
+    pub fingerprint: Option<String>,
+
+    /// Accept a bundle without a signature (hashes prove integrity, not origin); not with
+    /// `--pubkey` or `--fingerprint`, which mean a signature is required
+    #[arg(long)]
+    pub allow_unsigned: bool,
+
+    /// Check a bundle signed with the published demo key instead of refusing it (it still
+    /// says "DEMO KEY — not evidence")
+    #[arg(long)]
+    pub allow_demo_key: bool,
+}
+
 /// `auditpack verify`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  auditpack verify evidence/evidence-bundle.zip --pubkey demo-keys/auditpack.pub --rebuild"
+    after_help = "Example:\n  auditpack verify evidence/evidence-bundle.zip --pubkey demo-keys/auditpack.pub --allow-demo-key"
 )]
 pub struct VerifyArgs {
     /// The evidence bundle (`evidence-bundle.zip`)
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
 
-    /// The signer's public key (`auditpack.pub`, minisign format)
-    #[arg(long, value_name = "FILE")]
-    pub pubkey: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 
-    /// Instead of (or as well as) `--pubkey`: the published fingerprint (SHA-256 of the public
-    /// key, or its key id) that the public key inside the bundle must have
-    #[arg(long, value_name = "HEX")]
-    pub fingerprint: Option<String>,
-
-    /// Accept a bundle without a signature (hashes prove integrity, not origin)
-    #[arg(long)]
-    pub allow_unsigned: bool,
-
-    /// Also recompute derived/*.csv from inputs/ and policy.toml with this binary and compare
+    /// Also recompute everything the bundle derives (derived/*.csv, the manifest, the report)
+    /// from inputs/, policy.toml and the recorded parameters with this binary, and compare
     /// them byte for byte
     #[arg(long)]
     pub rebuild: bool,
@@ -230,12 +254,15 @@ pub enum Population {
 /// `auditpack sample`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  auditpack sample --bundle evidence/evidence-bundle.zip --auto --stratify"
+    after_help = "Example:\n  auditpack sample --bundle evidence-h2/evidence-bundle.zip --allow-unsigned --auto --seed 7"
 )]
 pub struct SampleArgs {
-    /// The evidence bundle to sample (check it first with `auditpack verify`)
+    /// The evidence bundle to sample; it is verified first, as `auditpack verify` does
     #[arg(long, value_name = "ZIP")]
     pub bundle: PathBuf,
+
+    #[command(flatten)]
+    pub trust: TrustArgs,
 
     /// Sample size
     #[arg(long, value_name = "N", conflicts_with = "auto")]
@@ -249,9 +276,9 @@ pub struct SampleArgs {
     #[arg(long, value_name = "PCT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub tolerable_rate: u32,
 
-    /// Random seed; default: taken from the bundle's SHA-256 (printed and recorded)
+    /// Random seed, chosen by the auditor (recorded in sample-parameters.txt)
     #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
+    pub seed: u64,
 
     /// Allocate the sample across severities in proportion (at least one each)
     #[arg(long)]

@@ -166,24 +166,33 @@ fn empty_period(from: NaiveDate, to: NaiveDate) -> Error {
 /// What the environment says, read once at the start of a command.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Environment {
-    /// `AUDITPACK_KEY_PASSWORD`: the secret key's passphrase (unset or empty: none).
+    /// `AUDITPACK_KEY_PASSWORD`: the secret key's passphrase (unset: none).
     pub key_password: Option<String>,
     /// `SOURCE_DATE_EPOCH` (reproducible-builds convention), when set to whole seconds.
     pub source_date_epoch: Option<DateTime<Utc>>,
 }
 
 impl Environment {
-    /// Reads the two variables auditpack uses.
-    pub(crate) fn read() -> Self {
-        Self {
-            key_password: std::env::var("AUDITPACK_KEY_PASSWORD")
-                .ok()
-                .filter(|p| !p.is_empty()),
+    /// Reads the two variables auditpack uses. An empty `AUDITPACK_KEY_PASSWORD` is refused:
+    /// it would write (or expect) an unencrypted key while the user meant one with a
+    /// passphrase.
+    pub(crate) fn read() -> Result<Self, Error> {
+        let key_password = match std::env::var("AUDITPACK_KEY_PASSWORD") {
+            Ok(p) if p.is_empty() => {
+                return Err(Error::Usage(
+                    "`AUDITPACK_KEY_PASSWORD` is set but empty; set it to the key's passphrase, or unset it for a key without one".to_string(),
+                ));
+            }
+            Ok(p) => Some(p),
+            Err(_) => None,
+        };
+        Ok(Self {
+            key_password,
             source_date_epoch: std::env::var("SOURCE_DATE_EPOCH")
                 .ok()
                 .and_then(|s| s.trim().parse::<i64>().ok())
                 .and_then(|s| DateTime::from_timestamp(s, 0)),
-        }
+        })
     }
 
     /// The bundle's entry timestamps: `SOURCE_DATE_EPOCH`, else the as-of time.

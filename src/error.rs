@@ -82,9 +82,18 @@ pub enum Error {
     /// An evidence bundle is damaged, hostile or not auditpack's.
     #[error("{location}: {reason}")]
     BundleInvalid { location: Location, reason: String },
+    /// An evidence bundle of another auditpack version, or of an earlier bundle format.
+    #[error("{location}: {reason}")]
+    BundleVersion { location: Location, reason: String },
     /// A signing key, public key or certificate cannot be used.
     #[error("{location}: {reason}")]
     KeyInvalid { location: Location, reason: String },
+    /// A secret key file others can read: refused, as ssh refuses such a key.
+    #[error("`{}` is readable by others (mode {mode:o}); a secret key must be the owner's alone", path.display())]
+    KeyPermissions { path: PathBuf, mode: u32 },
+    /// Another build is writing the same output folder.
+    #[error("another `auditpack build` is writing `{}` (lock file `{}`)", out.display(), lock.display())]
+    Locked { out: PathBuf, lock: PathBuf },
     /// A command-line value is not usable (bad date, empty period, missing input).
     #[error("{0}")]
     Usage(String),
@@ -142,8 +151,17 @@ impl Error {
             Self::BundleInvalid { .. } => {
                 "the bundle is damaged or was not written by `auditpack build`: ask its author for a fresh copy"
             }
+            Self::BundleVersion { .. } => {
+                "verify it with the auditpack version its manifest names (`tool`): definitions and the bundle format change between versions"
+            }
             Self::KeyInvalid { .. } => {
                 "pass the files `auditpack keygen` wrote (`auditpack.key`, `auditpack.pub`, `auditpack.crt`), or a PEM key and certificate"
+            }
+            Self::KeyPermissions { .. } => {
+                "make it private to you (`chmod 600` the key file), or use a key kept where only you can read it"
+            }
+            Self::Locked { .. } => {
+                "wait for the other build to finish, or write to another `--out` folder"
             }
             Self::Usage(_) => "see `auditpack <command> --help` for the options and examples",
             Self::NoInput { .. } => {

@@ -24,16 +24,11 @@ pub(crate) mod synth;
 
 pub use error::{Error, ExitStatus};
 
-/// Runs one parsed command line, writing its report to `out`. `argv` is the command line as
-/// given (recorded in the evidence).
-pub fn run(
-    cli: cli::Cli,
-    argv: &[String],
-    out: &mut dyn std::io::Write,
-) -> Result<ExitStatus, Error> {
+/// Runs one parsed command line, writing its report to `out`.
+pub fn run(cli: cli::Cli, out: &mut dyn std::io::Write) -> Result<ExitStatus, Error> {
     use cli::Command;
     match cli.command {
-        Command::Build(args) => commands::build::run(&args, argv, out),
+        Command::Build(args) => commands::build::run(&args, out),
         Command::Stats(args) => commands::stats::run(&args, out),
         Command::Init(args) => commands::init::run(&args, out),
         Command::Verify(args) => commands::verify::run(&args, out),

@@ -7,11 +7,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     auditpack::commands::interrupt::install();
-    let argv: Vec<String> = std::env::args().collect();
     let cli = auditpack::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = auditpack::run(cli, &argv, &mut out);
+    let result = auditpack::run(cli, &mut out);
     auditpack::commands::interrupt::await_handler();
     let status = match result {
         Ok(status) => status,

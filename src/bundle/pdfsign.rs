@@ -184,14 +184,9 @@ fn pdf_date(t: DateTime<Utc>) -> String {
     format!("D:{}", compact_utc(t))
 }
 
-/// Appends a signature to `pdf` as an incremental update; signing time is `at`.
-pub(crate) fn sign_pdf(
-    pdf: &[u8],
-    key: &SigningKey,
-    cert_der: &[u8],
-    signer: &str,
-    at: DateTime<Utc>,
-) -> Result<Vec<u8>, String> {
+/// `pdf` with the incremental update of a signature appended, every byte of it final but the
+/// CMS blob in `/Contents` (zeros), and where `/Contents`' `<` and `>` stand.
+fn prepare(pdf: &[u8], signer: &str, at: DateTime<Utc>) -> Result<(Vec<u8>, usize, usize), String> {
     fn e(what: &'static str) -> impl Fn(lopdf::Error) -> String {
         move |err| format!("{what}: {err}")
     }
@@ -279,6 +274,18 @@ pub(crate) fn sign_pdf(
     let byte_range = format!("0 {} {} {}", c0, c1, out.len() - c1);
     let byte_range = format!("{byte_range:<width$}", width = range_text.len() + 2);
     out[b0..b0 + byte_range.len()].copy_from_slice(byte_range.as_bytes());
+    Ok((out, c0, c1))
+}
+
+/// Appends a signature to `pdf` as an incremental update; signing time is `at`.
+pub(crate) fn sign_pdf(
+    pdf: &[u8],
+    key: &SigningKey,
+    cert_der: &[u8],
+    signer: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<u8>, String> {
+    let (mut out, c0, c1) = prepare(pdf, signer, at)?;
     let mut signed = out[..c0].to_vec();
     signed.extend_from_slice(&out[c1..]);
     let blob = cms(key, cert_der, &signed)?;
@@ -288,6 +295,30 @@ pub(crate) fn sign_pdf(
     let hex: String = blob.iter().map(|b| format!("{b:02X}")).collect();
     out[c0 + 1..c0 + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     Ok(out)
+}
+
+/// Whether `signed` is exactly `unsigned` with the signature `sign_pdf` appends for
+/// `signer` at `at`: every byte the same but the CMS blob in `/Contents` (which `verify_pdf`
+/// checks), hex digits then the zeros of the reserved space.
+pub(crate) fn is_signed_copy(
+    signed: &[u8],
+    unsigned: &[u8],
+    signer: &str,
+    at: DateTime<Utc>,
+) -> Result<(), String> {
+    let (expected, c0, c1) = prepare(unsigned, signer, at)?;
+    if signed.len() != expected.len() || !signed.starts_with(unsigned) {
+        return Err("is not the recomputed report followed by its signature".to_string());
+    }
+    if signed[..=c0] != expected[..=c0] || signed[c1 - 1..] != expected[c1 - 1..] {
+        return Err("differs from the recomputed report outside its signature".to_string());
+    }
+    let hex = &signed[c0 + 1..c1 - 1];
+    let digits = hex.iter().rposition(|&b| b != b'0').map_or(0, |p| p + 1);
+    if !hex.iter().all(u8::is_ascii_hexdigit) || hex[..digits].iter().any(u8::is_ascii_lowercase) {
+        return Err("its signature holds other than upper-case hex digits".to_string());
+    }
+    Ok(())
 }
 
 /// PEM text of a DER certificate.

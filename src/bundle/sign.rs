@@ -21,6 +21,11 @@ pub(crate) struct SecretKey {
     pub name: String,
 }
 
+/// SHA-256 of the demo public key in `demo-keys/` (published with the repository, so a
+/// signature with it proves nothing).
+pub(crate) const DEMO_KEY_SHA256: &str =
+    "3a55a20c36ddbd0056a52ec3d70866f4644ed8310838a946884b58856146991e";
+
 /// A public key with its key id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PublicKey {
@@ -235,23 +240,41 @@ impl PublicKey {
         let bytes: [u8; 32] = raw[10..].try_into().map_err(|_| "bad key length")?;
         let key =
             VerifyingKey::from_bytes(&bytes).map_err(|e| format!("invalid public key: {e}"))?;
-        let mut keynum = [0u8; 8];
-        keynum.copy_from_slice(&raw[2..10]);
-        Ok(Self { key, keynum })
+        // The key id is a label: one that is not the id of this key is a forgery.
+        if raw[2..10] != keynum_of(&key) {
+            return Err(
+                "its key id is not the id of its key (auditpack keygen never writes such a key)"
+                    .to_string(),
+            );
+        }
+        Ok(Self {
+            keynum: keynum_of(&key),
+            key,
+        })
     }
 
-    /// Checks a minisign signature file over `data`; returns the trusted comment.
+    /// Whether this is the demo key of `demo-keys/`.
+    pub(crate) fn is_demo(&self) -> bool {
+        self.fingerprint() == DEMO_KEY_SHA256
+    }
+
+    /// Checks a minisign signature file over `data`, written as `SecretKey::sign` writes it
+    /// (prehashed `ED`, these four lines and nothing else); returns the trusted comment.
     pub(crate) fn verify(&self, data: &[u8], signature_text: &str) -> Result<String, String> {
-        let lines: Vec<&str> = signature_text.lines().map(str::trim).collect();
-        let sig_line = lines
-            .iter()
-            .find(|l| !l.is_empty() && !l.contains("comment:"))
-            .ok_or("no signature line")?;
+        let lines: Vec<&str> = signature_text.split('\n').collect();
+        let [untrusted, sig_line, trusted_line, global_line, ""] = lines[..] else {
+            return Err("not a signature as auditpack writes it (four lines)".to_string());
+        };
         let raw = B64
             .decode(sig_line)
             .map_err(|_| "the signature line is not base64")?;
         if raw.len() != 2 + 8 + 64 {
             return Err("not a minisign signature".to_string());
+        }
+        if &raw[..2] != b"ED" {
+            return Err(
+                "not a prehashed (`ED`) signature, which is all auditpack writes".to_string(),
+            );
         }
         if raw[2..10] != self.keynum {
             return Err(format!(
@@ -260,24 +283,21 @@ impl PublicKey {
                 self.id()
             ));
         }
+        if untrusted
+            != format!(
+                "untrusted comment: signature from auditpack secret key {}",
+                self.id()
+            )
+        {
+            return Err("the first line is not the one auditpack writes".to_string());
+        }
         let signature = Signature::from_slice(&raw[10..]).map_err(|e| e.to_string())?;
-        let signed = match &raw[..2] {
-            b"ED" => Blake2b512::digest(data).to_vec(),
-            b"Ed" => data.to_vec(),
-            _ => return Err("unknown signature algorithm".to_string()),
-        };
         self.key
-            .verify_strict(&signed, &signature)
+            .verify_strict(&Blake2b512::digest(data), &signature)
             .map_err(|_| "the signature does not match the file".to_string())?;
-        let trusted = lines
-            .iter()
-            .find_map(|l| l.strip_prefix("trusted comment: "))
+        let trusted = trusted_line
+            .strip_prefix("trusted comment: ")
             .ok_or("no trusted comment")?;
-        let global_line = lines
-            .iter()
-            .skip_while(|l| !l.starts_with("trusted comment: "))
-            .nth(1)
-            .ok_or("no global signature")?;
         let global = B64
             .decode(global_line)
             .map_err(|_| "the global signature is not base64")?;
@@ -315,6 +335,28 @@ mod tests {
                 .err()
                 .unwrap()
                 .contains("AUDITPACK_KEY_PASSWORD")
+        );
+    }
+
+    #[test]
+    fn the_demo_key_is_known_and_a_key_id_cannot_be_borrowed() {
+        let demo = PublicKey::from_text(include_str!("../../demo-keys/auditpack.pub")).unwrap();
+        assert!(demo.is_demo());
+        assert_eq!(demo.fingerprint(), DEMO_KEY_SHA256);
+        // Another key carrying the demo key's id: refused, whatever the id says.
+        let other = SecretKey::generate("Mallory").unwrap().public();
+        let mut raw = b"Ed".to_vec();
+        raw.extend_from_slice(&demo.keynum);
+        raw.extend_from_slice(other.key.as_bytes());
+        let forged = format!(
+            "untrusted comment: minisign public key {}\n{}\n",
+            demo.id(),
+            B64.encode(raw)
+        );
+        assert!(
+            PublicKey::from_text(&forged)
+                .unwrap_err()
+                .contains("key id")
         );
     }
 

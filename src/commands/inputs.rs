@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::checks::Evidence;
 use crate::config::InputConfig;
-use crate::error::Error;
+use crate::error::{Error, Location};
 use crate::ingest::postmortem_text::{self as postmortem, Document};
 use crate::ingest::{self, Ingested};
 use crate::metrics;
@@ -150,29 +150,65 @@ fn list_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
+/// An input's name in `inputs.csv` and the bundle (`/`-separated, relative to the input
+/// folder), or why it cannot be one: not UTF-8, a control character or a backslash (names
+/// that tools read differently, or that break `SHA256SUMS`).
+fn input_name(rel: &Path, full: &Path) -> Result<String, Error> {
+    // The path as the message shows it: a newline or another control character escaped.
+    let shown: String = full
+        .to_string_lossy()
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let refuse = |why: String| Error::InputInvalid {
+        location: Location::file(&shown),
+        reason: format!("{why}; the bundle cannot hold this name: rename the file"),
+    };
+    let parts: Vec<&str> = rel
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect::<Option<_>>()
+        .ok_or_else(|| refuse("the file name is not UTF-8".to_string()))?;
+    let name = parts.join("/");
+    if let Some(why) = crate::bundle::zip::unsafe_name(&name) {
+        return Err(refuse(format!("the file name holds {why}")));
+    }
+    Ok(name)
+}
+
 /// The input files: the folder's files (except the policy in use), or the one file given.
+/// Two names that are one once case and Unicode forms are folded are refused: unpacked on
+/// macOS or Windows one would overwrite the other.
 fn input_files(args: &InputConfig, policy: Option<&Path>) -> Result<Vec<(String, PathBuf)>, Error> {
     let input = &args.input;
     let meta = fs::metadata(input).map_err(|e| Error::io("read", input, e))?;
     if meta.is_file() {
-        let name = input.file_name().map_or_else(
-            || input.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        return Ok(vec![(name, input.clone())]);
+        let rel = input.file_name().map_or_else(|| input.as_path(), Path::new);
+        return Ok(vec![(input_name(rel, input)?, input.clone())]);
     }
     let policy = policy.and_then(|p| fs::canonicalize(p).ok());
     let mut files = Vec::new();
+    let mut folded: std::collections::BTreeMap<String, String> = Default::default();
     for rel in list_files(input)? {
         let full = input.join(&rel);
         if policy.is_some() && fs::canonicalize(&full).ok() == policy {
             continue;
         }
-        let name = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let name = input_name(&rel, &full)?;
+        if let Some(other) = folded.insert(crate::bundle::zip::folded(&name), name.clone()) {
+            return Err(Error::InputInvalid {
+                location: Location::file(&full),
+                reason: format!(
+                    "`{name}` and `{other}` are one name once case and Unicode forms are folded; rename one of them"
+                ),
+            });
+        }
         files.push((name, full));
     }
     Ok(files)

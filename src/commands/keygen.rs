@@ -31,6 +31,10 @@ pub(crate) fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, 
     }
     let key = SecretKey::generate(&args.name).map_err(Error::Usage)?;
     let public = key.public();
+    // The passphrase is checked before anything is written.
+    let text = key
+        .to_text(crate::config::Environment::read()?.key_password.as_deref())
+        .map_err(Error::Usage)?;
     fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -42,15 +46,13 @@ pub(crate) fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<ExitStatus, 
     let mut file = options
         .open(&secret_path)
         .map_err(|e| Error::io("create", &secret_path, e))?;
-    let text = key
-        .to_text(crate::config::Environment::read().key_password.as_deref())
-        .map_err(Error::Usage)?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| Error::io("write", &secret_path, e))?;
     let fingerprint = format!(
-        "signer: {}\nkey id: {}\npublic key sha256: {}\n",
+        "signer: {}\npublic key sha256: {}\nkey id: {} (a label only: anyone can give a key this id; publish and pin the SHA-256)\nauditors pin it with: auditpack verify evidence-bundle.zip --fingerprint {}\n",
         args.name,
+        public.fingerprint(),
         public.id(),
         public.fingerprint()
     );

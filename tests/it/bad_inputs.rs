@@ -19,7 +19,7 @@ fn assert_nothing_left(tmp: &Path, case: &str) {
     let left: Vec<String> = fs::read_dir(tmp)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n == "out" || n.starts_with(".auditpack-staging"))
+        .filter(|n| n == "out" || n.starts_with(".auditpack-staging") || n.starts_with(".out."))
         .collect();
     assert!(left.is_empty(), "{case}: left behind {left:?}");
 }
@@ -262,9 +262,10 @@ fn an_output_folder_that_cannot_be_created_is_reported() {
     assert_no_panic(&stderr, "read-only output");
 }
 
+/// Ctrl-C (SIGINT) and SIGTERM are handled alike.
 #[cfg(unix)]
 #[test]
-fn ctrl_c_in_the_middle_of_a_build_exits_130_and_leaves_nothing() {
+fn ctrl_c_or_sigterm_in_the_middle_of_a_build_exits_130_and_leaves_nothing() {
     let Some(kill) = tool("kill") else {
         return;
     };
@@ -274,9 +275,55 @@ fn ctrl_c_in_the_middle_of_a_build_exits_130_and_leaves_nothing() {
         .output()
         .unwrap();
     assert!(generated.status.success());
+    for signal in ["-INT", "-TERM"] {
+        interrupt_a_build(tmp.path(), &kill, signal);
+        assert_nothing_left(tmp.path(), signal);
+    }
+    // With previous outputs in place, they are still there, whole, and the message says so.
+    let first = auditpack(tmp.path())
+        .args(["build", "--input"])
+        .arg(crate::fixture("sla"))
+        .args(["--out", "out", "-q"])
+        .output()
+        .unwrap();
+    assert!(first.status.success());
+    let listing = |dir: &Path| {
+        let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| (p.display().to_string(), fs::read(&p).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = (
+        listing(&tmp.path().join("out")),
+        listing(&tmp.path().join("out/derived")),
+    );
+    let stderr = interrupt_a_build(tmp.path(), &kill, "-TERM");
+    assert!(
+        stderr.contains("the previous outputs are unchanged"),
+        "{stderr}"
+    );
+    let after = (
+        listing(&tmp.path().join("out")),
+        listing(&tmp.path().join("out/derived")),
+    );
+    assert!(before == after, "the previous outputs changed");
+    let left: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "left behind {left:?}");
+}
+
+#[cfg(unix)]
+fn interrupt_a_build(tmp: &Path, kill: &Path, signal: &str) -> String {
     let exe = assert_cmd::cargo::cargo_bin("auditpack");
     let child = std::process::Command::new(exe)
-        .current_dir(tmp.path())
+        .current_dir(tmp)
         .args(["build", "--input", "gen", "--out", "out"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -284,7 +331,7 @@ fn ctrl_c_in_the_middle_of_a_build_exits_130_and_leaves_nothing() {
         .unwrap();
     // Interrupt once the build has started writing (its staging folder exists).
     let staging = || {
-        fs::read_dir(tmp.path()).unwrap().any(|e| {
+        fs::read_dir(tmp).unwrap().any(|e| {
             e.unwrap()
                 .file_name()
                 .to_string_lossy()
@@ -298,13 +345,67 @@ fn ctrl_c_in_the_middle_of_a_build_exits_130_and_leaves_nothing() {
     }
     assert!(staging(), "the build never started writing");
     let sent = std::process::Command::new(kill)
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(out.status.code(), Some(130), "{signal}: {stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert_nothing_left(tmp.path(), "Ctrl-C");
+    stderr.into_owned()
+}
+
+/// Names a bundle cannot hold, or that another tool would read as another name, are refused
+/// before any output (build used to sign bundles that verify then rejected).
+#[cfg(unix)]
+#[test]
+fn input_names_the_bundle_cannot_hold_are_refused_before_any_output() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let cases: [(&str, Vec<&[u8]>, &str); 4] = [
+        ("newline", vec![b"a\nb.csv"], "a control character"),
+        (
+            "carriage return",
+            vec![b"incidents.csv\r"],
+            "a control character",
+        ),
+        ("not UTF-8", vec![b"caf\xe9.csv"], "not UTF-8"),
+        (
+            "two non-UTF-8",
+            vec![b"a\xff.csv", b"a\xfe.csv"],
+            "not UTF-8",
+        ),
+    ];
+    for (case, names, phrase) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("in")).unwrap();
+        fs::write(
+            tmp.path().join("in/good.csv"),
+            format!("{HEADER}\n{GOOD}\n"),
+        )
+        .unwrap();
+        for name in names {
+            fs::write(
+                tmp.path().join("in").join(OsStr::from_bytes(name)),
+                format!("{HEADER}\n{GOOD}\n"),
+            )
+            .unwrap();
+        }
+        let out = auditpack(tmp.path())
+            .args(["build", "--input", "in", "--out", "out", "--key"])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-keys/auditpack.key"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
+        assert!(stderr.contains(phrase), "{case}: {stderr}");
+        assert!(
+            stderr.contains("in/"),
+            "{case}: the file is named: {stderr}"
+        );
+        assert_no_panic(&stderr, case);
+        assert!(!stderr.contains("bug"), "{case}: {stderr}");
+        assert_nothing_left(tmp.path(), case);
+    }
 }

@@ -450,6 +450,7 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
         .args([
             "verify",
             "out/evidence-bundle.zip",
+            "--allow-demo-key",
             "--pubkey",
             pubkey.to_str().unwrap(),
         ])

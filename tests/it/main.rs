@@ -4,10 +4,12 @@
 // Test code may unwrap: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bad_bundles;
 mod bad_inputs;
 mod build;
 mod bundle;
 mod errors;
+mod forge;
 mod formats;
 mod generate;
 mod help;

@@ -78,11 +78,56 @@ const CASES: &[Case] = &[
         &[("keys/auditpack.key", "")],
         &["keygen", "--out", "keys", "--name", "X"],
     ),
-    ("bundle missing", &[], &["verify", "nope.zip"]),
+    ("verify without a key", &[], &["verify", "nope.zip"]),
+    (
+        "bundle missing",
+        &[],
+        &["verify", "nope.zip", "--allow-unsigned"],
+    ),
+    (
+        "fingerprint is a key id",
+        &[],
+        &["verify", "nope.zip", "--fingerprint", "00BDDD360CA2553A"],
+    ),
+    (
+        "key and allow-unsigned",
+        &[],
+        &[
+            "verify",
+            "nope.zip",
+            "--allow-unsigned",
+            "--fingerprint",
+            "3a55a20c36ddbd0056a52ec3d70866f4644ed8310838a946884b58856146991e",
+        ],
+    ),
+    (
+        "not a bundle",
+        &[("junk.zip", "not a zip")],
+        &["verify", "junk.zip", "--allow-unsigned"],
+    ),
     (
         "sample bundle missing",
         &[],
-        &["sample", "--bundle", "nope.zip", "--size", "5"],
+        &[
+            "sample",
+            "--bundle",
+            "nope.zip",
+            "--size",
+            "5",
+            "--seed",
+            "1",
+            "--allow-unsigned",
+        ],
+    ),
+    (
+        "input name with a backslash",
+        &[("in/a\\b.csv", GOOD)],
+        &["build", "--input", "in", "--out", "out"],
+    ),
+    (
+        "input names that fold together",
+        &[("in/Incidents.csv", GOOD), ("in/incidents.csv", GOOD)],
+        &["build", "--input", "in", "--out", "out"],
     ),
     (
         "generate month",

@@ -1,17 +1,23 @@
-//! `auditpack sample`: reproducible, sized by the table or `--size`, stratified by severity.
+//! `auditpack sample`: verified first, reproducible from the auditor's seed, sized by the
+//! table or `--size`, stratified by severity.
 
 use std::fs;
 
 use crate::{assert_success, auditpack, build, fixture, read_csv};
 
 fn sample(tmp: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["sample", "--bundle", "out/evidence-bundle.zip"];
+    let mut all = vec![
+        "sample",
+        "--bundle",
+        "out/evidence-bundle.zip",
+        "--allow-unsigned",
+    ];
     all.extend(args);
     auditpack(tmp).args(all).output().unwrap()
 }
 
 #[test]
-fn the_same_seed_gives_the_same_sample_and_the_default_seed_is_the_bundles() {
+fn the_same_seed_gives_the_same_sample_and_the_auditor_chooses_it() {
     let (tmp, out) = build(&fixture("sla"), &["--as-of", "2026-01-31T00:00:00Z"]);
     assert_success(&out);
     let a = sample(tmp.path(), &["--size", "4", "--seed", "42", "--out", "a"]);
@@ -41,12 +47,71 @@ fn the_same_seed_gives_the_same_sample_and_the_default_seed_is_the_bundles() {
     assert_eq!(numbers.len(), sorted.len());
     numbers.sort();
     assert_eq!(numbers, sorted);
-    // No seed: one derived from the bundle's hash, printed.
+    // The parameters say which bundle, which key and which seed.
+    let params = fs::read_to_string(tmp.path().join("a/sample-parameters.txt")).unwrap();
+    let zip = fs::read(tmp.path().join("out/evidence-bundle.zip")).unwrap();
+    assert!(
+        params.starts_with(&format!("bundle sha256 {}\n", crate::sha256_hex(&zip))),
+        "{params}"
+    );
+    assert!(params.contains("\nkey sha256 none\n"), "{params}");
+    assert!(params.contains("\nseed 42\n"), "{params}");
+    // No seed: the auditor must choose one (a seed from the bundle could be re-rolled by
+    // whoever makes the bundle).
     let c = sample(tmp.path(), &["--size", "4", "--out", "c"]);
-    let text = String::from_utf8_lossy(&c.stdout);
-    assert!(text.contains("(from the bundle's SHA-256)"), "{text}");
-    let params = fs::read_to_string(tmp.path().join("c/sample-parameters.txt")).unwrap();
-    assert!(params.starts_with("bundle sha256 "), "{params}");
+    assert_eq!(c.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&c.stderr).contains("--seed"));
+    assert!(!tmp.path().join("c").exists());
+}
+
+#[test]
+fn a_bundle_that_does_not_verify_is_not_sampled() {
+    let (tmp, out) = build(&fixture("sla"), &["--as-of", "2026-01-31T00:00:00Z"]);
+    assert_success(&out);
+    // Every breach removed from the register, the listing made consistent again, unsigned.
+    let mut files =
+        crate::forge::entries(&fs::read(tmp.path().join("out/evidence-bundle.zip")).unwrap());
+    let register = String::from_utf8(files["derived/incident_register.csv"].clone())
+        .unwrap()
+        .replace(",false,", ",true,");
+    files.insert(
+        "derived/incident_register.csv".to_string(),
+        register.into_bytes(),
+    );
+    let forged = crate::forge::reseal(files, None, false, |_| {});
+    fs::write(tmp.path().join("out/evidence-bundle.zip"), forged).unwrap();
+    // The hashes agree, so only the rebuild sees it: sample refuses what verify refuses,
+    // and verify --rebuild does.
+    let v = auditpack(tmp.path())
+        .args([
+            "verify",
+            "out/evidence-bundle.zip",
+            "--allow-unsigned",
+            "--rebuild",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(v.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&v.stdout)
+            .contains("FAILED  rebuild derived/incident_register.csv")
+    );
+    // A signature changed by someone without the key: sample verifies first and refuses.
+    let mut files =
+        crate::forge::entries(&fs::read(tmp.path().join("out/evidence-bundle.zip")).unwrap());
+    files.insert(
+        "derived/exceptions.csv".to_string(),
+        b"incident_number,severity,kind,detail\n".to_vec(),
+    );
+    fs::write(
+        tmp.path().join("out/evidence-bundle.zip"),
+        crate::forge::canonical(&files, "2026-01-31T00:00:00Z"),
+    )
+    .unwrap();
+    let s = sample(tmp.path(), &["--size", "3", "--seed", "1", "--out", "x"]);
+    assert_eq!(s.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&s.stderr).contains("does not verify"));
+    assert!(!tmp.path().join("x").exists());
 }
 
 #[test]
@@ -54,7 +119,7 @@ fn auto_size_and_strata() {
     let (tmp, out) = build(&fixture("sla"), &["--as-of", "2026-01-31T00:00:00Z"]);
     assert_success(&out);
     // 11 incidents: the table's "up to 12" row, 2 items.
-    let s = sample(tmp.path(), &["--auto", "--out", "auto"]);
+    let s = sample(tmp.path(), &["--auto", "--seed", "3", "--out", "auto"]);
     assert_success(&s);
     assert_eq!(read_csv(&tmp.path().join("auto/sample.csv")).len(), 2);
     // Stratified: every severity present gets at least one item.
@@ -98,7 +163,7 @@ fn auto_size_and_strata() {
     assert_eq!(requests.len(), 3);
     assert!(requests.iter().all(|r| r["provide"].contains("exception")));
     // Neither --size nor --auto: a usage error.
-    let s = sample(tmp.path(), &["--out", "none"]);
+    let s = sample(tmp.path(), &["--seed", "3", "--out", "none"]);
     let stderr = String::from_utf8_lossy(&s.stderr);
     assert_eq!(s.status.code(), Some(2), "{stderr}");
     assert!(

@@ -46,6 +46,11 @@ pub(crate) struct ReportParams {
     pub policy_source: String,
     /// Whether the bundle is signed.
     pub signed: bool,
+    /// The signer named in the key, and the public key's SHA-256, when signed.
+    pub signer: Option<String>,
+    pub key_sha256: Option<String>,
+    /// Whether the key is the published demo key: the evidence proves nothing.
+    pub demo_key: bool,
 }
 
 /// Everything the templates show.
@@ -94,6 +99,11 @@ pub(crate) struct Meta {
     pub register_limit: usize,
     /// Whether the bundle carrying this report is signed.
     pub signed: bool,
+    /// The signer and the public key's SHA-256 (empty when unsigned).
+    pub signer: String,
+    pub key_sha256: String,
+    /// Signed with the published demo key: not evidence.
+    pub demo_key: bool,
 }
 
 /// One key result against its target.
@@ -160,6 +170,9 @@ fn meta(e: &Evidence, params: &ReportParams) -> Meta {
         policy_source: params.policy_source.clone(),
         register_limit: params.register_limit,
         signed: params.signed,
+        signer: params.signer.clone().unwrap_or_default(),
+        key_sha256: params.key_sha256.clone().unwrap_or_default(),
+        demo_key: params.demo_key,
     }
 }
 
