@@ -9,6 +9,8 @@ mod bad_inputs;
 mod build;
 mod bundle;
 mod errors;
+mod flip;
+mod flip_sweep;
 mod forge;
 mod formats;
 mod generate;
