@@ -105,15 +105,21 @@ def main(folder, out):
             ack_t[mask] = seconds(a)
 
     open_s = (as_of - created).dt.total_seconds()
-    response = tta.where(tta.notna(), ttr)
+    # Only an acknowledgement meets the acknowledgement target: resolved without one is a
+    # breach, or left out with `resolved_without_ack = "exclude"`.
+    exclude = policy.get("acknowledgement", {}).get("resolved_without_ack", "breach") == "exclude"
+    unacked = tta.isna() & ttr.notna()
 
-    def status(measured, target):
+    def status(measured, target, done=None, done_status=None):
         st = pd.Series("", index=df.index, dtype="object")
         has = target.notna()
+        open_ = measured.isna() if done is None else measured.isna() & ~done
         st[has & measured.notna() & (measured <= target)] = "met"
         st[has & measured.notna() & (measured > target)] = "breach"
-        st[has & measured.isna() & (open_s < target)] = "pending"
-        st[has & measured.isna() & ~(open_s < target)] = "breach"
+        if done is not None:
+            st[has & measured.isna() & done] = done_status
+        st[has & open_ & (open_s < target)] = "pending"
+        st[has & open_ & ~(open_s < target)] = "breach"
         return st
 
     frame = pd.DataFrame(
@@ -122,7 +128,8 @@ def main(folder, out):
             "month": month,
             "tta": tta,
             "ttr": ttr,
-            "ack": status(response, ack_t),
+            "ack": status(tta, ack_t, unacked, "excluded" if exclude else "breach"),
+            "unacked": unacked,
             "res": status(ttr, res_t),
             "has_ack": ack_t.notna(),
             "has_res": res_t.notna(),
@@ -163,9 +170,12 @@ def main(folder, out):
                 **{f"{col}_p{int(p * 100)}_s": sec(q(col, p)) for p in (0.5, 0.9, 0.95)},
             }
 
+        ack = side("tta", "acknowledged", "ack", ack_target, "ack")
         return {
             "incidents": str(len(g)),
-            **side("tta", "acknowledged", "ack", ack_target, "ack"),
+            "acknowledged": ack.pop("acknowledged"),
+            "resolved_unacknowledged": str(int(g["unacked"].sum())),
+            **ack,
             **side("ttr", "resolved", "res", res_target, "resolve"),
         }
 
@@ -183,7 +193,7 @@ def main(folder, out):
 
     summary = pd.DataFrame(rows(frame))
     summary.to_csv(out / "sla_summary.csv", index=False, lineterminator="\n")
-    cols = ["severity", "incidents", "acknowledged", "ack_within_sla", "ack_within_sla_pct", "mtta_s",
+    cols = ["severity", "incidents", "acknowledged", "resolved_unacknowledged", "ack_within_sla", "ack_within_sla_pct", "mtta_s",
             "tta_p90_s", "resolved", "resolve_within_sla", "resolve_within_sla_pct", "mttr_s", "ttr_p90_s"]
     monthly = []
     for m in months.astype(str):

@@ -73,6 +73,8 @@ pub(crate) struct ManifestFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ManifestRows {
     pub file: String,
+    /// Of the rows used, incidents excluded (policy rules, merges): not judged.
+    pub rows_excluded: u64,
     pub rows_outside_period: u64,
     pub rows_read: u64,
     pub rows_rejected: u64,

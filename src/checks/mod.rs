@@ -7,6 +7,7 @@ pub(crate) mod audit_trail;
 pub(crate) mod escalation;
 pub(crate) mod oncall;
 pub(crate) mod postmortems;
+pub(crate) mod security;
 pub(crate) mod statuspage;
 pub(crate) mod tickets;
 pub(crate) mod timeline;
@@ -25,6 +26,7 @@ use audit_trail::AuditTrail;
 use escalation::EscalationEvidence;
 use oncall::OnCallEvidence;
 use postmortems::Postmortems;
+use security::SecurityEvidence;
 use statuspage::StatusEvidence;
 use tickets::TicketLinks;
 use timeline::Timeline;
@@ -41,6 +43,8 @@ pub(crate) struct Evidence {
     /// The SLA figures, the register and the SLA and data exceptions.
     pub metrics: Metrics,
     pub postmortems: Postmortems,
+    /// Security incidents (`[security]`).
+    pub security: SecurityEvidence,
     /// Tickets of the incidents with a postmortem rule.
     pub tickets: TicketLinks,
     /// On-call coverage.
@@ -74,6 +78,7 @@ impl Evidence {
             ingested,
             metrics,
             postmortems: Postmortems::default(),
+            security: SecurityEvidence::default(),
             tickets: TicketLinks::default(),
             oncall: OnCallEvidence::default(),
             escalation: EscalationEvidence::default(),
@@ -106,6 +111,7 @@ pub(crate) fn evaluate(
 ) -> Result<Evidence, Error> {
     let metrics = metrics::compute(&ingested, policy, period, as_of, metrics::Scope::Evidence)?;
     let postmortems = postmortems::assess(documents, &ingested, &metrics, policy);
+    let security = security::assess(&ingested, &metrics, policy, &postmortems);
     let tickets = tickets::assess(&ingested, &metrics, policy);
     let oncall = oncall::assess(&ingested, &metrics, policy);
     let escalation = escalation::assess(&ingested, &metrics, policy, &oncall.coverage);
@@ -126,6 +132,7 @@ pub(crate) fn evaluate(
         reconciliation[rows.file].rows_outside_period = rows.outside;
     }
     let mut exceptions = metrics.exceptions.clone();
+    exceptions.extend(security.exceptions.iter().cloned());
     exceptions.extend(postmortems.exceptions.iter().cloned());
     exceptions.extend(tickets.exceptions.iter().cloned());
     exceptions.extend(oncall.exceptions.iter().cloned());
@@ -134,6 +141,7 @@ pub(crate) fn evaluate(
     exceptions.extend(statuspage.exceptions.iter().cloned());
     metrics::sort_exceptions(&mut exceptions);
     let mut results = results::sla(&metrics, policy);
+    results.extend(security.results(&metrics, policy));
     results.extend(postmortems.results());
     results.extend(tickets.results());
     results.extend(oncall.results());
@@ -145,6 +153,7 @@ pub(crate) fn evaluate(
         ingested,
         metrics,
         postmortems,
+        security,
         tickets,
         oncall,
         escalation,

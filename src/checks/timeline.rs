@@ -140,6 +140,7 @@ mod tests {
                 vec![]
             },
             text: None,
+            merged_into: None,
             source: SourceRef {
                 file: 0,
                 line: 1,

@@ -227,6 +227,7 @@ fn manifest(
             .filter(|(f, _)| f.format.is_some())
             .map(|(f, c)| bundle::ManifestRows {
                 file: f.name.clone(),
+                rows_excluded: c.rows_excluded,
                 rows_outside_period: c.rows_outside_period,
                 rows_read: f.rows_read,
                 rows_rejected: c.rows_rejected,

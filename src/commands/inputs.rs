@@ -475,9 +475,11 @@ pub(crate) fn load(
         })
         .collect();
     progress.step("parsing the exports", None);
+    // Exclusions read descriptions and services and merges read REST objects, so a policy
+    // with exclusions keeps everything: `stats` then gives the figures `build` gives.
     let detail = match scope {
-        metrics::Scope::Evidence => ingest::Detail::Full,
-        metrics::Scope::Summary => ingest::Detail::Summary,
+        metrics::Scope::Summary if policy.policy.exclusions.is_empty() => ingest::Detail::Summary,
+        _ => ingest::Detail::Full,
     };
     let ingested = ingest_all(&entries, &policy.policy, detail)?;
     let documents = if with_documents {

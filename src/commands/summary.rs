@@ -16,6 +16,7 @@ pub(crate) struct JsonRow {
     severity: String,
     incidents: u64,
     acknowledged: u64,
+    resolved_unacknowledged: u64,
     ack_within_sla: Option<u64>,
     ack_within_sla_pct: Option<f64>,
     mtta_s: Option<f64>,
@@ -43,6 +44,7 @@ impl From<&SlaRow> for JsonRow {
             severity: r.severity.clone(),
             incidents: s.incidents,
             acknowledged: s.acknowledged,
+            resolved_unacknowledged: s.resolved_unacknowledged,
             ack_within_sla: r.ack_within_sla(),
             ack_within_sla_pct: round(r.ack_within_sla_pct(), 2),
             mtta_s: round(s.mtta_s, 1),
@@ -158,6 +160,7 @@ pub(crate) fn json(
                 "rows_used": c.rows_used,
                 "rows_rejected": c.rows_rejected,
                 "rows_outside_period": c.rows_outside_period,
+                "rows_excluded": c.rows_excluded,
                 "not_used_reason": f.not_used_reason,
             })
         })
@@ -210,6 +213,7 @@ pub(crate) fn json(
         "results": e.results,
         "inputs": files,
         "rejected_rows": e.ingested.rejected.len(),
+        "excluded": m.exclusions.len(),
         "exceptions": e.exceptions.len(),
         "exceptions_by_kind": counts,
         "postmortems": postmortems,
@@ -251,13 +255,18 @@ pub(crate) fn table(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
         }
         match f.format {
             Some(format) => s.push_str(&format!(
-                "  {:<width$}  {:<14}  {} = {} + {} + {}\n",
+                "  {:<width$}  {:<14}  {} = {} + {} + {}{}\n",
                 f.name,
                 format.name(),
                 f.rows_read,
                 c.rows_used,
                 c.rows_rejected,
-                c.rows_outside_period
+                c.rows_outside_period,
+                if c.rows_excluded > 0 {
+                    format!("  ({} of the used excluded, not judged)", c.rows_excluded)
+                } else {
+                    String::new()
+                }
             )),
             None => not_used.push(f),
         }
@@ -312,6 +321,7 @@ postmortems: {} documents ({unreadable} unreadable)
             format!(" ({})", listed.join(", "))
         }
     ));
+    s.push_str(&exclusion_line(m));
     s.push_str(&format!(
         "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/{BUNDLE} ({})\nwrote {}/derived/: {}\n",
         ingested.rejected.len(),
@@ -322,4 +332,27 @@ postmortems: {} documents ({unreadable} unreadable)
         crate::derived::names().collect::<Vec<_>>().join(", ")
     ));
     s
+}
+
+/// `excluded: 3 (exclusion 1: 2, merge: 1)`, from `exclusions.csv`'s rules in order of
+/// first appearance; `excluded: 0` without any.
+pub(crate) fn exclusion_line(m: &crate::metrics::Metrics) -> String {
+    let mut rules: Vec<(&str, usize)> = Vec::new();
+    for x in &m.exclusions {
+        match rules.iter_mut().find(|(r, _)| *r == x.rule) {
+            Some((_, n)) => *n += 1,
+            None => rules.push((&x.rule, 1)),
+        }
+    }
+    rules.sort();
+    let listed: Vec<String> = rules.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+    if listed.is_empty() {
+        "excluded: 0\n".to_string()
+    } else {
+        format!(
+            "excluded: {} ({}; derived/exclusions.csv)\n",
+            m.exclusions.len(),
+            listed.join(", ")
+        )
+    }
 }

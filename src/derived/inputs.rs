@@ -1,5 +1,5 @@
 //! `inputs.csv`: every file of the input folder, its format and hash, and its rows read =
-//! used + rejected + outside the period.
+//! used + rejected + outside the period; of the rows used, those excluded (not judged).
 
 use std::io::Write;
 
@@ -20,11 +20,12 @@ pub(crate) fn inputs(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
         "rows_rejected",
         "rows_outside_period",
         "timezone_assumed",
+        "rows_excluded",
     ])
     .map_err(io)?;
     for (f, c) in ingested.files.iter().zip(&e.reconciliation) {
         if let Some(kind) = f.document {
-            w.write_record([f.name.as_str(), kind, &f.sha256, "", "", "", "", ""])
+            w.write_record([f.name.as_str(), kind, &f.sha256, "", "", "", "", "", ""])
                 .map_err(io)?;
             continue;
         }
@@ -38,8 +39,19 @@ pub(crate) fn inputs(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
                 c.rows_rejected.to_string(),
                 c.rows_outside_period.to_string(),
                 f.timezone_assumed.clone().unwrap_or_default(),
+                c.rows_excluded.to_string(),
             ]),
-            None => w.write_record([f.name.as_str(), "not_used", &f.sha256, "", "", "", "", ""]),
+            None => w.write_record([
+                f.name.as_str(),
+                "not_used",
+                &f.sha256,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]),
         }
         .map_err(io)?;
     }

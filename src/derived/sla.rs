@@ -7,10 +7,11 @@ use crate::checks::Evidence;
 use crate::metrics::SLA_COLUMNS;
 
 /// The statistics columns of `monthly_trends.csv`, after `month`: a subset of the summary's.
-const MONTHLY_COLUMNS: [&str; 12] = [
+const MONTHLY_COLUMNS: [&str; 13] = [
     "severity",
     "incidents",
     "acknowledged",
+    "resolved_unacknowledged",
     "ack_within_sla",
     "ack_within_sla_pct",
     "mtta_s",

@@ -31,6 +31,25 @@ fn scalar_text(v: &Value) -> Result<Option<String>, &'static str> {
     }
 }
 
+/// The text of a responder field: a list of names joined by `; ` (Analytics writes
+/// `assigned_user_names` and `acknowledged_user_names` as lists), or a scalar.
+fn names_text(v: &Value) -> Result<Option<String>, &'static str> {
+    match v {
+        Value::Array(items) => {
+            let mut names = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(s) if !s.trim().is_empty() => names.push(s.trim()),
+                    Value::String(_) | Value::Null => {}
+                    _ => return Err("a list holding something other than names"),
+                }
+            }
+            Ok((!names.is_empty()).then(|| names.join("; ")))
+        }
+        other => scalar_text(other),
+    }
+}
+
 /// The `data` items of an Analytics raw-incidents page, when `page` is one.
 pub(crate) fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
     let data = page.get("data")?;
@@ -100,7 +119,12 @@ pub(crate) fn read(
             let mut bad = None;
             for f in Field::ALL {
                 if let Some(v) = obj.get(f.name()) {
-                    match scalar_text(v) {
+                    let text = if Field::RESPONDERS.contains(&f) {
+                        names_text(v)
+                    } else {
+                        scalar_text(v)
+                    };
+                    match text {
                         Ok(t) => fields[f as usize] = t,
                         Err(why) => {
                             bad = Some(format!("key `{}`: {why}", f.name()));
@@ -113,8 +137,10 @@ pub(crate) fn read(
                 out.rejected.push(reject(reason));
                 continue;
             }
+            let names_responders = Field::RESPONDERS.iter().any(|f| obj.contains_key(f.name()));
             match build_incident(|f| fields[f as usize].as_deref(), source, &rules) {
-                Ok((incident, exception)) => {
+                Ok((mut incident, exception)) => {
+                    incident.responders.named = names_responders && detail == Detail::Full;
                     out.incidents.push(incident);
                     out.exceptions.extend(exception);
                 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono_tz::Tz;
 
 use super::file_read::FileRead;
-use super::record::{Field, RecordRules, build_incident};
+use super::record::{Detail, Field, RecordRules, build_incident};
 use crate::error::{Error, Location};
 use crate::model::{Format, RejectedRow, SourceRef};
 
@@ -47,6 +47,10 @@ fn field_for(header: &str) -> Option<Field> {
         }
         "escalation_count" => Field::EscalationCount,
         "timeout_escalation_count" | "auto_escalation_count" => Field::TimeoutEscalationCount,
+        "assigned_user_names" | "assigned_to_user_names" => Field::AssignedTo,
+        "acknowledged_user_names" | "acknowledged_by_user_names" => Field::AcknowledgedBy,
+        "resolved_by_user_name" => Field::ResolvedBy,
+        "html_url" => Field::HtmlUrl,
         _ => return None,
     })
 }
@@ -56,6 +60,8 @@ fn classic_name(f: Field) -> &'static str {
         Field::CreatedAt => "created_on",
         Field::ResolvedAt => "resolved_on",
         Field::TimeoutEscalationCount => "auto_escalation_count",
+        Field::AssignedTo => "assigned_to_user_names",
+        Field::AcknowledgedBy => "acknowledged_by_user_names",
         other => other.name(),
     }
 }
@@ -314,6 +320,11 @@ fn read_range(
     let first_line = 1 + memchr::memchr_iter(b'\n', &text[..from]).count() as u64;
     // The columns read, as a list (walked once a record).
     let columns: Vec<(Field, usize)> = header.columns.iter().map(|(&f, &i)| (f, i)).collect();
+    // A cell is kept verbatim: how PagerDuty flattens the name lists in CSV is not
+    // documented, and names contain commas.
+    let names_responders = Field::RESPONDERS
+        .iter()
+        .any(|f| header.columns.contains_key(f));
     loop {
         match rdr.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -377,7 +388,8 @@ fn read_range(
             fields[f as usize] = (!s.is_empty()).then_some(s);
         }
         match build_incident(|f| fields[f as usize], source, rules) {
-            Ok((incident, exception)) => {
+            Ok((mut incident, exception)) => {
+                incident.responders.named = names_responders && rules.detail == Detail::Full;
                 out.incidents.push(incident);
                 out.exceptions.extend(exception);
             }

@@ -56,6 +56,10 @@ impl FileRead {
 pub(crate) struct PendingIncident {
     /// Text of the Analytics-named fields the object carries.
     pub(crate) fields: BTreeMap<Field, String>,
+    /// `assignments[].assignee` names (present only while the incident is open).
+    pub(crate) assignees: Vec<String>,
+    /// `resolve_reason` of a merge: the incident merged into.
+    pub(crate) merged_into: Option<String>,
     /// `acknowledgements[].at` (present only while the incident is open).
     pub(crate) acknowledged: Vec<String>,
     /// `last_status_change_at`, the resolution time of a resolved incident without `resolved_at`.

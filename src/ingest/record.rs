@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use super::timestamp::{parse_seconds, parse_timestamp};
 use crate::model::text::fmt_seconds;
-use crate::model::{Exception, ExceptionKind, Incident, SourceRef};
+use crate::model::{Exception, ExceptionKind, Incident, Responders, SourceRef};
 
 /// The fields auditpack reads, under their Analytics (snake_case) names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,11 +25,15 @@ pub(crate) enum Field {
     SecondsToResolve,
     EscalationCount,
     TimeoutEscalationCount,
+    AssignedTo,
+    AcknowledgedBy,
+    ResolvedBy,
+    HtmlUrl,
 }
 
 impl Field {
     /// Every field, in a fixed order.
-    pub(crate) const ALL: [Field; 15] = [
+    pub(crate) const ALL: [Field; 19] = [
         Field::Id,
         Field::IncidentNumber,
         Field::Description,
@@ -45,7 +49,15 @@ impl Field {
         Field::SecondsToResolve,
         Field::EscalationCount,
         Field::TimeoutEscalationCount,
+        Field::AssignedTo,
+        Field::AcknowledgedBy,
+        Field::ResolvedBy,
+        Field::HtmlUrl,
     ];
+
+    /// The fields that name who was assigned and who acknowledged (lists in JSON): a record
+    /// that has either names its responders, and an empty one names nobody.
+    pub(crate) const RESPONDERS: [Field; 2] = [Field::AssignedTo, Field::AcknowledgedBy];
 
     /// The Analytics API name of the field.
     pub(crate) fn name(self) -> &'static str {
@@ -65,6 +77,10 @@ impl Field {
             Field::SecondsToResolve => "seconds_to_resolve",
             Field::EscalationCount => "escalation_count",
             Field::TimeoutEscalationCount => "timeout_escalation_count",
+            Field::AssignedTo => "assigned_user_names",
+            Field::AcknowledgedBy => "acknowledged_user_names",
+            Field::ResolvedBy => "resolved_by_user_name",
+            Field::HtmlUrl => "html_url",
         }
     }
 }
@@ -205,6 +221,14 @@ pub(crate) fn build_incident<'a>(
             ttr_s,
             escalation_count: count(Field::EscalationCount),
             timeout_escalation_count: count(Field::TimeoutEscalationCount),
+            responders: Responders {
+                assigned_to: descriptive(Field::AssignedTo),
+                acknowledged_by: descriptive(Field::AcknowledgedBy),
+                resolved_by: descriptive(Field::ResolvedBy),
+                url: descriptive(Field::HtmlUrl),
+                named: false,
+            },
+            merged_into: None,
             source,
         },
         exception,

@@ -87,6 +87,61 @@ struct RawLog {
     user: Option<Ref>,
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    resolve_reason: Option<RawResolveReason>,
+}
+
+/// `resolve_reason`: `{"type": "merge_resolve_reason", "incident": {…}}` for a merge.
+#[derive(Deserialize)]
+struct RawResolveReason {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    incident: Option<Ref>,
+}
+
+impl RawResolveReason {
+    /// The incident merged into, when this is a merge: `#N` from the reference's summary
+    /// (`[#1234] title`), else its id, else empty.
+    fn merged_into(&self) -> Option<String> {
+        if self.kind.as_deref() != Some("merge_resolve_reason") {
+            return None;
+        }
+        Some(self.incident.as_ref().map(merge_target).unwrap_or_default())
+    }
+}
+
+/// `#N` of an incident reference whose summary is `[#N] title`, else its id.
+fn merge_target(r: &Ref) -> String {
+    let number = r.summary.as_deref().and_then(|s| {
+        let rest = s.trim().strip_prefix("[#")?;
+        let (n, _) = rest.split_once(']')?;
+        n.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| format!("#{n}"))
+    });
+    number.unwrap_or_else(|| r.id.clone().unwrap_or_default())
+}
+
+/// The `#N` a resolve entry's summary names when it resolved by merging (`Resolved by
+/// merging into #1180`, `Merged into [#1180] …`); empty when it names none.
+fn merge_in_summary(summary: &str) -> Option<String> {
+    let lower = summary.to_ascii_lowercase();
+    if !lower.contains("merg") {
+        return None;
+    }
+    let after = summary
+        .find('#')
+        .map(|i| &summary[i + 1..])
+        .unwrap_or_default();
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    Some(if digits.is_empty() {
+        String::new()
+    } else {
+        format!("#{digits}")
+    })
 }
 
 #[derive(Deserialize)]
@@ -130,6 +185,18 @@ struct RawIncident {
     acknowledgements: Option<Vec<RawAt>>,
     #[serde(default)]
     external_references: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    html_url: Option<String>,
+    #[serde(default)]
+    assignments: Option<Vec<RawAssignment>>,
+    #[serde(default)]
+    resolve_reason: Option<RawResolveReason>,
+}
+
+#[derive(Deserialize)]
+struct RawAssignment {
+    #[serde(default)]
+    assignee: Option<Ref>,
 }
 
 /// The items of a page: the list under `list_key`, the one object under `one_key`, or the
@@ -240,6 +307,14 @@ fn log_entry(item: &RawValue, source: SourceRef) -> Result<LogEntry, String> {
     if let Some(u) = raw.user {
         people.push(u.label().to_string());
     }
+    let merged_into = match kind {
+        LogKind::Resolve => raw
+            .resolve_reason
+            .as_ref()
+            .and_then(RawResolveReason::merged_into)
+            .or_else(|| raw.summary.as_deref().and_then(merge_in_summary)),
+        _ => None,
+    };
     let note = raw.note.filter(|n| !n.trim().is_empty());
     let text = match (note, kind) {
         (Some(n), _) => Some(n),
@@ -257,6 +332,7 @@ fn log_entry(item: &RawValue, source: SourceRef) -> Result<LogEntry, String> {
         agent: raw.agent.unwrap_or_default(),
         channel,
         people,
+        merged_into,
         text,
         source,
     })
@@ -311,6 +387,19 @@ fn pending(
     );
     put(Field::CreatedAt, raw.created_at);
     put(Field::ResolvedAt, raw.resolved_at);
+    put(Field::HtmlUrl, raw.html_url);
+    let assignees: Vec<String> = raw
+        .assignments
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|a| a.assignee)
+        .map(|r| r.label().trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let merged_into = raw
+        .resolve_reason
+        .as_ref()
+        .and_then(RawResolveReason::merged_into);
     let acknowledged = raw
         .acknowledgements
         .unwrap_or_default()
@@ -323,6 +412,8 @@ fn pending(
     }
     Ok(PendingIncident {
         fields,
+        assignees,
+        merged_into,
         acknowledged,
         last_status_change: raw.last_status_change_at,
         references,
@@ -416,13 +507,68 @@ pub(crate) fn finish(
                 .to_string(),
         );
     }
+    for (field, names) in responders(p, log) {
+        if !names.is_empty() {
+            fields.insert(field, names.join("; "));
+        }
+    }
     let rules = RecordRules {
         zone,
         zero_ack_means_none: false,
         column_name: rest_name,
         detail: super::record::Detail::Full,
     };
-    build_incident(|f| fields.get(&f).map(String::as_str), p.source, &rules).map_err(reject)
+    let (mut incident, exception) =
+        build_incident(|f| fields.get(&f).map(String::as_str), p.source, &rules).map_err(reject)?;
+    // Log entries (or an open incident's assignments) name the responders.
+    incident.responders.named = !log.is_empty() || !p.assignees.is_empty();
+    incident.merged_into = p
+        .merged_into
+        .clone()
+        .or_else(|| log.iter().rev().find_map(|e| e.merged_into.clone()));
+    Ok((incident, exception))
+}
+
+/// Who responded, from the log entries: assignees of the incident and of its assign and
+/// escalate entries; the users who acknowledged; the user of the last resolve entry (none
+/// when a service resolved it). Each name once, in the order first seen.
+fn responders(p: &PendingIncident, log: &[&LogEntry]) -> [(Field, Vec<String>); 3] {
+    fn push(names: &mut Vec<String>, name: &str) {
+        let name = name.trim();
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    let mut assigned = Vec::new();
+    for name in &p.assignees {
+        push(&mut assigned, name);
+    }
+    let mut acknowledged = Vec::new();
+    let mut resolved = Vec::new();
+    for e in log {
+        match e.kind {
+            LogKind::Assign | LogKind::Escalate => {
+                for name in &e.people {
+                    push(&mut assigned, name);
+                }
+            }
+            LogKind::Acknowledge if !e.agent.is_service() => {
+                push(&mut acknowledged, e.agent.label());
+            }
+            LogKind::Resolve => {
+                resolved.clear();
+                if !e.agent.is_service() {
+                    push(&mut resolved, e.agent.label());
+                }
+            }
+            _ => {}
+        }
+    }
+    [
+        (Field::AssignedTo, assigned),
+        (Field::AcknowledgedBy, acknowledged),
+        (Field::ResolvedBy, resolved),
+    ]
 }
 
 /// Where each Analytics-named field comes from in a REST incident, for messages.
@@ -436,6 +582,9 @@ fn rest_name(f: Field) -> &'static str {
         Field::SecondsToFirstAck => "first acknowledge_log_entry - created_at",
         Field::EscalationCount => "escalate_log_entry count",
         Field::TimeoutEscalationCount => "timeout escalate_log_entry count",
+        Field::AssignedTo => "assignees of assign and escalate log entries",
+        Field::AcknowledgedBy => "agents of acknowledge log entries",
+        Field::ResolvedBy => "agent of the resolve log entry",
         other => other.name(),
     }
 }

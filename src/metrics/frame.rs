@@ -20,7 +20,7 @@ pub(crate) const ACK_TARGET: &str = "ack_target_s";
 pub(crate) const RESOLVE_TARGET: &str = "resolve_target_s";
 /// Seconds from creation to the as-of instant.
 pub(crate) const OPEN: &str = "open_s";
-/// `MET`, `BREACH`, `PENDING`, or null without a target.
+/// `MET`, `BREACH`, `PENDING`, `EXCLUDED` (acknowledgement only), or null without a target.
 pub(crate) const ACK_STATUS: &str = "ack_status";
 /// Same for the resolution target.
 pub(crate) const RESOLVE_STATUS: &str = "resolve_status";
@@ -31,6 +31,9 @@ pub(crate) const MET: u32 = 0;
 pub(crate) const BREACH: u32 = 1;
 /// Status code: open, deadline not yet passed.
 pub(crate) const PENDING: u32 = 2;
+/// Status code: resolved without an acknowledgement, left out of the acknowledgement figure
+/// (`[acknowledgement] resolved_without_ack = "exclude"`).
+pub(crate) const EXCLUDED: u32 = 3;
 
 /// The columns of the incident frame, filled row by row during classification.
 #[derive(Debug, Default)]
@@ -74,11 +77,13 @@ fn optional(name: &str, values: &[Option<f64>]) -> Column {
 /// `MET` / `BREACH` / `PENDING` / null for one measured time against a target.
 ///
 /// Met iff the measured time is at most the target (inclusive). Not measured: pending while
-/// the deadline lies after the as-of instant, else a breach.
-fn status(measured: Expr, target: &str) -> Expr {
+/// the deadline lies after the as-of instant, else a breach. `done` (when given) marks an
+/// incident that is over without the measured event (resolved, never acknowledged): it
+/// gets `done_status` whatever the deadline.
+fn status(measured: Expr, target: &str, done: Option<(Expr, u32)>) -> Expr {
     let target = col(target);
     let code = |c: u32| lit(c).cast(DataType::UInt32);
-    when(target.clone().is_null())
+    let chain = when(target.clone().is_null())
         .then(lit(NULL).cast(DataType::UInt32))
         .when(
             measured
@@ -88,20 +93,29 @@ fn status(measured: Expr, target: &str) -> Expr {
         )
         .then(code(MET))
         .when(measured.is_not_null())
-        .then(code(BREACH))
+        .then(code(BREACH));
+    let chain = match done {
+        Some((done, status)) => chain.when(done).then(code(status)),
+        None => chain,
+    };
+    chain
         .when(col(OPEN).lt(target))
         .then(code(PENDING))
         .otherwise(code(BREACH))
 }
 
-/// Adds `ack_status` and `resolve_status`. The response measured against the
-/// acknowledgement target is tta, or ttr when the incident was resolved unacknowledged.
-pub(crate) fn with_status(lf: LazyFrame) -> LazyFrame {
-    let response = when(col(TTA).is_not_null())
-        .then(col(TTA))
-        .otherwise(col(TTR));
+/// Adds `ack_status` and `resolve_status`. Only an acknowledgement meets the
+/// acknowledgement target: an incident resolved without one is a breach, or `EXCLUDED`
+/// when `exclude_unacknowledged` (the policy's `resolved_without_ack = "exclude"`).
+pub(crate) fn with_status(lf: LazyFrame, exclude_unacknowledged: bool) -> LazyFrame {
+    let unacknowledged = col(TTA).is_null().and(col(TTR).is_not_null());
+    let done_status = if exclude_unacknowledged {
+        EXCLUDED
+    } else {
+        BREACH
+    };
     lf.with_columns([
-        status(response, ACK_TARGET).alias(ACK_STATUS),
-        status(col(TTR), RESOLVE_TARGET).alias(RESOLVE_STATUS),
+        status(col(TTA), ACK_TARGET, Some((unacknowledged, done_status))).alias(ACK_STATUS),
+        status(col(TTR), RESOLVE_TARGET, None).alias(RESOLVE_STATUS),
     ])
 }

@@ -42,6 +42,9 @@ pub(crate) enum SlaStatus {
     Breach,
     /// Open at the as-of instant, deadline not yet passed: not judged.
     Pending,
+    /// Resolved without an acknowledgement, left out of the acknowledgement figure by the
+    /// policy (`resolved_without_ack = "exclude"`): not judged.
+    Excluded,
     /// The severity has no such target.
     NoTarget,
 }
@@ -52,16 +55,19 @@ impl SlaStatus {
             Some(MET) => Self::Met,
             Some(BREACH) => Self::Breach,
             Some(PENDING) => Self::Pending,
+            Some(frame::EXCLUDED) => Self::Excluded,
             _ => Self::NoTarget,
         }
     }
 
-    /// The register's text: `true`, `false`, `pending`, or empty without a target.
+    /// The register's text: `true`, `false`, `pending`, `excluded`, or empty without a
+    /// target.
     pub(crate) fn as_register(self) -> &'static str {
         match self {
             Self::Met => "true",
             Self::Breach => "false",
             Self::Pending => "pending",
+            Self::Excluded => "excluded",
             Self::NoTarget => "",
         }
     }
@@ -115,10 +121,11 @@ impl SlaRow {
 
 /// The columns of `sla_summary.csv`, in order (`monthly_trends.csv` has `month` and a
 /// subset).
-pub(crate) const SLA_COLUMNS: [&str; 16] = [
+pub(crate) const SLA_COLUMNS: [&str; 17] = [
     "severity",
     "incidents",
     "acknowledged",
+    "resolved_unacknowledged",
     "ack_within_sla",
     "ack_within_sla_pct",
     "mtta_s",
@@ -140,13 +147,14 @@ fn fmt_count(v: Option<u64>) -> String {
 
 impl SlaRow {
     /// The row's cells as the CSVs print them, in the order of `SLA_COLUMNS`.
-    pub(crate) fn cells(&self) -> [String; 16] {
+    pub(crate) fn cells(&self) -> [String; 17] {
         let r = self;
         let s = &r.stats;
         [
             r.severity.clone(),
             s.incidents.to_string(),
             s.acknowledged.to_string(),
+            s.resolved_unacknowledged.to_string(),
             fmt_count(r.ack_within_sla()),
             fmt_pct(r.ack_within_sla_pct()),
             fmt_secs(s.mtta_s),
@@ -182,7 +190,10 @@ pub(crate) struct RegisterEntry {
 /// Rows used, rejected and outside the period, for one input file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct FileCounts {
+    /// Incidents of the period: judged + excluded.
     pub rows_used: u64,
+    /// Of those, excluded by a policy rule or a merge, not judged.
+    pub rows_excluded: u64,
     pub rows_rejected: u64,
     pub rows_outside_period: u64,
 }
@@ -206,6 +217,41 @@ pub(crate) struct Metrics {
     pub files: Vec<FileCounts>,
     /// Time-to-acknowledge distribution per severity with an acknowledgement target.
     pub tta_histograms: Vec<TtaHistogram>,
+    /// Incidents of the period not judged (`exclusions.csv`), in input order.
+    pub exclusions: Vec<Excluded>,
+}
+
+/// One incident of the period that is not judged, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Excluded {
+    /// Index into `Ingested::incidents`.
+    pub incident: usize,
+    /// `exclusion 1`, `exclusion 2`, … (policy order), or `merge`.
+    pub rule: String,
+    /// The rule's reason, or `merged into #N`.
+    pub reason: String,
+}
+
+fn excluded(rules: Vec<(usize, placement::ExclusionRule)>, policy: &Policy) -> Vec<Excluded> {
+    rules
+        .into_iter()
+        .map(|(incident, rule)| match rule {
+            placement::ExclusionRule::Policy(n) => Excluded {
+                incident,
+                rule: format!("exclusion {}", n + 1),
+                reason: policy.exclusions[n].reason.clone(),
+            },
+            placement::ExclusionRule::Merge(into) => Excluded {
+                incident,
+                rule: "merge".to_string(),
+                reason: if into.is_empty() {
+                    "merged into another incident".to_string()
+                } else {
+                    format!("merged into {into}")
+                },
+            },
+        })
+        .collect()
 }
 
 /// The distribution of tta for one severity, in buckets of `width_s`.
@@ -278,11 +324,13 @@ pub(crate) fn compute(
         files[r.source.file].rows_rejected += 1;
     }
     let parts = placement::place(ingested, policy, period, as_of)?;
-    let placed = placement::join(parts, ingested, &mut files)?;
+    let mut placed = placement::join(parts, ingested, &mut files)?;
     // The parts become one chunk again (each column in parallel) before the four groupings.
-    let mut judged = frame::with_status(placed.rows.lazy()).collect()?;
+    let exclude = policy.resolved_without_ack == crate::policy::ResolvedWithoutAck::Exclude;
+    let mut judged = frame::with_status(placed.rows.lazy(), exclude).collect()?;
     judged.rechunk_mut_par();
     let (summary, monthly) = sla_tables(&judged, policy, period, placed.any_unclassified)?;
+    let exclusions = excluded(std::mem::take(&mut placed.excluded), policy);
     if scope == Scope::Summary {
         return Ok(Metrics {
             period,
@@ -293,6 +341,7 @@ pub(crate) fn compute(
             exceptions: Vec::new(),
             files,
             tta_histograms: Vec::new(),
+            exclusions,
         });
     }
     let register = register::entries(&judged, &placed.in_period, ingested, policy, period)?;
@@ -316,6 +365,7 @@ pub(crate) fn compute(
         exceptions,
         files,
         tta_histograms: tta_histograms(&judged, policy)?,
+        exclusions,
     })
 }
 
@@ -414,6 +464,8 @@ fn tta_histograms(judged: &DataFrame, policy: &Policy) -> Result<Vec<TtaHistogra
         let (span, target_s) = match target {
             Target::Within(t) => (2.0 * t as f64, Some(t as f64)),
             Target::NextBusinessDay => (2.0 * 86_400.0, None),
+            // Business hours run slower than the wall clock: at least two days are shown.
+            Target::BusinessHours(h) => ((2 * h * 3600).max(2 * 86_400) as f64, None),
         };
         let width_s = span / HISTOGRAM_BUCKETS as f64;
         let df = sla::tta_histogram(

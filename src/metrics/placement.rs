@@ -30,6 +30,38 @@ pub(super) struct FramePart {
     outside: Vec<u64>,
     /// Unclassified incidents (index) and why.
     unclassified: Vec<(usize, String)>,
+    /// Excluded incidents (index) and the rule, not placed in the frame.
+    excluded: Vec<(usize, ExclusionRule)>,
+    /// Excluded incidents per input file (counted in `used` too).
+    excluded_per_file: Vec<u64>,
+}
+
+/// Why an incident of the period is not judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExclusionRule {
+    /// The policy's `[[exclusion]]` of this index (0-based, policy order).
+    Policy(usize),
+    /// Merged into another incident (its `#N` or id).
+    Merge(String),
+}
+
+/// The rule that excludes an incident, if any: a merge first (a fact of the export), then
+/// the policy's rules in order.
+fn exclusion(incident: &crate::model::Incident, policy: &Policy) -> Option<ExclusionRule> {
+    if let Some(into) = &incident.merged_into {
+        return Some(ExclusionRule::Merge(into.clone()));
+    }
+    policy
+        .exclusions
+        .iter()
+        .position(|e| {
+            e.covers(
+                incident.description.as_deref(),
+                incident.service.as_deref(),
+                incident.created,
+            )
+        })
+        .map(ExclusionRule::Policy)
 }
 
 /// Places every incident, part by part in parallel (the local date and business-hours
@@ -53,6 +85,7 @@ pub(super) fn place(
             let mut part = FramePart {
                 used: vec![0; files],
                 outside: vec![0; files],
+                excluded_per_file: vec![0; files],
                 ..FramePart::default()
             };
             let mut c = Columns::default();
@@ -63,6 +96,11 @@ pub(super) fn place(
                     continue;
                 }
                 part.used[incident.source.file] += 1;
+                if let Some(rule) = exclusion(incident, policy) {
+                    part.excluded_per_file[incident.source.file] += 1;
+                    part.excluded.push((k * PART_SIZE + j, rule));
+                    continue;
+                }
                 part.in_period.push(k * PART_SIZE + j);
                 let target = |t: Option<Target>| {
                     t.map(|t| target_seconds(t, incident.created, zone, &policy.business_hours))
@@ -105,6 +143,8 @@ pub(super) struct Placed {
     pub in_period: Vec<usize>,
     pub unclassified: Vec<Exception>,
     pub any_unclassified: bool,
+    /// Incidents of the period not judged, in input order, with their rule.
+    pub excluded: Vec<(usize, ExclusionRule)>,
 }
 
 /// Joins the parts in input order and adds their counts to `files`.
@@ -119,12 +159,15 @@ pub(super) fn join(
         in_period: Vec::with_capacity(total),
         unclassified: Vec::new(),
         any_unclassified: false,
+        excluded: Vec::new(),
     };
     for mut part in parts {
         for (file, counts) in files.iter_mut().enumerate() {
             counts.rows_used += part.used[file];
             counts.rows_outside_period += part.outside[file];
+            counts.rows_excluded += part.excluded_per_file[file];
         }
+        placed.excluded.append(&mut part.excluded);
         placed.rows.vstack_mut_owned(part.frame)?;
         placed.in_period.append(&mut part.in_period);
         for (index, reason) in part.unclassified {

@@ -98,7 +98,10 @@ fn breach_exceptions(
         let incident = &ingested.incidents[r.incident];
         let severity = policy.severities.iter().find(|s| s.name == r.severity);
         for (status, is_ack) in [(r.ack, true), (r.resolve, false)] {
-            if !matches!(status, SlaStatus::Breach | SlaStatus::Pending) {
+            if !matches!(
+                status,
+                SlaStatus::Breach | SlaStatus::Pending | SlaStatus::Excluded
+            ) {
                 continue;
             }
             let target = severity.and_then(|s| {
@@ -116,6 +119,7 @@ fn breach_exceptions(
                 severity: Some(r.severity.clone()),
                 kind: match (status, is_ack) {
                     (SlaStatus::Pending, _) => ExceptionKind::SlaPending,
+                    (SlaStatus::Excluded, _) => ExceptionKind::ExcludedUnacknowledged,
                     (_, true) => ExceptionKind::AckBreach,
                     (_, false) => ExceptionKind::ResolveBreach,
                 },
@@ -127,6 +131,44 @@ fn breach_exceptions(
     out
 }
 
+/// A `no_responder` exception per incident of a severity with an acknowledgement target
+/// whose export has the responder fields but names nobody assigned and nobody acknowledging.
+fn no_responder(
+    register: &[RegisterEntry],
+    ingested: &Ingested,
+    policy: &Policy,
+) -> Vec<Exception> {
+    register
+        .iter()
+        .filter(|r| {
+            policy
+                .severities
+                .iter()
+                .any(|s| s.name == r.severity && s.ack_within.is_some())
+        })
+        .filter_map(|r| {
+            let incident = &ingested.incidents[r.incident];
+            incident.responders.nobody().then(|| Exception {
+                incident_number: incident.number,
+                incident_id: Some(incident.id.clone()),
+                severity: Some(r.severity.clone()),
+                kind: ExceptionKind::NoResponder,
+                detail: format!(
+                    "the export names nobody assigned and nobody who acknowledged incident `{}`{}",
+                    incident.id,
+                    incident
+                        .responders
+                        .resolved_by
+                        .as_deref()
+                        .map(|r| format!(" (resolved by {r})"))
+                        .unwrap_or_default()
+                ),
+                facts: None,
+            })
+        })
+        .collect()
+}
+
 /// Every exception the register shows: data problems, SLA judgements not met, numbering
 /// gaps.
 pub(super) fn exceptions(
@@ -136,6 +178,7 @@ pub(super) fn exceptions(
     as_of: DateTime<Utc>,
 ) -> Vec<Exception> {
     let mut out = data_exceptions(register, ingested);
+    out.extend(no_responder(register, ingested, policy));
     out.extend(breach_exceptions(register, ingested, policy, as_of));
     out.extend(number_gaps(
         register.iter().map(|r| &ingested.incidents[r.incident]),
@@ -176,12 +219,14 @@ fn judgement_facts(
     let deadline = crate::model::add_seconds(incident.created, limit);
     let target_text = match target {
         Target::Within(_) => target.to_string(),
-        Target::NextBusinessDay => format!("next-business-day, due {}", rfc3339(deadline)),
+        Target::NextBusinessDay | Target::BusinessHours(_) => {
+            format!("{target}, due {}", rfc3339(deadline))
+        }
     };
     let (what, measured) = if is_ack {
         match (incident.tta_s, incident.ttr_s) {
             (Some(t), _) => ("acknowledged after", Some(t)),
-            (None, Some(r)) => ("not acknowledged; resolved after", Some(r)),
+            (None, Some(r)) => ("resolved after", Some(r)),
             (None, None) => ("not acknowledged or resolved", None),
         }
     } else {
@@ -196,7 +241,24 @@ fn judgement_facts(
         "resolution"
     };
     let open = human((as_of - incident.created).num_milliseconds() as f64 / 1000.0);
+    let unacknowledged = is_ack && incident.tta_s.is_none();
     let (measured, missed_by) = match (status, measured) {
+        // Only an acknowledgement meets the acknowledgement target.
+        (SlaStatus::Excluded, Some(r)) => (
+            format!(
+                "resolved after {} s without acknowledgement",
+                fmt_seconds(r)
+            ),
+            "left out of the acknowledgement figure by the policy (resolved_without_ack = exclude)"
+                .to_string(),
+        ),
+        (_, Some(r)) if unacknowledged => (
+            format!(
+                "resolved after {} s without acknowledgement",
+                fmt_seconds(r)
+            ),
+            "never acknowledged".to_string(),
+        ),
         (SlaStatus::Pending, _) => (
             format!("{verb} not yet due at as-of {}", rfc3339(as_of)),
             format!("open for {open}"),

@@ -14,6 +14,7 @@ use crate::policy::{Policy, Target};
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Area {
     Sla,
+    Security,
     Postmortems,
     Tickets,
     Oncall,
@@ -27,6 +28,7 @@ impl Area {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Sla => "sla",
+            Self::Security => "security",
             Self::Postmortems => "postmortems",
             Self::Tickets => "tickets",
             Self::Oncall => "oncall",
@@ -128,6 +130,7 @@ fn sla_result(row: &SlaRow, is_ack: bool, policy: &Policy, target: Target) -> Re
     let within = match target {
         Target::Within(_) => format!("within {target}"),
         Target::NextBusinessDay => "by the next business day".to_string(),
+        Target::BusinessHours(_) => format!("within {target}"),
     };
     let text = match pct {
         Some(p) => format!(

@@ -4,16 +4,20 @@
 
 use polars::prelude::*;
 
-use super::frame::{ACK_STATUS, BREACH, MET, PENDING, RESOLVE_STATUS, TTA, TTR};
+use super::frame::{ACK_STATUS, BREACH, EXCLUDED, MET, PENDING, RESOLVE_STATUS, TTA, TTR};
 
 /// The statistics of one group of incidents.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub(crate) struct SlaStats {
     pub incidents: u64,
     pub acknowledged: u64,
+    /// Resolved with no acknowledgement at all.
+    pub resolved_unacknowledged: u64,
     pub ack_met: u64,
     pub ack_breach: u64,
     pub ack_pending: u64,
+    /// Resolved unacknowledged and left out of the acknowledgement figure.
+    pub ack_excluded: u64,
     pub mtta_s: Option<f64>,
     pub tta_p50_s: Option<f64>,
     pub tta_p90_s: Option<f64>,
@@ -28,12 +32,14 @@ pub(crate) struct SlaStats {
     pub ttr_p95_s: Option<f64>,
 }
 
-const COUNTS: [&str; 9] = [
+const COUNTS: [&str; 11] = [
     "incidents",
     "acknowledged",
     "ack_met",
     "ack_breach",
     "ack_pending",
+    "resolved_unacknowledged",
+    "ack_excluded",
     "resolved",
     "resolve_met",
     "resolve_breach",
@@ -127,6 +133,13 @@ fn aggregations(grouped: bool) -> Vec<Expr> {
         count_of(ACK_STATUS, MET).alias("ack_met"),
         count_of(ACK_STATUS, BREACH).alias("ack_breach"),
         count_of(ACK_STATUS, PENDING).alias("ack_pending"),
+        col(TTA)
+            .is_null()
+            .and(col(TTR).is_not_null())
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("resolved_unacknowledged"),
+        count_of(ACK_STATUS, EXCLUDED).alias("ack_excluded"),
         col(TTR).count().cast(DataType::UInt64).alias("resolved"),
         count_of(RESOLVE_STATUS, MET).alias("resolve_met"),
         count_of(RESOLVE_STATUS, BREACH).alias("resolve_breach"),
@@ -209,10 +222,12 @@ pub(crate) fn extract(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<(Vec<u3
                 ack_met: n(2),
                 ack_breach: n(3),
                 ack_pending: n(4),
-                resolved: n(5),
-                resolve_met: n(6),
-                resolve_breach: n(7),
-                resolve_pending: n(8),
+                resolved_unacknowledged: n(5),
+                ack_excluded: n(6),
+                resolved: n(7),
+                resolve_met: n(8),
+                resolve_breach: n(9),
+                resolve_pending: n(10),
                 mtta_s: mean(0),
                 tta_p50_s,
                 tta_p90_s,
@@ -273,6 +288,10 @@ mod tests {
     type Row = (u32, Option<f64>, Option<f64>, Option<f64>, Option<f64>, f64);
 
     fn frame(rows: &[Row]) -> LazyFrame {
+        frame_with(rows, false)
+    }
+
+    fn frame_with(rows: &[Row], exclude_unacknowledged: bool) -> LazyFrame {
         let mut c = Columns::default();
         for (sev, tta, ttr, ack, res, open) in rows {
             c.severity.push(*sev);
@@ -283,7 +302,7 @@ mod tests {
             c.resolve_target.push(*res);
             c.open.push(*open);
         }
-        with_status(c.into_frame().unwrap().lazy())
+        with_status(c.into_frame().unwrap().lazy(), exclude_unacknowledged)
     }
 
     #[test]
@@ -464,7 +483,8 @@ mod tests {
                 Some(14400.0),
                 1e6,
             ),
-            // never acknowledged, resolved in 200 s: the response is the resolution, met
+            // never acknowledged, resolved in 200 s (auto-resolved): only an acknowledgement
+            // meets the acknowledgement target, so a breach; resolution met
             (P1, None, Some(200.0), Some(300.0), Some(14400.0), 1e6),
             // open, 100 s old at as-of: both pending
             (P1, None, None, Some(300.0), Some(14400.0), 100.0),
@@ -484,7 +504,13 @@ mod tests {
         assert_eq!(got[0].0, [P1]);
         assert_eq!(p1.incidents, 6);
         assert_eq!(p1.acknowledged, 3);
-        assert_eq!((p1.ack_met, p1.ack_breach, p1.ack_pending), (2, 3, 1));
+        assert_eq!(p1.resolved_unacknowledged, 1);
+        // met: the 300 s one; breach: 301 s, the auto-resolved one, 400 s, the overdue one;
+        // pending: the 100 s old one.
+        assert_eq!(
+            (p1.ack_met, p1.ack_breach, p1.ack_pending, p1.ack_excluded),
+            (1, 4, 1, 0)
+        );
         assert_eq!(p1.resolved, 3);
         assert_eq!(
             (p1.resolve_met, p1.resolve_breach, p1.resolve_pending),
@@ -492,5 +518,21 @@ mod tests {
         );
         let u = &got[1].1;
         assert_eq!((u.ack_met, u.ack_breach, u.ack_pending), (0, 0, 0));
+        assert_eq!(u.resolved_unacknowledged, 0);
+
+        // `resolved_without_ack = "exclude"`: the auto-resolved one leaves the judged
+        // acknowledgements (1 met of 1 + 3 = 4 judged) and is counted as excluded.
+        let df = aggregate(frame_with(&rows, true), &[]).collect().unwrap();
+        let (_, all) = &extract(&df, &[]).unwrap()[0];
+        assert_eq!(
+            (
+                all.ack_met,
+                all.ack_breach,
+                all.ack_pending,
+                all.ack_excluded
+            ),
+            (1, 3, 1, 1)
+        );
+        assert_eq!(all.resolved_unacknowledged, 1);
     }
 }

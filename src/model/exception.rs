@@ -14,12 +14,20 @@ pub(crate) enum ExceptionKind {
     InconsistentTimestamps,
     /// No severity of the policy matches.
     Unclassified,
+    /// A security incident without a severity: no target was judged.
+    SecurityUnclassified,
+    /// An incident with an acknowledgement target whose export names responders but names
+    /// nobody assigned and nobody acknowledging.
+    NoResponder,
     /// Response later than the acknowledgement target, or none.
     AckBreach,
     /// Resolution later than the target, or none.
     ResolveBreach,
     /// Still open at the as-of time and not yet past a deadline.
     SlaPending,
+    /// Resolved without any acknowledgement and, by the policy, left out of the
+    /// acknowledgement figure.
+    ExcludedUnacknowledged,
     /// A required postmortem with no document, past its deadline.
     PostmortemMissing,
     /// A postmortem dated after its deadline.
@@ -63,9 +71,12 @@ impl ExceptionKind {
             Self::ConflictingDuplicate => "conflicting_duplicate",
             Self::InconsistentTimestamps => "inconsistent_timestamps",
             Self::Unclassified => "unclassified",
+            Self::SecurityUnclassified => "security_unclassified",
+            Self::NoResponder => "no_responder",
             Self::AckBreach => "ack_breach",
             Self::ResolveBreach => "resolve_breach",
             Self::SlaPending => "sla_pending",
+            Self::ExcludedUnacknowledged => "excluded_unacknowledged",
             Self::PostmortemMissing => "postmortem_missing",
             Self::PostmortemLate => "postmortem_late",
             Self::PostmortemUndated => "postmortem_undated",

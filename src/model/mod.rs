@@ -11,6 +11,6 @@ pub(crate) mod time;
 
 pub(crate) use exception::{BreachFacts, Exception, ExceptionKind};
 pub(crate) use record::{
-    FileRows, Format, Incident, InputFile, LogEntry, LogKind, Ref, RejectedRow, SourceRef,
-    StatusIncident, add_seconds,
+    FileRows, Format, Incident, InputFile, LogEntry, LogKind, Ref, RejectedRow, Responders,
+    SourceRef, StatusIncident, add_seconds,
 };

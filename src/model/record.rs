@@ -98,8 +98,38 @@ pub(crate) struct Incident {
     pub escalation_count: Option<i64>,
     /// Number of escalations by timeout, when the export has it.
     pub timeout_escalation_count: Option<i64>,
+    /// Who was assigned, acknowledged and resolved, as the export names them.
+    pub responders: Responders,
+    /// Merged into another incident (REST `resolve_reason` of type `merge_resolve_reason`, or
+    /// a resolve log entry of a merge): that incident's number (`#N`) or id.
+    pub merged_into: Option<String>,
     /// Where the record came from.
     pub source: SourceRef,
+}
+
+/// Who responded to an incident, as its export names them: JSON lists joined by `; `, a CSV
+/// cell verbatim; `None` where the export has no such field or it is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Responders {
+    /// `assigned_user_names` (`assigned_to_user_names`; REST assignees).
+    pub assigned_to: Option<String>,
+    /// `acknowledged_user_names` (`acknowledged_by_user_names`; REST acknowledgers).
+    pub acknowledged_by: Option<String>,
+    /// `resolved_by_user_name` (REST: the resolving agent).
+    pub resolved_by: Option<String>,
+    /// `html_url`.
+    pub url: Option<String>,
+    /// Whether the export has responder fields for this incident at all (a column, a key,
+    /// log entries): only then does an empty value mean "nobody".
+    pub named: bool,
+}
+
+impl Responders {
+    /// Whether the export names responders and names nobody assigned and nobody
+    /// acknowledging.
+    pub(crate) fn nobody(&self) -> bool {
+        self.named && self.assigned_to.is_none() && self.acknowledged_by.is_none()
+    }
 }
 
 impl Incident {
@@ -142,6 +172,8 @@ impl Incident {
             ttr_s: None,
             escalation_count: None,
             timeout_escalation_count: None,
+            responders: Responders::default(),
+            merged_into: None,
             source: SourceRef {
                 file: 0,
                 line: 2,
@@ -309,6 +341,8 @@ pub(crate) struct LogEntry {
     pub people: Vec<String>,
     /// Free text an entry carries: its `note`, or a note's `channel.summary`.
     pub text: Option<String>,
+    /// A resolve entry of a merge: the incident merged into (`#N`, else its id, else empty).
+    pub merged_into: Option<String>,
     pub source: SourceRef,
 }
 

@@ -28,6 +28,9 @@ pub(crate) enum Target {
     /// Met when it lands by `business_hours.end` on the first business day after the
     /// local creation date.
     NextBusinessDay,
+    /// Met within this many business hours: the clock runs only inside `[business_hours]`
+    /// on business days (`"8 business hours"`, `"8bh"`).
+    BusinessHours(i64),
 }
 
 impl fmt::Display for Target {
@@ -41,6 +44,8 @@ impl fmt::Display for Target {
             Self::Within(s) if *s % 3600 == 0 => write!(f, "{}h", s / 3600),
             Self::Within(s) => f.write_str(&format_duration(*s)),
             Self::NextBusinessDay => f.write_str("next-business-day"),
+            Self::BusinessHours(1) => f.write_str("1 business hour"),
+            Self::BusinessHours(h) => write!(f, "{h} business hours"),
         }
     }
 }
@@ -102,10 +107,87 @@ pub(crate) struct Policy {
     pub max_shift_s: i64,
     /// How status-page incidents are matched to PagerDuty incidents (`[statuspage]`).
     pub statuspage: StatuspageRules,
+    /// What an incident resolved without any acknowledgement counts as against the
+    /// acknowledgement target (`[acknowledgement] resolved_without_ack`).
+    pub resolved_without_ack: ResolvedWithoutAck,
+    /// Which incidents are security events (`[security]`).
+    pub security: SecurityRules,
+    /// Documented exclusions (`[[exclusion]]`), in policy order.
+    pub exclusions: Vec<Exclusion>,
     /// Pass line for the acknowledgement SLA, in percent.
     pub ack_within_sla_pct: f64,
     /// Pass line for the resolution SLA, in percent.
     pub resolve_within_sla_pct: f64,
+}
+
+/// `[acknowledgement] resolved_without_ack`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResolvedWithoutAck {
+    /// It misses the acknowledgement target (the default).
+    Breach,
+    /// It leaves the acknowledgement denominator and is listed as `excluded_unacknowledged`.
+    Exclude,
+}
+
+/// `[security]`: which incidents are security events.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SecurityRules {
+    /// Case-insensitive substrings of the description or the service name (`match`).
+    pub matches: Vec<String>,
+    /// Service names, compared ignoring case (`services`).
+    pub services: Vec<String>,
+}
+
+impl SecurityRules {
+    /// Whether an incident with this description and service is a security event.
+    pub(crate) fn is_security(&self, description: Option<&str>, service: Option<&str>) -> bool {
+        let lower = |t: Option<&str>| t.map(str::to_lowercase).unwrap_or_default();
+        let (description, service) = (lower(description), lower(service));
+        self.services
+            .iter()
+            .any(|s| !service.is_empty() && s.to_lowercase() == service)
+            || self.matches.iter().any(|m| {
+                let m = m.to_lowercase();
+                !m.is_empty() && (description.contains(&m) || service.contains(&m))
+            })
+    }
+}
+
+/// One `[[exclusion]]`: incidents it covers are not judged but listed with the reason.
+/// Every condition given must hold.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Exclusion {
+    /// Why (required), as printed.
+    pub reason: String,
+    /// Service names, compared ignoring case; empty: any service.
+    pub services: Vec<String>,
+    /// Case-insensitive substrings of the description; empty: any description.
+    pub matches: Vec<String>,
+    /// Created at or after this instant (a local date-time in the organisation's zone).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Created before this instant.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Exclusion {
+    /// Whether the rule covers an incident.
+    pub(crate) fn covers(
+        &self,
+        description: Option<&str>,
+        service: Option<&str>,
+        created: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        let service = service.map(str::to_lowercase).unwrap_or_default();
+        let description = description.map(str::to_lowercase).unwrap_or_default();
+        (self.services.is_empty() || self.services.iter().any(|s| s.to_lowercase() == service))
+            && (self.matches.is_empty()
+                || self
+                    .matches
+                    .iter()
+                    .any(|m| description.contains(&m.to_lowercase())))
+            && self.from.is_none_or(|f| created >= f)
+            && self.to.is_none_or(|t| created < t)
+    }
 }
 
 /// `[statuspage]`: matching customer-facing notices to PagerDuty incidents.
@@ -226,7 +308,7 @@ mod tests {
         let err = parse("[[severity]]\nname = \"P1\"\nack_within = \"5x\"\n").unwrap_err();
         assert_eq!(
             err,
-            "policy.toml:3:14: `severity.ack_within`: `5x` is not a duration (expected e.g. `90s`, `5m`, `4h`, `7d` or `next-business-day`)"
+            "policy.toml:3:14: `severity.ack_within`: `5x` is not a duration (expected e.g. `90s`, `5m`, `4h`, `7d`, `next-business-day` or `8 business hours`)"
         );
     }
 
@@ -259,6 +341,119 @@ mod tests {
         assert!(parse("[[severity]]\nname = \"S\"\nurgency = \"urgent\"\n").is_err());
         assert!(parse("[[severity]]\nname = \"ALL\"\n").is_err());
         assert!(parse("[[severity]]\nname = \"A\"\n[[severity]]\nname = \"a\"\n").is_err());
+    }
+
+    #[test]
+    fn business_hour_targets() {
+        let p = parse(
+            "[[severity]]\nname = \"P3\"\nack_within = \"8 business hours\"\n\
+             resolve_within = \"1 business hour\"\n[[severity]]\nname = \"P4\"\nack_within = \"8bh\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.severities[0].ack_within, Some(Target::BusinessHours(8)));
+        assert_eq!(
+            p.severities[0].resolve_within,
+            Some(Target::BusinessHours(1))
+        );
+        assert_eq!(p.severities[1].ack_within, Some(Target::BusinessHours(8)));
+        assert_eq!(Target::BusinessHours(1).to_string(), "1 business hour");
+        assert_eq!(Target::BusinessHours(8).to_string(), "8 business hours");
+        for bad in ["0 business hours", "1.5 business hours", "x bh", "bh"] {
+            let text = format!("[[severity]]\nname = \"P3\"\nack_within = \"{bad}\"\n");
+            let err = parse(&text).unwrap_err();
+            assert!(err.contains("business hours"), "{bad}: {err}");
+        }
+        // Not for postmortems: a postmortem deadline is a duration after resolution.
+        assert!(
+            parse("[[severity]]\nname = \"P1\"\npostmortem_within = \"8 business hours\"\n")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn acknowledgement_security_and_exclusions() {
+        let p = Policy::default_policy();
+        assert_eq!(p.resolved_without_ack, ResolvedWithoutAck::Breach);
+        assert!(p.security.matches.iter().any(|m| m == "GuardDuty"));
+        assert!(p.exclusions.is_empty());
+        assert!(
+            p.security
+                .is_security(Some("GuardDuty finding: UnauthorizedAccess"), None)
+        );
+        assert!(p.security.is_security(Some("x"), Some("aws-guardduty")));
+        assert!(!p.security.is_security(Some("Disk full"), Some("db")));
+        let p = parse(
+            "[organization]\ntimezone = \"Europe/Berlin\"\n\
+             [acknowledgement]\nresolved_without_ack = \"exclude\"\n\
+             [security]\nservices = [\"SIEM\"]\n\
+             [[exclusion]]\nreason = \"Load test\"\nservices = [\"checkout\"]\n\
+             from = \"2025-03-01T02:00\"\nto = 2025-03-01T04:00:00\n\
+             [[exclusion]]\nreason = \"Tests\"\nmatch = [\"[TEST]\"]\n",
+        )
+        .unwrap();
+        assert_eq!(p.resolved_without_ack, ResolvedWithoutAck::Exclude);
+        // A `[security]` section replaces the defaults.
+        assert!(p.security.matches.is_empty());
+        assert!(p.security.is_security(None, Some("siem")));
+        let utc = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        // 02:00 in Berlin (CET, +01:00) is 01:00Z.
+        assert_eq!(p.exclusions[0].from, Some(utc("2025-03-01T01:00:00Z")));
+        assert_eq!(p.exclusions[0].to, Some(utc("2025-03-01T03:00:00Z")));
+        let covers = |e: &Exclusion, d: &str, s: &str, t: &str| e.covers(Some(d), Some(s), utc(t));
+        // Start inclusive, end exclusive, every condition must hold.
+        assert!(covers(
+            &p.exclusions[0],
+            "x",
+            "Checkout",
+            "2025-03-01T01:00:00Z"
+        ));
+        assert!(!covers(
+            &p.exclusions[0],
+            "x",
+            "checkout",
+            "2025-03-01T03:00:00Z"
+        ));
+        assert!(!covers(
+            &p.exclusions[0],
+            "x",
+            "payments",
+            "2025-03-01T02:00:00Z"
+        ));
+        assert!(covers(
+            &p.exclusions[1],
+            "[test] ping",
+            "any",
+            "2020-01-01T00:00:00Z"
+        ));
+        assert!(!covers(
+            &p.exclusions[1],
+            "ping",
+            "any",
+            "2020-01-01T00:00:00Z"
+        ));
+        for (bad, want) in [
+            (
+                "[acknowledgement]\nresolved_without_ack = \"ignore\"\n",
+                "expected `breach` or `exclude`",
+            ),
+            ("[[exclusion]]\nservices = [\"a\"]\n", "has no `reason`"),
+            ("[[exclusion]]\nreason = \"r\"\n", "has no condition"),
+            (
+                "[[exclusion]]\nreason = \"r\"\nfrom = \"yesterday\"\n",
+                "not a local date-time",
+            ),
+            (
+                "[[exclusion]]\nreason = \"r\"\nfrom = \"2025-03-02\"\nto = \"2025-03-01\"\n",
+                "not after its `from`",
+            ),
+            (
+                "[[exclusion]]\nreason = \"r\"\nservice = [\"a\"]\n",
+                "unknown field",
+            ),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.contains(want), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -9,7 +9,10 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{BusinessHours, Policy, Severity, StatuspageRules, Target};
+use super::{
+    BusinessHours, Exclusion, Policy, ResolvedWithoutAck, SecurityRules, Severity, StatuspageRules,
+    Target,
+};
 use crate::error::{Error, Location};
 
 #[derive(Deserialize, Default)]
@@ -38,7 +41,39 @@ struct RawPolicy {
     #[serde(default)]
     statuspage: RawStatuspage,
     #[serde(default)]
+    acknowledgement: RawAcknowledgement,
+    security: Option<RawSecurity>,
+    #[serde(default)]
+    exclusion: Vec<RawExclusion>,
+    #[serde(default)]
     targets: RawTargets,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAcknowledgement {
+    resolved_without_ack: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    #[serde(rename = "match", default)]
+    matches: Vec<String>,
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExclusion {
+    reason: Option<Spanned<String>>,
+    #[serde(default)]
+    services: Vec<String>,
+    #[serde(rename = "match", default)]
+    matches: Vec<String>,
+    from: Option<Spanned<toml::Value>>,
+    to: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -125,6 +160,34 @@ pub(crate) fn parse_duration(text: &str) -> Option<i64> {
     Some(total)
 }
 
+/// `8 business hours`, `1 business hour`, `8bh`: `None` when the text is not of that shape,
+/// `Some(None)` when it is but the number is not a whole number from 1 to 10,000.
+fn parse_business_hours(text: &str) -> Option<Option<i64>> {
+    let lower = text.to_ascii_lowercase();
+    let number = if let Some(n) = lower.strip_suffix("bh") {
+        n.trim_end()
+    } else {
+        let mut words = lower.split_whitespace();
+        let n = words.next()?;
+        if words.next() != Some("business") || !matches!(words.next(), Some("hours" | "hour")) {
+            return None;
+        }
+        if words.next().is_some() {
+            return None;
+        }
+        n
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(None);
+    }
+    Some(
+        number
+            .parse::<i64>()
+            .ok()
+            .filter(|h| (1..=10_000).contains(h)),
+    )
+}
+
 fn parse_weekday(text: &str) -> Option<Weekday> {
     match text.trim().to_ascii_lowercase().as_str() {
         "mon" | "monday" => Some(Weekday::Mon),
@@ -174,6 +237,17 @@ impl Checker<'_> {
         if allow_nbd && text == "next-business-day" {
             return Ok(Target::NextBusinessDay);
         }
+        if allow_nbd && let Some(hours) = parse_business_hours(text) {
+            return match hours {
+                Some(h) => Ok(Target::BusinessHours(h)),
+                None => self.error(
+                    value.span(),
+                    format!(
+                        "`{key}`: `{text}` is not a whole number of business hours (expected e.g. `8 business hours`, `1 business hour` or `8bh`)"
+                    ),
+                ),
+            };
+        }
         match parse_duration(text) {
             Some(seconds) => Ok(Target::Within(seconds)),
             None => self.error(
@@ -181,7 +255,7 @@ impl Checker<'_> {
                 format!(
                     "`{key}`: `{text}` is not a duration (expected e.g. `90s`, `5m`, `4h`, `7d`{})",
                     if allow_nbd {
-                        " or `next-business-day`"
+                        ", `next-business-day` or `8 business hours`"
                     } else {
                         ""
                     }
@@ -369,7 +443,9 @@ impl Checker<'_> {
             None => Ok(default),
             Some(v) => match self.target(key, v, false)? {
                 Target::Within(s) => Ok(s),
-                Target::NextBusinessDay => unreachable!("not allowed above"),
+                Target::NextBusinessDay | Target::BusinessHours(_) => {
+                    unreachable!("not allowed above")
+                }
             },
         }
     }
@@ -387,6 +463,129 @@ impl Checker<'_> {
                 ),
             ),
         }
+    }
+
+    /// `[acknowledgement] resolved_without_ack`: `breach` (default) or `exclude`.
+    fn resolved_without_ack(&self, raw: &RawAcknowledgement) -> Result<ResolvedWithoutAck, Error> {
+        match &raw.resolved_without_ack {
+            None => Ok(ResolvedWithoutAck::Breach),
+            Some(v) => match v.get_ref().trim() {
+                "breach" => Ok(ResolvedWithoutAck::Breach),
+                "exclude" => Ok(ResolvedWithoutAck::Exclude),
+                other => self.error(
+                    v.span(),
+                    format!(
+                        "`acknowledgement.resolved_without_ack`: `{other}` is not a choice (expected `breach` or `exclude`)"
+                    ),
+                ),
+            },
+        }
+    }
+
+    /// A local date-time of `[[exclusion]]` (`2025-03-01T02:00`, seconds optional, a space
+    /// instead of `T`, or a date alone for its midnight), as an instant in `zone`.
+    fn local_datetime(
+        &self,
+        key: &str,
+        value: &Spanned<toml::Value>,
+        zone: Tz,
+    ) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+        let text = match value.get_ref() {
+            toml::Value::String(s) => s.trim().to_string(),
+            toml::Value::Datetime(d) => d.to_string(),
+            _ => String::new(),
+        };
+        let naive = [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(&text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(NaiveTime::MIN))
+        });
+        match naive {
+            Some(n) => Ok(crate::model::time::local_instant(zone, n)),
+            None => self.error(
+                value.span(),
+                format!(
+                    "`{key}`: `{text}` is not a local date-time (expected e.g. `2025-03-01T02:00` in the organisation's time zone, without an offset)"
+                ),
+            ),
+        }
+    }
+
+    /// `[[exclusion]]` rules: a reason and at least one condition; `from` before `to`.
+    fn exclusions(&self, raw: &[RawExclusion], zone: Tz) -> Result<Vec<Exclusion>, Error> {
+        let mut out = Vec::new();
+        for (n, r) in raw.iter().enumerate() {
+            let n = n + 1;
+            let reason = match &r.reason {
+                Some(v) if !v.get_ref().trim().is_empty() => v.get_ref().trim().to_string(),
+                Some(v) => {
+                    return self.error(
+                        v.span(),
+                        format!("`exclusion.reason` of exclusion {n} is empty"),
+                    );
+                }
+                None => {
+                    let at = r
+                        .from
+                        .as_ref()
+                        .or(r.to.as_ref())
+                        .map_or(0, |v| v.span().start);
+                    return self.error(
+                        at..at,
+                        format!("exclusion {n} has no `reason` (every exclusion needs one)"),
+                    );
+                }
+            };
+            let from = r
+                .from
+                .as_ref()
+                .map(|v| self.local_datetime("exclusion.from", v, zone))
+                .transpose()?;
+            let to =
+                r.to.as_ref()
+                    .map(|v| self.local_datetime("exclusion.to", v, zone))
+                    .transpose()?;
+            if let (Some(f), Some(t), Some(v)) = (from, to, &r.to)
+                && t <= f
+            {
+                return self.error(
+                    v.span(),
+                    format!("`exclusion.to` of exclusion {n} is not after its `from`"),
+                );
+            }
+            let clean = |list: &[String]| -> Vec<String> {
+                list.iter()
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect()
+            };
+            let (services, matches) = (clean(&r.services), clean(&r.matches));
+            if services.is_empty() && matches.is_empty() && from.is_none() && to.is_none() {
+                let at = r.reason.as_ref().map_or(0, |v| v.span().start);
+                return self.error(
+                    at..at,
+                    format!(
+                        "exclusion {n} has no condition (give `services`, `match`, `from` or `to`; it would exclude every incident)"
+                    ),
+                );
+            }
+            out.push(Exclusion {
+                reason,
+                services,
+                matches,
+                from,
+                to,
+            });
+        }
+        Ok(out)
     }
 
     /// `[escalation] levels` (default 5m, 10m, 20m, 30m), in seconds.
@@ -437,6 +636,25 @@ impl Policy {
                 &raw.statuspage.detected_first_pct,
             )?,
         };
+        let resolved_without_ack = check.resolved_without_ack(&raw.acknowledgement)?;
+        let security = match &raw.security {
+            None => Policy::default_policy().security,
+            Some(s) => SecurityRules {
+                matches: s
+                    .matches
+                    .iter()
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect(),
+                services: s
+                    .services
+                    .iter()
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect(),
+            },
+        };
+        let exclusions = check.exclusions(&raw.exclusion, timezone)?;
         Ok(Self {
             organization: raw
                 .organization
@@ -450,6 +668,9 @@ impl Policy {
             escalation_levels,
             max_shift_s,
             statuspage,
+            resolved_without_ack,
+            security,
+            exclusions,
             ack_within_sla_pct: check.pct(
                 "targets.ack_within_sla_pct",
                 &raw.targets.ack_within_sla_pct,

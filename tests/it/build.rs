@@ -9,10 +9,11 @@ fn cells(r: &std::collections::BTreeMap<String, String>, cols: &[&str]) -> Vec<S
     cols.iter().map(|c| r[*c].clone()).collect()
 }
 
-const ALL_COLS: [&str; 16] = [
+const ALL_COLS: [&str; 17] = [
     "severity",
     "incidents",
     "acknowledged",
+    "resolved_unacknowledged",
     "ack_within_sla",
     "ack_within_sla_pct",
     "mtta_s",
@@ -46,16 +47,18 @@ fn sla_summary_worked_by_hand() {
     let order: Vec<&str> = rows.iter().map(|r| r["severity"].as_str()).collect();
     assert_eq!(order, ["P1", "P2", "P3", "P4", "unclassified", "ALL"]);
 
-    // P1: tta [300, 301, -, -, 60]; responses [300, 301, 200(ttr), 400(ttr), 60] vs 300 s
-    // → met: #1 (boundary), #3, #5 = 3 of 5. mtta = 661/3 = 220.33; sorted tta [60, 300, 301]:
+    // P1: tta [300, 301, -, -, 60] vs 300 s. Only an acknowledgement meets the target: #3
+    // and #4 were resolved (in 200 s and 400 s) without one, so they are breaches
+    // (`resolved_without_ack = "breach"`, the default) → met: #1 (boundary), #5 = 2 of 5
+    // = 40 %; resolved unacknowledged: 2. mtta = 661/3 = 220.33; sorted tta [60, 300, 301]:
     // p50 300, p90 at rank 1.8 = 300.8, p95 at rank 1.9 = 300.9.
     // ttr [14400, 14401, 200, 400, 3600] vs 14400 → 4 of 5; mttr = 33001/5 = 6600.2;
     // sorted [200, 400, 3600, 14400, 14401]: p50 3600, p90 rank 3.6 = 14400.6, p95 14400.8.
     assert_eq!(
         cells(row(&rows, "severity", "P1"), &ALL_COLS),
         [
-            "P1", "5", "3", "3", "60.00", "220.3", "300.0", "300.8", "300.9", "5", "4", "80.00",
-            "6600.2", "3600.0", "14400.6", "14400.8"
+            "P1", "5", "3", "2", "2", "40.00", "220.3", "300.0", "300.8", "300.9", "5", "4",
+            "80.00", "6600.2", "3600.0", "14400.6", "14400.8"
         ]
     );
     // P2: #6 tta 900 = target (met), #7 tta 100 (met, lower-case `p2`). #7 is open at as-of,
@@ -64,15 +67,15 @@ fn sla_summary_worked_by_hand() {
     assert_eq!(
         cells(row(&rows, "severity", "P2"), &ALL_COLS),
         [
-            "P2", "2", "2", "2", "100.00", "500.0", "500.0", "820.0", "860.0", "1", "1", "100.00",
-            "86400.0", "86400.0", "86400.0", "86400.0"
+            "P2", "2", "2", "0", "2", "100.00", "500.0", "500.0", "820.0", "860.0", "1", "1",
+            "100.00", "86400.0", "86400.0", "86400.0", "86400.0"
         ]
     );
     // P3: no incidents: counts 0, percentages and times empty.
     assert_eq!(
         cells(row(&rows, "severity", "P3"), &ALL_COLS),
         [
-            "P3", "0", "0", "0", "", "", "", "", "", "0", "0", "", "", "", "", ""
+            "P3", "0", "0", "0", "0", "", "", "", "", "", "0", "0", "", "", "", "", ""
         ]
     );
     // P4 next-business-day: created Fri 2026-01-02 10:00 UTC, deadline Mon 17:00 = 284400 s
@@ -81,8 +84,8 @@ fn sla_summary_worked_by_hand() {
     assert_eq!(
         cells(row(&rows, "severity", "P4"), &ALL_COLS),
         [
-            "P4", "2", "2", "1", "50.00", "284400.0", "284400.0", "284400.0", "284400.0", "1", "",
-            "", "300000.0", "300000.0", "300000.0", "300000.0"
+            "P4", "2", "2", "0", "1", "50.00", "284400.0", "284400.0", "284400.0", "284400.0", "1",
+            "", "", "300000.0", "300000.0", "300000.0", "300000.0"
         ]
     );
     // unclassified (P9, and no priority with the default policy): no SLA.
@@ -92,6 +95,7 @@ fn sla_summary_worked_by_hand() {
             "unclassified",
             "2",
             "2",
+            "0",
             "",
             "",
             "20.0",
@@ -107,7 +111,7 @@ fn sla_summary_worked_by_hand() {
             "39.0"
         ]
     );
-    // ALL: ack judged over P1, P2, P4 = 3+2+1 of 5+2+2 → 6/9 = 66.67 %. tta over every
+    // ALL: ack judged over P1, P2, P4 = 2+2+1 of 5+2+2 → 5/9 = 55.56 %. tta over every
     // acknowledged incident: sum 570501 / 9 = 63389.0; sorted [10, 30, 60, 100, 300, 301,
     // 900, 284400, 284400]: p50 300, p90 rank 7.2 = 284400. Resolve judged over P1, P2:
     // 5/6 = 83.33 %; ttr sum 419461 / 9 = 46606.8; sorted [20, 40, 200, 400, 3600, 14400,
@@ -115,8 +119,8 @@ fn sla_summary_worked_by_hand() {
     assert_eq!(
         cells(row(&rows, "severity", "ALL"), &ALL_COLS),
         [
-            "ALL", "11", "9", "6", "66.67", "63389.0", "300.0", "284400.0", "284400.0", "9", "5",
-            "83.33", "46606.8", "3600.0", "129120.0", "214560.0"
+            "ALL", "11", "9", "2", "5", "55.56", "63389.0", "300.0", "284400.0", "284400.0", "9",
+            "5", "83.33", "46606.8", "3600.0", "129120.0", "214560.0"
         ]
     );
 
@@ -127,7 +131,7 @@ fn sla_summary_worked_by_hand() {
     };
     assert_eq!(judged("1"), ("true", "true"));
     assert_eq!(judged("2"), ("false", "false"));
-    assert_eq!(judged("3"), ("true", "true"));
+    assert_eq!(judged("3"), ("false", "true"));
     assert_eq!(judged("4"), ("false", "true"));
     assert_eq!(judged("7"), ("true", "pending"));
     assert_eq!(judged("9"), ("false", ""));
@@ -225,29 +229,29 @@ fn monthly_trends_by_hand() {
     assert_success(&out);
     let text = fs::read_to_string(derived(&tmp, "monthly_trends.csv")).unwrap();
     let expected = [
-        "month,severity,incidents,acknowledged,ack_within_sla,ack_within_sla_pct,mtta_s,tta_p90_s,resolved,resolve_within_sla,resolve_within_sla_pct,mttr_s,ttr_p90_s",
+        "month,severity,incidents,acknowledged,resolved_unacknowledged,ack_within_sla,ack_within_sla_pct,mtta_s,tta_p90_s,resolved,resolve_within_sla,resolve_within_sla_pct,mttr_s,ttr_p90_s",
         // January, P1: tta 60, 120, 240, 400 against 300 s: 3 of 4 = 75.00 %;
         // MTTA (60 + 120 + 240 + 400) / 4 = 205.0; p90 (linear): rank 0.9 × 3 = 2.7, so
         // 240 + 0.7 × (400 − 240) = 352.0. ttr 600, 1200, 1800, 20000 against 14400 s:
         // 3 of 4; MTTR 23600 / 4 = 5900.0; p90 1800 + 0.7 × (20000 − 1800) = 14540.0.
-        "2026-01,P1,4,4,3,75.00,205.0,352.0,4,3,75.00,5900.0,14540.0",
+        "2026-01,P1,4,4,0,3,75.00,205.0,352.0,4,3,75.00,5900.0,14540.0",
         // No P2 in January: counts 0, percentages and times empty.
-        "2026-01,P2,0,0,0,,,,0,0,,,",
-        "2026-01,ALL,4,4,3,75.00,205.0,352.0,4,3,75.00,5900.0,14540.0",
+        "2026-01,P2,0,0,0,0,,,,0,0,,,",
+        "2026-01,ALL,4,4,0,3,75.00,205.0,352.0,4,3,75.00,5900.0,14540.0",
         // February, P1: tta 30, 90: both met; MTTA 60.0; p90 30 + 0.9 × 60 = 84.0.
         // ttr 100, 300: MTTR 200.0; p90 100 + 0.9 × 200 = 280.0.
-        "2026-02,P1,2,2,2,100.00,60.0,84.0,2,2,100.00,200.0,280.0",
+        "2026-02,P1,2,2,0,2,100.00,60.0,84.0,2,2,100.00,200.0,280.0",
         // February, P2: tta 900 = the 15 min target (inclusive): met; ttr 90000 > 86400.
-        "2026-02,P2,1,1,1,100.00,900.0,900.0,1,0,0.00,90000.0,90000.0",
+        "2026-02,P2,1,1,0,1,100.00,900.0,900.0,1,0,0.00,90000.0,90000.0",
         // February, ALL: tta 30, 90, 900 each within its own target: 3 of 3; MTTA
         // 1020 / 3 = 340.0; p90 rank 0.9 × 2 = 1.8: 90 + 0.8 × (900 − 90) = 738.0. ttr 100,
         // 300, 90000: 2 of 3 = 66.67 %; MTTR 90400 / 3 = 30133.3; p90 300 + 0.8 × 89700
         // = 72060.0.
-        "2026-02,ALL,3,3,3,100.00,340.0,738.0,3,2,66.67,30133.3,72060.0",
+        "2026-02,ALL,3,3,0,3,100.00,340.0,738.0,3,2,66.67,30133.3,72060.0",
         // March has no incident: every month of the period has its rows.
-        "2026-03,P1,0,0,0,,,,0,0,,,",
-        "2026-03,P2,0,0,0,,,,0,0,,,",
-        "2026-03,ALL,0,0,0,,,,0,0,,,",
+        "2026-03,P1,0,0,0,0,,,,0,0,,,",
+        "2026-03,P2,0,0,0,0,,,,0,0,,,",
+        "2026-03,ALL,0,0,0,0,,,,0,0,,,",
     ];
     assert_eq!(text.lines().collect::<Vec<_>>(), expected, "{text}");
 }
@@ -688,9 +692,9 @@ fn results_csv_holds_every_verdict_of_the_report() {
     let text = fs::read_to_string(derived(&tmp, "results.csv")).unwrap();
     let expected = [
         "area,subject,measure,value,target,verdict",
-        // P1 against 5m: #1 (300 s, the boundary), #3 (resolved in 200 s), #5 met; #2 (301 s)
-        // and #4 (resolved in 400 s) not: 3 of 5 = 60.00 % < 95 %.
-        "sla,P1,ack_within_sla_pct,60.00,95.00,not_met",
+        // P1 against 5m: #1 (300 s, the boundary) and #5 met; #2 (301 s) not, nor #3 and
+        // #4, resolved in 200 s and 400 s with nobody acknowledging: 2 of 5 = 40.00 %.
+        "sla,P1,ack_within_sla_pct,40.00,95.00,not_met",
         // Against 4h: every one but #2 (14401 s): 4 of 5 = 80.00 %.
         "sla,P1,resolve_within_sla_pct,80.00,95.00,not_met",
         // P2: #6 acknowledged at 900 s = 15m, #7 at 100 s: 2 of 2.
@@ -704,6 +708,8 @@ fn results_csv_holds_every_verdict_of_the_report() {
         // P4 by the next business day (Monday 17:00 for a Friday incident): #8 at 17:00 met,
         // #9 at 19:00 not: 1 of 2.
         "sla,P4,ack_within_sla_pct,50.00,95.00,not_met",
+        // No incident names a security term of the default policy: nothing to judge.
+        "security,ALL,ack_within_sla_pct,,95.00,not_judged",
         // No postmortem documents in the inputs: the rule is not judged.
         "postmortems,P1,on_time_and_complete_pct,,100.00,not_judged",
         "postmortems,P2,on_time_and_complete_pct,,100.00,not_judged",
@@ -734,7 +740,7 @@ fn results_csv_holds_every_verdict_of_the_report() {
             .unwrap();
         let text = String::from_utf8_lossy(&text.stdout);
         let lines = [
-            "P1 acknowledged within 5m: 3 of 5 (60.00 %)",
+            "P1 acknowledged within 5m: 2 of 5 (40.00 %)",
             "P1 resolved within 4h: 4 of 5 (80.00 %)",
             "P2 acknowledged within 15m: 2 of 2 (100.00 %)",
             "P2 resolved within 24h: 1 of 1 (100.00 %)",
@@ -762,9 +768,12 @@ fn build_reports_as_json_for_scripts() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["period_from"], "2026-01-01");
     assert_eq!(doc["severities"][0]["severity"], "P1");
-    assert_eq!(doc["severities"][0]["ack_within_sla"], 3);
+    // #1 and #5 of P1: #3 and #4 were resolved without acknowledgement.
+    assert_eq!(doc["severities"][0]["ack_within_sla"], 2);
+    assert_eq!(doc["severities"][0]["resolved_unacknowledged"], 2);
     assert_eq!(doc["inputs"][0]["rows_read"], 11);
-    assert_eq!(doc["exceptions_by_kind"]["ack_breach"], 3);
+    // #2 (301 s), #3 and #4 (resolved unacknowledged), #9 (P4 late).
+    assert_eq!(doc["exceptions_by_kind"]["ack_breach"], 4);
     // Every output is listed with the SHA-256 of what was written.
     let outputs = doc["outputs"].as_array().unwrap();
     // The report, the bundle, and every file of derived/.

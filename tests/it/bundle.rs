@@ -56,6 +56,7 @@ fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
             "derived/admin_changes.csv",
             "derived/escalation_conformance.csv",
             "derived/exceptions.csv",
+            "derived/exclusions.csv",
             "derived/incident_register.csv",
             "derived/inputs.csv",
             "derived/monthly_trends.csv",
@@ -67,6 +68,7 @@ fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
             "derived/rejected_rows.csv",
             "derived/response_timeline.csv",
             "derived/results.csv",
+            "derived/security_incidents.csv",
             "derived/sla_summary.csv",
             "derived/statuspage_matches.csv",
             "derived/ticket_links.csv",
@@ -570,10 +572,10 @@ fn rebuild_catches_a_consistently_rehashed_change() {
     // the recomputation does not.
     let mut files = entries(&fs::read(tmp.path().join("out/evidence-bundle.zip")).unwrap());
     let csv = String::from_utf8(files["derived/sla_summary.csv"].clone()).unwrap();
-    assert!(csv.contains("P1,5,3,3,60.00"), "{csv}");
+    assert!(csv.contains("P1,5,3,2,2,40.00"), "{csv}");
     files.insert(
         "derived/sla_summary.csv".to_string(),
-        csv.replace("P1,5,3,3,60.00", "P1,5,3,5,100.00")
+        csv.replace("P1,5,3,2,2,40.00", "P1,5,3,2,5,100.00")
             .into_bytes(),
     );
     fs::write(tmp.path().join("t.zip"), reseal(files, None, false, |_| {})).unwrap();
@@ -583,7 +585,7 @@ fn rebuild_catches_a_consistently_rehashed_change() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
-        text.contains("FAILED  rebuild derived/sla_summary.csv: differs from the recomputation at line 2: bundle has `P1,5,3,5,100.00"),
+        text.contains("FAILED  rebuild derived/sla_summary.csv: differs from the recomputation at line 2: bundle has `P1,5,3,2,5,100.00"),
         "{text}"
     );
 }

@@ -126,7 +126,7 @@ fn bad_policy_duration_names_line_and_key() {
     exit_code: 2
     ----- stdout -----
     ----- stderr -----
-    error: in/policy.toml:6:14: `severity.ack_within`: `five minutes` is not a duration (expected e.g. `90s`, `5m`, `4h`, `7d` or `next-business-day`)
+    error: in/policy.toml:6:14: `severity.ack_within`: `five minutes` is not a duration (expected e.g. `90s`, `5m`, `4h`, `7d`, `next-business-day` or `8 business hours`)
     hint: fix that line of the policy; `auditpack init` writes a commented default with every key
     ");
 }

@@ -9,6 +9,7 @@ mod bad_inputs;
 mod build;
 mod bundle;
 mod errors;
+mod figures;
 mod flip;
 mod flip_sweep;
 mod forge;

@@ -163,6 +163,14 @@ pub(crate) fn due_by(
         Target::NextBusinessDay => {
             next_business_day_deadline(resolved, zone, &policy.business_hours)
         }
+        // The policy refuses business hours for postmortems; were one given, it would run
+        // on the business clock like the other targets.
+        Target::BusinessHours(h) => crate::policy::deadline::business_hours_deadline(
+            resolved,
+            h,
+            zone,
+            &policy.business_hours,
+        ),
     }
 }
 

@@ -30,9 +30,14 @@ fn exception_title(kind: ExceptionKind) -> &'static str {
         ExceptionKind::ConflictingDuplicate => "Conflicting duplicate records",
         ExceptionKind::InconsistentTimestamps => "Inconsistent timestamps",
         ExceptionKind::Unclassified => "Unclassified incidents (no SLA applies)",
+        ExceptionKind::SecurityUnclassified => "Security incidents without a severity",
+        ExceptionKind::NoResponder => "Incidents with nobody assigned and nobody acknowledging",
         ExceptionKind::AckBreach => "Acknowledgement SLA breaches",
         ExceptionKind::ResolveBreach => "Resolution SLA breaches",
         ExceptionKind::SlaPending => "Open at the as-of time, not yet due",
+        ExceptionKind::ExcludedUnacknowledged => {
+            "Resolved without acknowledgement, left out of the acknowledgement figure"
+        }
         ExceptionKind::PostmortemMissing => "Postmortems missing past their deadline",
         ExceptionKind::PostmortemLate => "Postmortems dated after their deadline",
         ExceptionKind::PostmortemUndated => "Postmortems without a readable date",

@@ -10,6 +10,7 @@ mod postmortems;
 mod provenance;
 mod register;
 mod response;
+mod security;
 mod statuspage;
 mod summary;
 mod timeline;
@@ -24,6 +25,7 @@ pub(crate) use policy::PolicyView;
 pub(crate) use postmortems::PostmortemView;
 pub(crate) use provenance::InputView;
 pub(crate) use response::Histogram;
+pub(crate) use security::SecurityView;
 pub(crate) use statuspage::StatusView;
 pub(crate) use timeline::TimelineView;
 pub(crate) use trends::Month;
@@ -79,6 +81,7 @@ pub(crate) struct ReportData {
     pub oncall: OnCallView,
     pub timeline: TimelineView,
     pub statuspage: StatusView,
+    pub security: SecurityView,
 }
 
 #[derive(Debug, Serialize)]
@@ -121,6 +124,14 @@ pub(crate) struct Counts {
     pub exceptions: usize,
     pub rejected: usize,
     pub by_kind: Vec<(String, usize)>,
+    /// Incidents of the period not judged.
+    pub excluded: usize,
+    /// Per rule: (rule, reason, incidents), in order of the rule.
+    pub exclusion_rules: Vec<(String, String, usize)>,
+    /// Incidents resolved without any acknowledgement.
+    pub resolved_unacknowledged: u64,
+    /// Whether those are left out of the acknowledgement figure (else they are breaches).
+    pub unacknowledged_excluded: bool,
 }
 
 pub(crate) fn month_label(month: &str) -> String {
@@ -214,6 +225,7 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
         oncall: oncall::view(e),
         timeline: timeline::view(e),
         statuspage: statuspage::view(e),
+        security: security::view(e),
     }
 }
 

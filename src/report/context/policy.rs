@@ -15,6 +15,7 @@ pub(crate) struct PolicyView {
     pub holidays: String,
     pub escalation_levels: String,
     pub ack_target_pct: String,
+    pub resolved_without_ack: String,
     pub resolve_target_pct: String,
     pub ack_target: f64,
     pub resolve_target: f64,
@@ -69,6 +70,15 @@ pub(super) fn view(policy: &Policy) -> PolicyView {
             .collect::<Vec<_>>()
             .join(", "),
         ack_target_pct: format!("{} %", trim_number(policy.ack_within_sla_pct)),
+        resolved_without_ack: match policy.resolved_without_ack {
+            crate::policy::ResolvedWithoutAck::Breach => {
+                "misses the acknowledgement target (resolved_without_ack = \"breach\")"
+            }
+            crate::policy::ResolvedWithoutAck::Exclude => {
+                "left out of the acknowledgement figure and listed (resolved_without_ack = \"exclude\")"
+            }
+        }
+        .to_string(),
         resolve_target_pct: format!("{} %", trim_number(policy.resolve_within_sla_pct)),
         ack_target: policy.ack_within_sla_pct,
         resolve_target: policy.resolve_within_sla_pct,

@@ -16,7 +16,19 @@ fn status_word(s: SlaStatus) -> &'static str {
         SlaStatus::Met => "met",
         SlaStatus::Breach => "breach",
         SlaStatus::Pending => "pending",
+        SlaStatus::Excluded => "excluded",
         SlaStatus::NoTarget => "—",
+    }
+}
+
+/// Who responded, as the register prints it: who acknowledged, else who was assigned
+/// (`assigned: …`), else `nobody named` where the export names responders, else empty.
+fn responder(r: &crate::model::Responders) -> String {
+    match (&r.acknowledged_by, &r.assigned_to) {
+        (Some(a), _) => a.clone(),
+        (None, Some(a)) => format!("assigned: {a}"),
+        (None, None) if r.named => "nobody named".to_string(),
+        (None, None) => String::new(),
     }
 }
 
@@ -44,6 +56,7 @@ pub(super) fn view(e: &Evidence, limit: usize) -> RegisterView {
                 secs(i.ttr_s),
                 status_word(r.ack).to_string(),
                 status_word(r.resolve).to_string(),
+                responder(&i.responders),
             ]
         })
         .collect();

@@ -94,10 +94,33 @@ pub(super) fn counts(e: &Evidence) -> Counts {
         .map(|(k, n)| (k.name().to_string(), n))
         .collect();
     let total = m.summary.iter().find(|r| r.severity == ALL);
+    let mut exclusion_rules: Vec<(String, String, usize)> = Vec::new();
+    for x in &m.exclusions {
+        let reason = if x.rule == "merge" {
+            "merged into another incident".to_string()
+        } else {
+            x.reason.clone()
+        };
+        match exclusion_rules.iter_mut().find(|(r, _, _)| *r == x.rule) {
+            Some((_, _, n)) => *n += 1,
+            None => exclusion_rules.push((x.rule.clone(), reason, 1)),
+        }
+    }
+    // `exclusion 1` … in policy order (numerically), then `merge`.
+    exclusion_rules.sort_by_key(|(r, _, _)| {
+        r.strip_prefix("exclusion ")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(usize::MAX)
+    });
     Counts {
-        incidents: total.map_or(0, |r| r.stats.incidents),
+        incidents: total.map_or(0, |r| r.stats.incidents) + m.exclusions.len() as u64,
         exceptions: e.exceptions.len(),
         rejected: e.ingested.rejected.len(),
         by_kind,
+        excluded: m.exclusions.len(),
+        exclusion_rules,
+        resolved_unacknowledged: total.map_or(0, |r| r.stats.resolved_unacknowledged),
+        unacknowledged_excluded: e.policy.resolved_without_ack
+            == crate::policy::ResolvedWithoutAck::Exclude,
     }
 }
