@@ -226,6 +226,58 @@ fn deletion_exceptions(changes: &[AdminChange]) -> Vec<Exception> {
         .collect()
 }
 
+/// Whether a change names no person: no `actors[]`, or only API keys.
+pub(crate) fn unattributed(r: &AuditRecord) -> bool {
+    r.actors.iter().all(|a| a.kind == "api_key_reference")
+}
+
+/// Whether a record changed anything: a create or delete, a field whose value differs from
+/// its `before_value`, or a reference added or removed.
+fn changes_something(r: &AuditRecord) -> bool {
+    r.action == "create"
+        || r.action == "delete"
+        || r.fields.iter().any(|f| f.before_value != f.value)
+        || r.references
+            .iter()
+            .any(|x| !x.added.is_empty() || !x.removed.is_empty())
+}
+
+/// One `admin_change_unattributed` exception per change that names no person and changed
+/// something; the token (or its absence) groups them into one finding per token.
+fn unattributed_exceptions(changes: &[AdminChange]) -> Vec<Exception> {
+    changes
+        .iter()
+        .filter(|c| unattributed(&c.record) && changes_something(&c.record))
+        .map(|c| {
+            let token = c
+                .record
+                .method
+                .truncated_token
+                .as_deref()
+                .map_or_else(|| "none".to_string(), |t| format!("…{t}"));
+            exception(
+                ExceptionKind::AdminChangeUnattributed,
+                format!(
+                    "{} {} `{}` at {} names no person (method {}, token `{token}`): {}",
+                    c.record.action,
+                    c.resource_type,
+                    c.resource(),
+                    c.record
+                        .execution_time
+                        .with_timezone(&Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    c.record.method.kind,
+                    if c.changes.is_empty() {
+                        "no details"
+                    } else {
+                        &c.changes
+                    }
+                ),
+            )
+        })
+        .collect()
+}
+
 /// One `audit_trail_gap` exception per run of days without audit records.
 fn gap_exceptions(gaps: &[(NaiveDate, NaiveDate)]) -> Vec<Exception> {
     gaps.iter()
@@ -281,6 +333,7 @@ pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) ->
         Vec::new()
     };
     let mut exceptions = deletion_exceptions(&changes);
+    exceptions.extend(unattributed_exceptions(&changes));
     exceptions.extend(gap_exceptions(&gaps));
     let file_counts = audit_files
         .iter()

@@ -27,6 +27,141 @@ pub(crate) struct Conformance {
     pub targets: String,
     /// Empty when the level conforms.
     pub findings: Vec<String>,
+    /// The interval of the period this configuration was in force (RFC 3339, UTC): the
+    /// period's start or an audit-record change, to the next change or the period's end.
+    pub from: String,
+    pub to: String,
+    /// The audit-record change that started the interval (time, actor, method, before →
+    /// after); empty for the first interval.
+    pub change: String,
+}
+
+/// One audit-record change of an escalation policy's delays, in time order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DelayChange {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Level index (0-based) the field names (`escalation_rules[1]…`), or `None`: every
+    /// level it can apply to.
+    pub level: Option<usize>,
+    pub before: i64,
+    pub after: i64,
+    /// `2025-06-02T13:12:00Z by Terraform token …tf7q (api_token): delay 10 → 15 min`.
+    pub cited: String,
+}
+
+/// The delay changes of policy `id` in the audit records of the period.
+pub(crate) fn delay_changes(
+    changes: &[super::audit_trail::AdminChange],
+    id: &str,
+) -> Vec<DelayChange> {
+    let mut out = Vec::new();
+    for c in changes {
+        let r = &c.record;
+        let of_policy = r.root_resource.id == id || r.resource.as_ref().is_some_and(|x| x.id == id);
+        if !of_policy || r.action != "update" {
+            continue;
+        }
+        for f in r
+            .fields
+            .iter()
+            .filter(|f| f.name.contains("escalation_delay_in_minutes"))
+        {
+            let number = |v: &Option<serde_json::Value>| match v {
+                Some(serde_json::Value::Number(n)) => n.as_i64(),
+                Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+                _ => None,
+            };
+            let (Some(before), Some(after)) = (number(&f.before_value), number(&f.value)) else {
+                continue;
+            };
+            let level = f
+                .name
+                .split_once('[')
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .and_then(|(n, _)| n.parse().ok());
+            let at = r.execution_time.with_timezone(&chrono::Utc);
+            let who = if super::audit_trail::unattributed(r) {
+                "no named person".to_string()
+            } else {
+                super::audit_trail::actor(r)
+            };
+            out.push(DelayChange {
+                at,
+                level,
+                before,
+                after,
+                cited: format!(
+                    "{} by {who} ({}): {} {before} → {after} min",
+                    crate::model::text::rfc3339(at),
+                    super::audit_trail::method(r),
+                    match level {
+                        Some(l) => format!("level {} delay", l + 1),
+                        None => "delay".to_string(),
+                    }
+                ),
+            });
+        }
+    }
+    out.sort_by_key(|c| c.at);
+    out
+}
+
+/// The policy as it stood before `change`, from the policy after it: the level the change
+/// names, or every level whose delay is the change's new value.
+fn undo(policy: &EscalationPolicy, change: &DelayChange) -> EscalationPolicy {
+    let mut before = policy.clone();
+    for (k, rule) in before.rules.iter_mut().enumerate() {
+        let applies = match change.level {
+            Some(l) => l == k,
+            None => rule.delay_min == change.after,
+        };
+        if applies && rule.delay_min == change.after {
+            rule.delay_min = change.before;
+        }
+    }
+    before
+}
+
+/// Conformance per interval of the period: the exported (end-of-period) configuration,
+/// walked back through the audit-record changes of each policy's delays, judged in each
+/// interval between changes.
+pub(crate) fn conformance_over_time(
+    policies: &[&EscalationPolicy],
+    changes: &[super::audit_trail::AdminChange],
+    levels_s: &[i64],
+    coverage: &[Coverage],
+    period: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+) -> Vec<Conformance> {
+    let mut out = Vec::new();
+    for p in policies {
+        let delays: Vec<DelayChange> = delay_changes(changes, &p.id)
+            .into_iter()
+            .filter(|c| c.at > period.0 && c.at < period.1)
+            .collect();
+        // Configurations from the last interval back to the first.
+        let mut configs = vec![(*p).clone()];
+        for c in delays.iter().rev() {
+            let earlier = undo(configs.last().unwrap_or(p), c);
+            configs.push(earlier);
+        }
+        configs.reverse();
+        for (k, config) in configs.iter().enumerate() {
+            let from = if k == 0 { period.0 } else { delays[k - 1].at };
+            let to = delays.get(k).map_or(period.1, |c| c.at);
+            let change = if k == 0 {
+                String::new()
+            } else {
+                delays[k - 1].cited.clone()
+            };
+            for mut row in conformance(&[config], levels_s, coverage) {
+                row.from = crate::model::text::rfc3339(from);
+                row.to = crate::model::text::rfc3339(to);
+                row.change = change.clone();
+                out.push(row);
+            }
+        }
+    }
+    out
 }
 
 /// Checks each policy's rules against the policy file's levels.
@@ -56,6 +191,9 @@ pub(crate) fn conformance(
             allowed_min: None,
             targets: format!("{} levels, {} loops", p.rules.len(), p.num_loops),
             findings: whole,
+            from: String::new(),
+            to: String::new(),
+            change: String::new(),
         });
         let mut cumulative = 0;
         for (k, rule) in p.rules.iter().enumerate() {
@@ -99,6 +237,9 @@ pub(crate) fn conformance(
                     .collect::<Vec<_>>()
                     .join("; "),
                 findings,
+                from: String::new(),
+                to: String::new(),
+                change: String::new(),
             });
         }
     }
@@ -264,6 +405,7 @@ pub(crate) fn assess(
     metrics: &Metrics,
     policy: &Policy,
     coverage: &[Coverage],
+    changes: &[super::audit_trail::AdminChange],
 ) -> EscalationEvidence {
     let mut policies: Vec<&EscalationPolicy> = Vec::new();
     let mut file_counts = Vec::new();
@@ -279,14 +421,50 @@ pub(crate) fn assess(
             }
         }
     }
-    let conformance = conformance(&policies, &policy.escalation_levels, coverage);
+    let zone = policy.timezone;
+    let period = (
+        crate::model::time::local_instant(
+            zone,
+            metrics.period.from.and_time(chrono::NaiveTime::MIN),
+        ),
+        crate::model::time::local_instant(
+            zone,
+            (metrics.period.to + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN),
+        ),
+    );
+    let conformance = conformance_over_time(
+        &policies,
+        changes,
+        &policy.escalation_levels,
+        coverage,
+        period,
+    );
     let mut exceptions = Vec::new();
     for c in &conformance {
+        // A policy changed during the period: each interval's findings say when, and cite
+        // the change that began the interval.
+        let changed = conformance
+            .iter()
+            .any(|o| o.policy == c.policy && !o.change.is_empty());
         for f in &c.findings {
             let at = c.level.map_or(String::new(), |l| format!(" level {l}"));
+            let when = if changed {
+                format!(
+                    "; in force from {} to {}{}",
+                    c.from,
+                    c.to,
+                    if c.change.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", after the change of {}", c.change)
+                    }
+                )
+            } else {
+                String::new()
+            };
             exceptions.push(exception(
                 ExceptionKind::EscalationNonconformity,
-                format!("escalation policy `{}`{at}: {f}", c.policy),
+                format!("escalation policy `{}`{at}: {f}{when}", c.policy),
             ));
         }
     }
@@ -361,5 +539,112 @@ mod tests {
                 "no target: nobody is notified at this level".to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn a_mid_period_change_splits_conformance_and_is_cited() {
+        use crate::model::config::{AuditRecord, FieldChange, Method};
+        let utc = |t: &str| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let source = crate::model::SourceRef {
+            file: 0,
+            line: 1,
+            start: 0,
+            end: 0,
+        };
+        let user = |n: &str| Reference {
+            id: n.into(),
+            kind: "user_reference".into(),
+            summary: n.into(),
+        };
+        let rule = |d: i64| Rule {
+            delay_min: d,
+            targets: vec![user("Ana")],
+        };
+        // Exported at the end of the period: levels of 15, 15 and 30 minutes.
+        let ep = EscalationPolicy {
+            id: "PEP2".into(),
+            name: "Tier 2".into(),
+            num_loops: 0,
+            rules: vec![rule(15), rule(15), rule(30)],
+            services: vec![Reference::default()],
+            source,
+        };
+        // On 2025-06-02 a Terraform token changed the delay 10 → 15 without naming a level
+        // or a person: it applies to every level now at 15 (levels 1 and 2).
+        let record = AuditRecord {
+            id: "R1".into(),
+            execution_time: "2025-06-02T13:12:00Z".parse().unwrap(),
+            actors: vec![],
+            method: Method {
+                kind: "api_token".into(),
+                truncated_token: Some("tf7q".into()),
+                description: None,
+            },
+            root_resource: Reference {
+                id: "PEP2".into(),
+                kind: "escalation_policy_reference".into(),
+                summary: "Tier 2".into(),
+            },
+            action: "update".into(),
+            resource: None,
+            fields: vec![FieldChange {
+                name: "escalation_delay_in_minutes".into(),
+                before_value: Some(serde_json::json!("10")),
+                value: Some(serde_json::json!("15")),
+            }],
+            references: vec![],
+            source,
+        };
+        let changes = vec![super::super::audit_trail::admin_change(&record)];
+        let period = (utc("2025-01-01T00:00:00Z"), utc("2026-01-01T00:00:00Z"));
+        // Levels 10 and 20 minutes (cumulative).
+        let rows = conformance_over_time(&[&ep], &changes, &[600, 1200], &[], period);
+        let level1: Vec<(&str, &str, Option<i64>, bool, &str)> = rows
+            .iter()
+            .filter(|r| r.level == Some(1))
+            .map(|r| {
+                (
+                    r.from.as_str(),
+                    r.to.as_str(),
+                    r.cumulative_min,
+                    r.findings.is_empty(),
+                    r.change.as_str(),
+                )
+            })
+            .collect();
+        // Before the change level 1 escalated after 10 min (conforms to 10); after it, 15.
+        assert_eq!(
+            level1,
+            [
+                (
+                    "2025-01-01T00:00:00Z",
+                    "2025-06-02T13:12:00Z",
+                    Some(10),
+                    true,
+                    ""
+                ),
+                (
+                    "2025-06-02T13:12:00Z",
+                    "2026-01-01T00:00:00Z",
+                    Some(15),
+                    false,
+                    "2025-06-02T13:12:00Z by no named person (api_token …tf7q): delay 10 → 15 min"
+                ),
+            ]
+        );
+        // Level 2: 10 + 10 = 20 before (conforms), 15 + 15 = 30 after.
+        let level2: Vec<Option<i64>> = rows
+            .iter()
+            .filter(|r| r.level == Some(2))
+            .map(|r| r.cumulative_min)
+            .collect();
+        assert_eq!(level2, [Some(20), Some(30)]);
+        // Level 3 (30 min) was not 15 after the change, so it was not 10 before.
+        let level3: Vec<Option<i64>> = rows
+            .iter()
+            .filter(|r| r.level == Some(3))
+            .map(|r| r.delay_min)
+            .collect();
+        assert_eq!(level3, [Some(30), Some(30)]);
     }
 }

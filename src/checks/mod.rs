@@ -5,6 +5,7 @@
 
 pub(crate) mod audit_trail;
 pub(crate) mod escalation;
+pub(crate) mod findings;
 pub(crate) mod oncall;
 pub(crate) mod postmortems;
 pub(crate) mod security;
@@ -59,6 +60,10 @@ pub(crate) struct Evidence {
     pub statuspage: StatusEvidence,
     /// The exceptions of the metrics and of every check, sorted.
     pub exceptions: Vec<Exception>,
+    /// The exceptions grouped by cause, in report order.
+    pub findings: Vec<findings::Finding>,
+    /// For each exception (same order), the index of its finding.
+    pub finding_of: Vec<usize>,
     /// Rows used, rejected and outside the period per input file (same order as
     /// `Ingested::files`), configuration exports, log entries and status pages included.
     pub reconciliation: Vec<FileCounts>,
@@ -70,8 +75,11 @@ impl Evidence {
     /// The SLA figures alone (`stats`): no check is run.
     pub(crate) fn figures_only(policy: Policy, ingested: Ingested, metrics: Metrics) -> Self {
         let results = results::sla(&metrics, &policy);
+        let (findings, finding_of) = findings::group(&metrics.exceptions, &ingested, &policy);
         Self {
             policy,
+            findings,
+            finding_of,
             exceptions: metrics.exceptions.clone(),
             reconciliation: metrics.files.clone(),
             results,
@@ -114,8 +122,14 @@ pub(crate) fn evaluate(
     let security = security::assess(&ingested, &metrics, policy, &postmortems);
     let tickets = tickets::assess(&ingested, &metrics, policy);
     let oncall = oncall::assess(&ingested, &metrics, policy);
-    let escalation = escalation::assess(&ingested, &metrics, policy, &oncall.coverage);
     let audit_trail = audit_trail::assess(&ingested, &metrics, policy);
+    let escalation = escalation::assess(
+        &ingested,
+        &metrics,
+        policy,
+        &oncall.coverage,
+        &audit_trail.changes,
+    );
     let timeline = timeline::assess(&ingested, &metrics);
     let statuspage = statuspage::assess(&ingested, &metrics, policy);
     let mut reconciliation = metrics.files.clone();
@@ -140,6 +154,7 @@ pub(crate) fn evaluate(
     exceptions.extend(audit_trail.exceptions.iter().cloned());
     exceptions.extend(statuspage.exceptions.iter().cloned());
     metrics::sort_exceptions(&mut exceptions);
+    let (findings, finding_of) = findings::group(&exceptions, &ingested, policy);
     let mut results = results::sla(&metrics, policy);
     results.extend(security.results(&metrics, policy));
     results.extend(postmortems.results());
@@ -161,6 +176,8 @@ pub(crate) fn evaluate(
         timeline,
         statuspage,
         exceptions,
+        findings,
+        finding_of,
         reconciliation,
         results,
     })

@@ -318,6 +318,13 @@ impl OnCallEvidence {
     }
 }
 
+/// A span's length in local calendar time of `zone`: from the local start to the local end,
+/// as a wall clock on the schedule's wall would show it.
+fn local_seconds(span: Span, zone: Tz) -> i64 {
+    let local = |t: DateTime<Utc>| t.with_timezone(&zone).naive_local();
+    (local(span.1) - local(span.0)).num_seconds()
+}
+
 fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone)
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -473,10 +480,12 @@ fn coverage_exceptions(coverage: &[Coverage], policy: &Policy) -> Vec<Exception>
                 ),
             ));
         }
+        // In local calendar time: a week across a clock change is 7 days (7 d 1 h by the
+        // clock that went back), so it is not too long for a `7d` limit.
         for s in c
             .shifts
             .iter()
-            .filter(|s| seconds(&s.span) > policy.max_shift_s)
+            .filter(|s| local_seconds(s.span, c.zone) > policy.max_shift_s)
         {
             out.push(exception(
                 ExceptionKind::OncallLongShift,
@@ -486,7 +495,7 @@ fn coverage_exceptions(coverage: &[Coverage], policy: &Policy) -> Vec<Exception>
                     s.person,
                     rfc3339_in(s.span.0, c.zone),
                     rfc3339_in(s.span.1, c.zone),
-                    format_duration(seconds(&s.span)),
+                    format_duration(local_seconds(s.span, c.zone)),
                     format_duration(policy.max_shift_s)
                 ),
             ));
@@ -576,6 +585,22 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn shift_length_is_local_calendar_time() {
+        let ny = chrono_tz::America::New_York;
+        // Monday 2025-10-27 10:00 EDT to Monday 2025-11-03 10:00 EST: 7 d 1 h = 169 h of
+        // elapsed time (the clocks went back on the 2nd), 7 days on the wall: 604,800 s.
+        let week = (t("2025-10-27T14:00:00Z"), t("2025-11-03T15:00:00Z"));
+        assert_eq!(seconds(&week), 608_400);
+        assert_eq!(local_seconds(week, ny), 604_800);
+        // Across the spring change (8 March 2026): 6 d 23 h elapsed, 7 d on the wall.
+        let spring = (t("2026-03-02T15:00:00Z"), t("2026-03-09T14:00:00Z"));
+        assert_eq!(local_seconds(spring, ny), 604_800);
+        // One more local hour is longer than 7 days.
+        let longer = (t("2025-10-27T14:00:00Z"), t("2025-11-03T16:00:00Z"));
+        assert_eq!(local_seconds(longer, ny), 608_400);
     }
 
     #[test]

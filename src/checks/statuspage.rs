@@ -22,7 +22,8 @@ use crate::policy::Policy;
 pub(crate) enum MatchedBy {
     /// Time window and a service of an affected component.
     Component,
-    /// Time window only: the status-page incident names no component.
+    /// Time window only (no incident of the window is on a service of an affected
+    /// component, or the notice names none): to be reviewed.
     Time,
 }
 
@@ -134,6 +135,33 @@ fn serves(s: &StatusIncident, service: Option<&str>, policy: &Policy) -> bool {
         })
 }
 
+/// The related incident among `candidates`: the highest severity (policy order, unclassified
+/// last), then the one created nearest the impact start, then the earlier one.
+fn best<'a>(
+    candidates: &[&'a (usize, DateTime<Utc>, &'a str)],
+    started: DateTime<Utc>,
+    policy: &Policy,
+) -> Option<&'a (usize, DateTime<Utc>, &'a str)> {
+    let rank = |severity: &str| {
+        policy
+            .severities
+            .iter()
+            .position(|s| s.name == severity)
+            .unwrap_or(policy.severities.len())
+    };
+    candidates
+        .iter()
+        .copied()
+        .min_by_key(|(i, created, severity)| {
+            (
+                rank(severity),
+                (*created - started).num_milliseconds().unsigned_abs(),
+                *created,
+                *i,
+            )
+        })
+}
+
 /// Matches every status-page incident whose notice falls in the period.
 pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) -> StatusEvidence {
     let mut out = StatusEvidence {
@@ -159,7 +187,7 @@ pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) ->
         return out;
     }
     let window = chrono::Duration::seconds(policy.statuspage.match_window_s);
-    // The register is in creation order: the first candidate is the first detection.
+    // The register is in creation order.
     let candidates: Vec<(usize, DateTime<Utc>, &str)> = metrics
         .register
         .iter()
@@ -184,13 +212,18 @@ pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) ->
         let (from, to) = (s.started - window, s.notice + window);
         // The register is sorted by creation time: start at the window's first incident.
         let first = candidates.partition_point(|(_, t, _)| *t < from);
-        let mut in_window = candidates[first..].iter().take_while(|(_, t, _)| *t <= to);
-        let found = if s.components.is_empty() {
-            in_window.next().map(|c| (c, MatchedBy::Time))
-        } else {
-            in_window
-                .find(|(i, _, _)| serves(s, ingested.incidents[*i].service.as_deref(), policy))
-                .map(|c| (c, MatchedBy::Component))
+        let in_window: Vec<&(usize, DateTime<Utc>, &str)> = candidates[first..]
+            .iter()
+            .take_while(|(_, t, _)| *t <= to)
+            .collect();
+        let on_component: Vec<&(usize, DateTime<Utc>, &str)> = in_window
+            .iter()
+            .copied()
+            .filter(|(i, _, _)| serves(s, ingested.incidents[*i].service.as_deref(), policy))
+            .collect();
+        let found = match best(&on_component, s.started, policy) {
+            Some(c) => Some((c, MatchedBy::Component)),
+            None => best(&in_window, s.started, policy).map(|c| (c, MatchedBy::Time)),
         };
         let severity = found.map(|((_, _, sev), _)| sev.to_string());
         let matched = found.map(|((i, _, _), by)| (*i, by));

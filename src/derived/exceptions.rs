@@ -9,14 +9,58 @@ use crate::checks::Evidence;
 /// `exceptions.csv`.
 pub(crate) fn exceptions(ev: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = writer(out);
-    w.write_record(["incident_number", "severity", "kind", "detail"])
-        .map_err(io)?;
-    for e in &ev.exceptions {
+    w.write_record([
+        "incident_number",
+        "severity",
+        "kind",
+        "detail",
+        "finding_id",
+    ])
+    .map_err(io)?;
+    for (n, e) in ev.exceptions.iter().enumerate() {
+        let finding = ev
+            .finding_of
+            .get(n)
+            .and_then(|&f| ev.findings.get(f))
+            .map(|f| f.id.clone())
+            .unwrap_or_default();
         w.write_record([
             e.incident_number.map(|n| n.to_string()).unwrap_or_default(),
             e.severity.clone().unwrap_or_default(),
             e.kind.name().to_string(),
             e.detail.clone(),
+            finding,
+        ])
+        .map_err(io)?;
+    }
+    w.flush()
+}
+
+/// `findings.csv`: the exceptions grouped by cause, in the order of the report's sections.
+pub(crate) fn findings(ev: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut w = writer(out);
+    w.write_record([
+        "finding_id",
+        "area",
+        "kind",
+        "title",
+        "cause",
+        "incidents",
+        "first_incident",
+        "last_incident",
+    ])
+    .map_err(io)?;
+    let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+    for f in &ev.findings {
+        w.write_record([
+            f.id.clone(),
+            f.area.to_string(),
+            f.kind.name().to_string(),
+            f.title.clone(),
+            f.cause.clone(),
+            f.incidents.to_string(),
+            number(f.first_incident),
+            number(f.last_incident),
         ])
         .map_err(io)?;
     }

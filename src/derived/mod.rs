@@ -23,13 +23,14 @@ use crate::error::Error;
 type Writer = fn(&Evidence, &mut dyn Write) -> std::io::Result<()>;
 
 /// The files under `derived/`, in the order they are written, with their writers.
-const WRITERS: [(&str, Writer); 19] = [
+const WRITERS: [(&str, Writer); 20] = [
     ("sla_summary.csv", sla::sla_summary),
     ("monthly_trends.csv", sla::monthly_trends),
     ("incident_register.csv", register::incident_register),
     ("exclusions.csv", register::exclusions),
     ("security_incidents.csv", register::security_incidents),
     ("exceptions.csv", exceptions::exceptions),
+    ("findings.csv", exceptions::findings),
     ("rejected_rows.csv", exceptions::rejected_rows),
     ("inputs.csv", inputs::inputs),
     ("postmortems.csv", postmortems::postmortems),

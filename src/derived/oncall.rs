@@ -129,6 +129,9 @@ pub(crate) fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<
         "targets",
         "conforms",
         "findings",
+        "from",
+        "to",
+        "change",
     ])
     .map_err(io)?;
     let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -142,6 +145,9 @@ pub(crate) fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<
             c.targets.clone(),
             c.findings.is_empty().to_string(),
             c.findings.join("; "),
+            c.from.clone(),
+            c.to.clone(),
+            c.change.clone(),
         ])
         .map_err(io)?;
     }

@@ -54,6 +54,9 @@ pub(crate) enum ExceptionKind {
     OnCallTargetDeleted,
     /// Days of the period that no audit-record file spans.
     AuditTrailGap,
+    /// A configuration change with no named actor (only an API token, or nothing) whose
+    /// before and after differ.
+    AdminChangeUnattributed,
     /// A significant incident (P1/P2) whose description names no ticket.
     TicketMissing,
     /// A status-page incident with no PagerDuty incident in its window.
@@ -90,9 +93,48 @@ impl ExceptionKind {
             Self::EscalationLate => "escalation_late",
             Self::OnCallTargetDeleted => "on_call_target_deleted",
             Self::AuditTrailGap => "audit_trail_gap",
+            Self::AdminChangeUnattributed => "admin_change_unattributed",
             Self::TicketMissing => "ticket_missing",
             Self::StatuspageUnmatched => "statuspage_unmatched",
             Self::DetectedAfterNotice => "detected_after_notice",
+        }
+    }
+
+    /// The plain-English title of the kind, as the report and `findings.csv` print it.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Self::TruncatedExport => "Possibly truncated exports",
+            Self::IncidentNumberGap => "Gaps in incident numbering",
+            Self::ConflictingDuplicate => "Conflicting duplicate records",
+            Self::InconsistentTimestamps => "Inconsistent timestamps",
+            Self::Unclassified => "Unclassified incidents (no SLA applies)",
+            Self::SecurityUnclassified => "Security incidents without a severity",
+            Self::NoResponder => "Incidents with nobody assigned and nobody acknowledging",
+            Self::AckBreach => "Acknowledgement SLA breaches",
+            Self::ResolveBreach => "Resolution SLA breaches",
+            Self::SlaPending => "Open at the as-of time, not yet due",
+            Self::ExcludedUnacknowledged => {
+                "Resolved without acknowledgement, left out of the acknowledgement figure"
+            }
+            Self::PostmortemMissing => "Postmortems missing past their deadline",
+            Self::PostmortemLate => "Postmortems dated after their deadline",
+            Self::PostmortemUndated => "Postmortems without a readable date",
+            Self::PostmortemIncomplete => "Incomplete postmortems",
+            Self::PostmortemUnreadable => "Unreadable postmortem documents",
+            Self::PostmortemOrphan => "Postmortem documents naming no incident of the period",
+            Self::PostmortemAmbiguous => "Postmortem documents with ambiguous incident references",
+            Self::OncallGap => "On-call gaps (nobody on call)",
+            Self::OncallLongShift => "On-call shifts longer than the policy allows",
+            Self::EscalationNonconformity => "Escalation policies not conforming to the policy",
+            Self::EscalationLate => "Incidents that escalated later than the levels require",
+            Self::OnCallTargetDeleted => "Deletions of on-call targets",
+            Self::AuditTrailGap => "Days without audit-record coverage",
+            Self::AdminChangeUnattributed => "Configuration changes made with no named person",
+            Self::TicketMissing => "Significant incidents without a linked ticket",
+            Self::StatuspageUnmatched => "Status-page incidents nobody was paged for",
+            Self::DetectedAfterNotice => {
+                "Incidents customers were told of before PagerDuty detected them"
+            }
         }
     }
 }

@@ -57,6 +57,7 @@ fn build_writes_a_bundle_that_verifies_and_is_deterministic() {
             "derived/escalation_conformance.csv",
             "derived/exceptions.csv",
             "derived/exclusions.csv",
+            "derived/findings.csv",
             "derived/incident_register.csv",
             "derived/inputs.csv",
             "derived/monthly_trends.csv",

@@ -48,6 +48,10 @@ fn matches_and_lead_times_worked_by_hand() {
             ]
         })
         .collect();
+    // s1 (Checkout, impact from 10:00, published 10:12, window 30 min): #5, a P4
+    // certificate warning on checkout-api created 09:55, and #1, the P1 checkout outage
+    // created 10:02, are both in the window on the component's service. The highest
+    // severity wins: #1, lead 10:12 − 10:02 = 600 s (#5 would show 1,020 s).
     assert_eq!(
         got,
         vec![

@@ -23,46 +23,6 @@ pub(crate) struct ExceptionGroup {
 /// costs gigabytes to typeset and helps no reader; the CSV lists every one.
 pub(crate) const EXCEPTIONS_PER_KIND: usize = 1000;
 
-fn exception_title(kind: ExceptionKind) -> &'static str {
-    match kind {
-        ExceptionKind::TruncatedExport => "Possibly truncated exports",
-        ExceptionKind::IncidentNumberGap => "Gaps in incident numbering",
-        ExceptionKind::ConflictingDuplicate => "Conflicting duplicate records",
-        ExceptionKind::InconsistentTimestamps => "Inconsistent timestamps",
-        ExceptionKind::Unclassified => "Unclassified incidents (no SLA applies)",
-        ExceptionKind::SecurityUnclassified => "Security incidents without a severity",
-        ExceptionKind::NoResponder => "Incidents with nobody assigned and nobody acknowledging",
-        ExceptionKind::AckBreach => "Acknowledgement SLA breaches",
-        ExceptionKind::ResolveBreach => "Resolution SLA breaches",
-        ExceptionKind::SlaPending => "Open at the as-of time, not yet due",
-        ExceptionKind::ExcludedUnacknowledged => {
-            "Resolved without acknowledgement, left out of the acknowledgement figure"
-        }
-        ExceptionKind::PostmortemMissing => "Postmortems missing past their deadline",
-        ExceptionKind::PostmortemLate => "Postmortems dated after their deadline",
-        ExceptionKind::PostmortemUndated => "Postmortems without a readable date",
-        ExceptionKind::PostmortemIncomplete => "Incomplete postmortems",
-        ExceptionKind::PostmortemUnreadable => "Unreadable postmortem documents",
-        ExceptionKind::PostmortemOrphan => "Postmortem documents naming no incident of the period",
-        ExceptionKind::PostmortemAmbiguous => {
-            "Postmortem documents with ambiguous incident references"
-        }
-        ExceptionKind::OncallGap => "On-call gaps (nobody on call)",
-        ExceptionKind::OncallLongShift => "On-call shifts longer than the policy allows",
-        ExceptionKind::EscalationNonconformity => {
-            "Escalation policies not conforming to the policy"
-        }
-        ExceptionKind::EscalationLate => "Incidents that escalated later than the levels require",
-        ExceptionKind::OnCallTargetDeleted => "Deletions of on-call targets",
-        ExceptionKind::AuditTrailGap => "Days without audit-record coverage",
-        ExceptionKind::TicketMissing => "Significant incidents without a linked ticket",
-        ExceptionKind::StatuspageUnmatched => "Status-page incidents nobody was paged for",
-        ExceptionKind::DetectedAfterNotice => {
-            "Incidents customers were told of before PagerDuty detected them"
-        }
-    }
-}
-
 /// The exceptions grouped by kind, the first `EXCEPTIONS_PER_KIND` of each.
 pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
     let (m, ingested) = (&e.metrics, &e.ingested);
@@ -104,7 +64,7 @@ pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
             .collect();
         exception_groups.push(ExceptionGroup {
             kind: kind.name().to_string(),
-            title: exception_title(kind).to_string(),
+            title: kind.title().to_string(),
             has_facts: matches!(
                 kind,
                 ExceptionKind::AckBreach
