@@ -292,13 +292,14 @@ impl EscalationEvidence {
             return Vec::new();
         }
         let nonconformities = self.nonconformities();
-        let policies = self.conformance.iter().filter(|c| c.level.is_none());
+        // Each policy once, however many intervals its changes split the period into.
+        let policies: BTreeSet<&str> = self.conformance.iter().map(|c| c.policy.as_str()).collect();
         let conforming = policies
-            .clone()
-            .filter(|c| {
+            .iter()
+            .filter(|p| {
                 self.conformance
                     .iter()
-                    .filter(|x| x.policy == c.policy)
+                    .filter(|x| x.policy == **p)
                     .all(|x| x.findings.is_empty())
             })
             .count();
@@ -311,7 +312,7 @@ impl EscalationEvidence {
             verdict: Verdict::from_bool(nonconformities == 0),
             text: format!(
                 "Escalation policies conforming to the levels: {conforming} of {} ({nonconformities} non-conformit{})",
-                policies.count(),
+                policies.len(),
                 if nonconformities == 1 { "y" } else { "ies" }
             ),
             target_text: "every policy".to_string(),

@@ -215,6 +215,7 @@ pub(crate) fn json(
         "rejected_rows": e.ingested.rejected.len(),
         "excluded": m.exclusions.len(),
         "exceptions": e.exceptions.len(),
+        "findings": e.findings.len(),
         "exceptions_by_kind": counts,
         "postmortems": postmortems,
         "oncall_coverage": coverage,
@@ -321,6 +322,12 @@ postmortems: {} documents ({unreadable} unreadable)
             format!(" ({})", listed.join(", "))
         }
     ));
+    if !e.exceptions.is_empty() {
+        s.push_str(&format!(
+            "findings: {} (the exceptions grouped by cause; derived/findings.csv)\n",
+            e.findings.len()
+        ));
+    }
     s.push_str(&exclusion_line(m));
     s.push_str(&format!(
         "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/{BUNDLE} ({})\nwrote {}/derived/: {}\n",

@@ -354,7 +354,13 @@ pub(crate) fn compute(
         .cloned()
         .collect();
     exceptions.extend(placed.unclassified);
-    exceptions.extend(register::exceptions(&register, ingested, policy, as_of));
+    exceptions.extend(register::exceptions(
+        &register,
+        &exclusions,
+        ingested,
+        policy,
+        as_of,
+    ));
     sort_exceptions(&mut exceptions);
     Ok(Metrics {
         period,

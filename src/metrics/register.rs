@@ -173,6 +173,7 @@ fn no_responder(
 /// gaps.
 pub(super) fn exceptions(
     register: &[RegisterEntry],
+    excluded: &[super::Excluded],
     ingested: &Ingested,
     policy: &Policy,
     as_of: DateTime<Utc>,
@@ -180,8 +181,13 @@ pub(super) fn exceptions(
     let mut out = data_exceptions(register, ingested);
     out.extend(no_responder(register, ingested, policy));
     out.extend(breach_exceptions(register, ingested, policy, as_of));
+    // Excluded incidents are in the export: their numbers are no gap.
     out.extend(number_gaps(
-        register.iter().map(|r| &ingested.incidents[r.incident]),
+        register
+            .iter()
+            .map(|r| r.incident)
+            .chain(excluded.iter().map(|x| x.incident))
+            .map(|i| &ingested.incidents[i]),
     ));
     out
 }

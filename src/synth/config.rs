@@ -96,7 +96,7 @@ fn overrides(spec: &Spec, t0: DateTime<Utc>, t1: DateTime<Utc>) -> Turns {
         (d(2, 14), 18, 14, 2), // crosses midnight
         (d(3, 8), 20, 16, 4),  // crosses the spring DST change (US zones)
         (d(5, 26), 0, 24, 1),
-        (d(8, 11), 10, 168, 5), // a week's swap for a holiday
+        (d(8, 11), 10, 168, 1), // a week's swap for a holiday: the week before's person stays on, two weeks
         (d(11, 27), 0, 48, 3),
         (d(12, 24), 0, 48, 0),
     ] {

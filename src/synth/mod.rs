@@ -277,6 +277,17 @@ pub(crate) fn generate(spec: &Spec) -> (Vec<SynthIncident>, DateTime<Utc>) {
         }
     }
     if !spec.clean {
+        // The quarterly on-call drills page the rotation on purpose: test incidents the
+        // policy documents as an exclusion (`policy_for`).
+        for inc in out
+            .iter_mut()
+            .filter(|i| i.number % 331 == 0 && matches!(i.priority.as_deref(), Some("P3" | "P4")))
+        {
+            inc.description = format!(
+                "[TEST] on-call drill: synthetic page for {}",
+                SERVICES[inc.service].1
+            );
+        }
         break_some(&mut out, &mut rng);
     }
     (out, exported)
@@ -613,6 +624,14 @@ pub(crate) fn policy_for(spec: &Spec) -> String {
             line.to_string()
         };
         let _ = writeln!(text, "{line}");
+    }
+    if !spec.clean {
+        text.push_str(
+            "\n# The on-call drills page the rotation on purpose (change CHG-2025-014).\n\
+             [[exclusion]]\n\
+             reason = \"On-call drill: synthetic test page announced in CHG-2025-014\"\n\
+             match = [\"[TEST]\"]\n",
+        );
     }
     text
 }

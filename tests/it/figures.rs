@@ -223,13 +223,13 @@ fn responders_from_rest_log_entries() {
 
 #[test]
 fn documented_exclusions_are_listed_and_reconciled() {
-    // #1 checkout inside the window: exclusion 1. #2 a test incident: exclusion 2. #3
-    // checkout after the window (the end is exclusive) and #4 search inside it: judged.
+    // #2 checkout inside the window: exclusion 1. #3 a test incident: exclusion 2. #1
+    // checkout at the window's end (exclusive) and #4 search inside it: judged.
     let csv = format!(
         "{ANALYTICS_HEADER}\n\
-         E1,1,Checkout errors,2026-01-10T02:30:00,,resolved,high,P1,checkout,Tier 1,60,600\n\
-         E2,2,[TEST] synthetic page,2026-01-11T10:00:00,,resolved,high,P1,search,Tier 1,,60\n\
-         E3,3,Checkout errors,2026-01-10T04:00:00,,resolved,high,P1,checkout,Tier 1,400,600\n\
+         E1,2,Checkout errors,2026-01-10T02:30:00,,resolved,high,P1,checkout,Tier 1,60,600\n\
+         E2,3,[TEST] synthetic page,2026-01-11T10:00:00,,resolved,high,P1,search,Tier 1,,60\n\
+         E3,1,Checkout errors,2026-01-10T04:00:00,,resolved,high,P1,checkout,Tier 1,400,600\n\
          E4,4,Search slow,2026-01-10T03:00:00,,resolved,high,P1,search,Tier 1,60,600\n"
     );
     let policy = "[[exclusion]]\nreason = \"Load test CHG-1042\"\nservices = [\"Checkout\"]\n\
@@ -239,9 +239,11 @@ fn documented_exclusions_are_listed_and_reconciled() {
     let tmp = built(input.path(), &SLA_ARGS);
     assert_eq!(
         text(&tmp, "exclusions.csv"),
-        "incident_number,rule,reason\n1,exclusion 1,Load test CHG-1042\n2,exclusion 2,Synthetic test incidents\n"
+        "incident_number,rule,reason\n2,exclusion 1,Load test CHG-1042\n3,exclusion 2,Synthetic test incidents\n"
     );
-    // Judged: #3 (400 s, breach) and #4 (60 s, met) → 1 of 2.
+    // The excluded incidents are in the export: 2 and 3 are no gap in the numbering.
+    assert!(!text(&tmp, "exceptions.csv").contains("incident_number_gap"));
+    // Judged: #1 (400 s, breach) and #4 (60 s, met) → 1 of 2.
     let rows = read_csv(&derived(&tmp, "sla_summary.csv"));
     let p1 = row(&rows, "severity", "P1");
     assert_eq!(
@@ -260,7 +262,7 @@ fn documented_exclusions_are_listed_and_reconciled() {
         .iter()
         .map(|r| r["incident_number"].as_str())
         .collect();
-    assert_eq!(numbers, ["4", "3"]);
+    assert_eq!(numbers, ["4", "1"]);
 }
 
 #[test]

@@ -124,6 +124,8 @@ pub(crate) struct Counts {
     pub exceptions: usize,
     pub rejected: usize,
     pub by_kind: Vec<(String, usize)>,
+    /// Findings: the exceptions grouped by cause.
+    pub findings: usize,
     /// Incidents of the period not judged.
     pub excluded: usize,
     /// Per rule: (rule, reason, incidents), in order of the rule.

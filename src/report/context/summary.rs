@@ -117,6 +117,7 @@ pub(super) fn counts(e: &Evidence) -> Counts {
         exceptions: e.exceptions.len(),
         rejected: e.ingested.rejected.len(),
         by_kind,
+        findings: e.findings.len(),
         excluded: m.exclusions.len(),
         exclusion_rules,
         resolved_unacknowledged: total.map_or(0, |r| r.stats.resolved_unacknowledged),
