@@ -8,6 +8,15 @@
 //! `model` and `policy` are the types every stage shares; `commands` chains the stages and is
 //! the only code that touches the filesystem; `synth` writes synthetic exports.
 
+/// `eprintln!` that does not panic when stderr is closed (`auditpack build 2>&1 | head`):
+/// a message nobody can read is dropped, and the exit code still says what happened.
+macro_rules! eprint_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub(crate) mod bundle;
 pub(crate) mod checks;
 pub mod cli;

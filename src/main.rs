@@ -45,5 +45,6 @@ fn report(err: &auditpack::Error) {
         .hint()
         .replace("<command>", command.as_deref().unwrap_or("<command>"));
     msg.push_str(&format!("\nhint: {hint}"));
-    eprintln!("{msg}");
+    // A closed stderr is no reason to panic: the exit code still tells.
+    let _ = writeln!(std::io::stderr(), "{msg}");
 }

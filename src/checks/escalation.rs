@@ -27,6 +27,10 @@ pub(crate) struct Conformance {
     pub targets: String,
     /// Empty when the level conforms.
     pub findings: Vec<String>,
+    /// On-call gaps of the level's schedules within the interval: not a fault of the
+    /// escalation policy, but the gap findings it inherits (each gap is one finding, of the
+    /// coverage check).
+    pub gaps: Vec<String>,
     /// The interval of the period this configuration was in force (RFC 3339, UTC): the
     /// period's start or an audit-record change, to the next change or the period's end.
     pub from: String,
@@ -153,7 +157,7 @@ pub(crate) fn conformance_over_time(
             } else {
                 delays[k - 1].cited.clone()
             };
-            for mut row in conformance(&[config], levels_s, coverage) {
+            for mut row in conformance(&[config], levels_s, coverage, Some((from, to))) {
                 row.from = crate::model::text::rfc3339(from);
                 row.to = crate::model::text::rfc3339(to);
                 row.change = change.clone();
@@ -169,6 +173,7 @@ pub(crate) fn conformance(
     policies: &[&EscalationPolicy],
     levels_s: &[i64],
     coverage: &[Coverage],
+    interval: Option<super::oncall::Span>,
 ) -> Vec<Conformance> {
     let mut out = Vec::new();
     for p in policies {
@@ -191,6 +196,7 @@ pub(crate) fn conformance(
             allowed_min: None,
             targets: format!("{} levels, {} loops", p.rules.len(), p.num_loops),
             findings: whole,
+            gaps: Vec::new(),
             from: String::new(),
             to: String::new(),
             change: String::new(),
@@ -211,16 +217,24 @@ pub(crate) fn conformance(
             if rule.targets.is_empty() {
                 findings.push("no target: nobody is notified at this level".to_string());
             }
+            let mut gaps = Vec::new();
             for t in &rule.targets {
-                if t.kind.starts_with("schedule")
-                    && let Some(c) = coverage.iter().find(|c| c.schedule_id == t.id)
-                    && !c.gaps.is_empty()
+                if !t.kind.starts_with("schedule") {
+                    continue;
+                }
+                let Some(c) = coverage.iter().find(|c| c.schedule_id == t.id) else {
+                    continue;
+                };
+                for g in c
+                    .gaps
+                    .iter()
+                    .filter(|g| interval.is_none_or(|(a, b)| g.0 < b && g.1 > a))
                 {
-                    findings.push(format!(
-                        "its schedule `{}` has {} gap(s) in the period ({} uncovered)",
+                    gaps.push(format!(
+                        "schedule `{}` nobody on call from {} to {} (the on-call gap finding)",
                         t.label(),
-                        c.gaps.len(),
-                        format_duration(c.period_s - c.covered_s)
+                        crate::model::text::rfc3339(g.0),
+                        crate::model::text::rfc3339(g.1)
                     ));
                 }
             }
@@ -237,6 +251,7 @@ pub(crate) fn conformance(
                     .collect::<Vec<_>>()
                     .join("; "),
                 findings,
+                gaps,
                 from: String::new(),
                 to: String::new(),
                 change: String::new(),
@@ -524,10 +539,11 @@ mod tests {
             &[&ep(vec![rule(5, 1), rule(5, 1), rule(10, 1), rule(10, 1)])],
             &levels,
             &[],
+            None,
         );
         assert!(ok.iter().all(|c| c.findings.is_empty()), "{ok:?}");
         // 30 min at level 1, two levels, the second with no target.
-        let bad = conformance(&[&ep(vec![rule(30, 1), rule(5, 0)])], &levels, &[]);
+        let bad = conformance(&[&ep(vec![rule(30, 1), rule(5, 0)])], &levels, &[], None);
         let findings: Vec<String> = bad.iter().flat_map(|c| c.findings.clone()).collect();
         assert_eq!(
             findings,

@@ -3,7 +3,9 @@
 //! escalation checks both point to, one per unattributed API token. `findings.csv` lists
 //! them; each line of `exceptions.csv` names its finding.
 //!
-//! Order (and so the ids `F-001`, `F-002`, …): the report's sections (`AREAS`), then the
+//! Order (and so the ids `F-001`, `F-002`, …): the report's sections (`AREAS`: the SLA
+//! results, security events, who responded, the status page, postmortems, tickets, on-call,
+//! escalation, the admin trail, data completeness), then the
 //! first incident (configuration-level findings, which name none, first), then kind and
 //! cause.
 
@@ -14,9 +16,10 @@ use crate::model::{Exception, ExceptionKind};
 use crate::policy::Policy;
 
 /// The areas in the order of the report's sections.
-const AREAS: [&str; 9] = [
+const AREAS: [&str; 10] = [
     "sla",
     "security",
+    "responders",
     "statuspage",
     "postmortems",
     "tickets",
@@ -49,8 +52,8 @@ pub(crate) struct Finding {
 fn area(kind: ExceptionKind) -> &'static str {
     use ExceptionKind as K;
     match kind {
+        K::NoResponder => "responders",
         K::Unclassified
-        | K::NoResponder
         | K::AckBreach
         | K::ResolveBreach
         | K::SlaPending
@@ -70,6 +73,7 @@ fn area(kind: ExceptionKind) -> &'static str {
         K::OnCallTargetDeleted | K::AuditTrailGap | K::AdminChangeUnattributed => "audit_trail",
         K::TruncatedExport
         | K::IncidentNumberGap
+        | K::NotEvaluable
         | K::ConflictingDuplicate
         | K::InconsistentTimestamps => "data",
     }
@@ -263,7 +267,8 @@ pub(crate) fn group(
             exceptions: 0,
         });
         g.exceptions += 1;
-        if let Some(number) = e.incident_number.filter(|_| e.incident_id.is_some()) {
+        // Numbering gaps and unevaluable rows name their (first) number too.
+        if let Some(number) = e.incident_number {
             g.numbers.insert(number);
         }
         keys.push(key);

@@ -95,6 +95,11 @@ pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics) -> Timeline {
             rows.push(row(r.incident, &r.severity, log));
         }
     }
+    // An excluded incident (a merge, a documented exclusion) is of the period: its log
+    // entries were read and count as used, though it is not judged.
+    for x in &metrics.exclusions {
+        in_period[x.incident] = true;
+    }
     let index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> = ingested
         .incidents
         .iter()

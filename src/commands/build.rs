@@ -274,7 +274,7 @@ fn check_key_permissions(p: &Path, quiet: bool) -> Result<(), Error> {
         .is_ok_and(|t| SecretKey::from_text(&t, None).is_ok_and(|k| k.public().is_demo()));
     if is_demo {
         if !quiet {
-            eprintln!(
+            eprint_line!(
                 "warning: `{}` is readable by others (mode {:o}); it is the published demo key, so that is allowed",
                 p.display(),
                 mode & 0o777
@@ -304,7 +304,7 @@ fn read_signing(config: &BuildConfig) -> Result<Signing, Error> {
                 SecretKey::from_text(&read_text(p)?, config.environment.key_password.as_deref())
                     .map_err(|reason| key_invalid(p, reason))?;
             if key.public().is_demo() && !config.quiet {
-                eprintln!(
+                eprint_line!(
                     "warning: `{}` is the published DEMO KEY: the bundle and report say \"DEMO KEY — not evidence\"; run `auditpack keygen` for a key of your own",
                     p.display()
                 );
@@ -447,13 +447,13 @@ pub(crate) fn run(args: &BuildArgs, out: &mut dyn Write) -> Result<ExitStatus, E
     progress.finish();
     let signed = signing.bundle.is_some();
     if !config.quiet && !signed {
-        eprintln!(
+        eprint_line!(
             "warning: `{}` is UNSIGNED (no `--key`): its SHA256SUMS proves integrity, not origin",
             config.out.join(BUNDLE).display()
         );
     }
     if !config.quiet && config.prepared_by.is_none() {
-        eprintln!(
+        eprint_line!(
             "warning: no `--prepared-by`: the report's cover says who prepared it is \"not stated\""
         );
     }

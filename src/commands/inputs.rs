@@ -220,9 +220,27 @@ pub(crate) struct InputBytes<'a> {
     pub name: &'a str,
     /// The path that labels its messages.
     pub label: &'a Path,
-    /// Its contents; `None` for a symbolic link (not followed).
+    /// Its contents; `None` for a symbolic link (not followed) or a FIFO, socket or device
+    /// (not opened).
     pub bytes: Option<&'a [u8]>,
+    /// Why it was not read, when `bytes` is `None`.
+    pub skipped: Option<&'static str>,
 }
+
+/// Why a file of the input folder is not read: a symbolic link is not followed, and a
+/// FIFO, socket or device is not opened (reading a FIFO would wait forever).
+fn skip_reason(meta: Option<&fs::Metadata>) -> Option<&'static str> {
+    let kind = meta?.file_type();
+    if kind.is_symlink() {
+        Some(SYMLINK)
+    } else if !kind.is_file() {
+        Some("not a regular file (a FIFO, socket or device); not opened")
+    } else {
+        None
+    }
+}
+
+const SYMLINK: &str = "symbolic link; not followed";
 
 /// Reads input files (in the order given) into incidents, rejected rows and exceptions.
 /// With `Detail::Summary` the files' `sha256` is left empty.
@@ -237,7 +255,7 @@ pub(crate) fn ingest_all(
         let document = postmortem::is_document(f.name);
         let read = match f.bytes {
             None => ingest::FileRead {
-                not_used_reason: Some("symbolic link; not followed".to_string()),
+                not_used_reason: Some(f.skipped.unwrap_or(SYMLINK).to_string()),
                 ..Default::default()
             },
             Some(_) if document => ingest::FileRead::default(),
@@ -452,26 +470,27 @@ pub(crate) fn load(
     progress.step(&format!("reading {} input files", files.len()), Some(total));
     let mut contents = Vec::with_capacity(files.len());
     for ((name, full), meta) in files.iter().zip(&meta) {
-        let is_link = meta.as_ref().is_some_and(|m| m.file_type().is_symlink());
+        let skipped = skip_reason(meta.as_ref());
         let size = meta.as_ref().map_or(0, fs::Metadata::len);
         progress.advance(size);
         // A link is not followed (`None`); `build` reads every file: its bytes are hashed
         // and bundled.
         let bytes = match scope {
-            _ if is_link => None,
+            _ if skipped.is_some() => None,
             metrics::Scope::Summary if size >= ingest::PARALLEL_MIN_BYTES as u64 => {
                 Some(map(full)?)
             }
             _ => Some(Contents::Read(read(full)?)),
         };
-        contents.push((name, full, bytes));
+        contents.push((name, full, bytes, skipped));
     }
     let entries: Vec<InputBytes<'_>> = contents
         .iter()
-        .map(|(name, full, bytes)| InputBytes {
+        .map(|(name, full, bytes, skipped)| InputBytes {
             name: name.as_str(),
             label: full.as_path(),
             bytes: bytes.as_ref().map(Contents::bytes),
+            skipped: *skipped,
         })
         .collect();
     progress.step("parsing the exports", None);
@@ -490,7 +509,7 @@ pub(crate) fn load(
     };
     let raw = contents
         .into_iter()
-        .filter_map(|(name, _, bytes)| match bytes {
+        .filter_map(|(name, _, bytes, _)| match bytes {
             Some(Contents::Read(bytes)) if scope == metrics::Scope::Evidence => {
                 Some((name.clone(), bytes))
             }

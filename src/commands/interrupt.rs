@@ -34,9 +34,9 @@ pub fn install() {
             let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
         }
         if PHASE.load(Ordering::SeqCst) == SWAPPED {
-            eprintln!("interrupted: the new outputs were already in place and are complete");
+            eprint_line!("interrupted: the new outputs were already in place and are complete");
         } else {
-            eprintln!("interrupted: nothing was written, the previous outputs are unchanged");
+            eprint_line!("interrupted: nothing was written, the previous outputs are unchanged");
         }
         std::process::exit(EXIT_CODE);
     });

@@ -100,6 +100,7 @@ fn run(text: &str) -> Evidence {
             name: "incidents.csv",
             label: Path::new("incidents.csv"),
             bytes: Some(text.as_bytes()),
+            skipped: None,
         }],
         &policy,
         crate::ingest::Detail::Full,

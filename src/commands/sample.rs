@@ -446,7 +446,7 @@ pub(crate) fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<ExitStatus, 
         // The auditor sees why, as verify shows it; nothing is sampled from such a bundle.
         let mut err = std::io::stderr();
         print_verdict(&verdict, OutputFormat::Table, &mut err)?;
-        eprintln!(
+        eprint_line!(
             "error: `{}` does not verify: nothing was sampled",
             args.bundle.display()
         );

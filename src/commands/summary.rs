@@ -329,6 +329,16 @@ postmortems: {} documents ({unreadable} unreadable)
         ));
     }
     s.push_str(&exclusion_line(m));
+    let not_evaluable = e
+        .exceptions
+        .iter()
+        .filter(|x| x.kind == crate::model::ExceptionKind::NotEvaluable)
+        .count();
+    if not_evaluable > 0 {
+        s.push_str(&format!(
+            "{not_evaluable} incidents could not be evaluated (their only rows were rejected)\n"
+        ));
+    }
     s.push_str(&format!(
         "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/{BUNDLE} ({})\nwrote {}/derived/: {}\n",
         ingested.rejected.len(),

@@ -246,6 +246,7 @@ fn rebuild_checks(path: &Path, opened: &Opened) -> Result<Vec<Check>, String> {
             name,
             label,
             bytes: Some(bytes),
+            skipped: None,
         })
         .collect();
     let ingested = ingest_all(&entries, &policy, crate::ingest::Detail::Full).map_err(failed)?;

@@ -132,6 +132,7 @@ pub(crate) fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<
         "from",
         "to",
         "change",
+        "oncall_gaps",
     ])
     .map_err(io)?;
     let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -148,6 +149,7 @@ pub(crate) fn conformance(e: &Evidence, out: &mut dyn Write) -> std::io::Result<
             c.from.clone(),
             c.to.clone(),
             c.change.clone(),
+            c.gaps.join("; "),
         ])
         .map_err(io)?;
     }

@@ -102,6 +102,7 @@ pub(crate) fn read(
             out.rows_read += 1;
             let source = source_of(path, text, item);
             let reject = |reason: String| RejectedRow {
+                incident_number: None,
                 source,
                 reason,
                 raw: item.get().to_string(),
@@ -144,7 +145,12 @@ pub(crate) fn read(
                     out.incidents.push(incident);
                     out.exceptions.extend(exception);
                 }
-                Err(reason) => out.rejected.push(reject(reason)),
+                Err(reason) => out.rejected.push(RejectedRow {
+                    incident_number: fields[Field::IncidentNumber as usize]
+                        .as_deref()
+                        .and_then(super::record::parse_whole),
+                    ..reject(reason)
+                }),
             }
         }
     }

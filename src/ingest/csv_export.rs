@@ -352,6 +352,7 @@ fn read_range(
             end: end + base,
         };
         let reject = |reason: String| RejectedRow {
+            incident_number: None,
             source,
             reason,
             raw: SourceRef {
@@ -393,7 +394,11 @@ fn read_range(
                 out.incidents.push(incident);
                 out.exceptions.extend(exception);
             }
-            Err(reason) => out.rejected.push(reject(reason)),
+            Err(reason) => out.rejected.push(RejectedRow {
+                incident_number: fields[Field::IncidentNumber as usize]
+                    .and_then(super::record::parse_whole),
+                ..reject(reason)
+            }),
         }
     }
     Ok(out)

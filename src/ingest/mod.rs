@@ -181,6 +181,16 @@ pub(crate) fn read_file(
         }
         return Ok(FileRead::not_used("empty file"));
     }
+    // A TOML file (another policy beside the one in use) opens with `[table]`: it is not a
+    // JSON list, and no export is TOML.
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+    {
+        return Ok(FileRead::not_used(
+            "a TOML file (a policy other than the one in use), not an export",
+        ));
+    }
     let first_line_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
     // The text is checked once; every message below takes the first bad byte from here.
     let bad_at = utf8_error_at(text);
@@ -374,6 +384,7 @@ fn keep_first_of_each_id(
             )
         };
         out.rejected.push(RejectedRow {
+            incident_number: None,
             source: incident.source,
             reason,
             raw: incident.source.raw(bytes),
@@ -446,6 +457,7 @@ pub(crate) fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ing
             out.log_entries.push(entry);
         } else {
             out.rejected.push(RejectedRow {
+                incident_number: None,
                 source: entry.source,
                 reason: format!(
                     "log entry `{}` is for incident `{}`, which no incidents export read holds",
@@ -535,6 +547,7 @@ fn gather_log_entries(
         }
         Some(at) => {
             rejected.push(RejectedRow {
+                incident_number: None,
                 source: e.source,
                 reason: format!(
                     "duplicate of log entry `{}` first read at {}:{}",

@@ -67,6 +67,7 @@ impl<'t> Reader<'t> {
     fn reject(&mut self, item: &RawValue, reason: String) {
         let source = self.source(item);
         self.out.rejected.push(RejectedRow {
+            incident_number: None,
             source,
             reason,
             raw: item.get().chars().take(500).collect(),

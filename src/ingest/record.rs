@@ -236,7 +236,7 @@ pub(crate) fn build_incident<'a>(
 }
 
 /// Whole numbers as exports write them: `928`, and `928.0` from spreadsheets.
-fn parse_whole(text: &str) -> Option<i64> {
+pub(crate) fn parse_whole(text: &str) -> Option<i64> {
     let text = text.trim();
     text.parse::<i64>().ok().or_else(|| {
         let f = text.parse::<f64>().ok()?;

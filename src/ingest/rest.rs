@@ -246,6 +246,7 @@ pub(crate) fn read(
                 out.rows_read += 1;
                 let source = source_of(path, text, whole);
                 out.rejected.push(RejectedRow {
+                    incident_number: None,
                     source,
                     reason: why,
                     raw: source.raw(text.as_bytes()),
@@ -263,6 +264,7 @@ pub(crate) fn read(
             };
             if let Err(reason) = outcome {
                 out.rejected.push(RejectedRow {
+                    incident_number: None,
                     source,
                     reason,
                     raw: source.raw(text.as_bytes()),
@@ -433,6 +435,10 @@ pub(crate) fn finish(
     zone: chrono_tz::Tz,
 ) -> Result<(Incident, Option<Exception>), RejectedRow> {
     let reject = |reason: String| RejectedRow {
+        incident_number: p
+            .fields
+            .get(&Field::IncidentNumber)
+            .and_then(|n| super::record::parse_whole(n)),
         source: p.source,
         reason,
         raw: p.raw.clone(),

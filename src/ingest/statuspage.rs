@@ -143,6 +143,7 @@ pub(crate) fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>)
             match incident(item, source) {
                 Ok(i) => out.status_incidents.push(i),
                 Err(reason) => out.rejected.push(RejectedRow {
+                    incident_number: None,
                     source,
                     reason,
                     raw: source.raw(text.as_bytes()),

@@ -232,7 +232,23 @@ pub(crate) struct Excluded {
     pub reason: String,
 }
 
-fn excluded(rules: Vec<(usize, placement::ExclusionRule)>, policy: &Policy) -> Vec<Excluded> {
+fn excluded(
+    rules: Vec<(usize, placement::ExclusionRule)>,
+    policy: &Policy,
+    ingested: &Ingested,
+) -> Vec<Excluded> {
+    // A merge target named by id only: its number, when the export holds it.
+    let number_of = |into: &str| -> String {
+        if into.starts_with('#') || into.is_empty() {
+            return into.to_string();
+        }
+        ingested
+            .incidents
+            .iter()
+            .find(|i| i.id == into)
+            .and_then(|i| i.number)
+            .map_or_else(|| format!("incident `{into}`"), |n| format!("#{n}"))
+    };
     rules
         .into_iter()
         .map(|(incident, rule)| match rule {
@@ -247,7 +263,7 @@ fn excluded(rules: Vec<(usize, placement::ExclusionRule)>, policy: &Policy) -> V
                 reason: if into.is_empty() {
                     "merged into another incident".to_string()
                 } else {
-                    format!("merged into {into}")
+                    format!("merged into {}", number_of(&into))
                 },
             },
         })
@@ -330,7 +346,7 @@ pub(crate) fn compute(
     let mut judged = frame::with_status(placed.rows.lazy(), exclude).collect()?;
     judged.rechunk_mut_par();
     let (summary, monthly) = sla_tables(&judged, policy, period, placed.any_unclassified)?;
-    let exclusions = excluded(std::mem::take(&mut placed.excluded), policy);
+    let exclusions = excluded(std::mem::take(&mut placed.excluded), policy, ingested);
     if scope == Scope::Summary {
         return Ok(Metrics {
             period,

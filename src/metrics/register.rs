@@ -3,7 +3,7 @@
 //! the period, SLA breaches and pending incidents with their measured facts, and gaps in the
 //! incident numbering.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
@@ -181,13 +181,30 @@ pub(super) fn exceptions(
     let mut out = data_exceptions(register, ingested);
     out.extend(no_responder(register, ingested, policy));
     out.extend(breach_exceptions(register, ingested, policy, as_of));
-    // Excluded incidents are in the export: their numbers are no gap.
+    // Excluded incidents are in the export: their numbers are no gap. A number only a
+    // rejected row holds is an incident that could not be evaluated, not a gap.
+    let rejected: BTreeMap<i64, String> = ingested
+        .rejected
+        .iter()
+        .filter_map(|r| {
+            let n = r.incident_number?;
+            Some((
+                n,
+                format!(
+                    "rejected row, {} line {}: {}",
+                    ingested.files[r.source.file].name, r.source.line, r.reason
+                ),
+            ))
+        })
+        .rev()
+        .collect();
     out.extend(number_gaps(
         register
             .iter()
             .map(|r| r.incident)
             .chain(excluded.iter().map(|x| x.incident))
             .map(|i| &ingested.incidents[i]),
+        &rejected,
     ));
     out
 }
@@ -289,29 +306,55 @@ fn judgement_facts(
 }
 
 /// Numbers missing between the lowest and highest incident number in the period.
-fn number_gaps<'a>(incidents: impl Iterator<Item = &'a Incident>) -> Vec<Exception> {
+///
+/// A missing number that a rejected row holds (`rejected`: number → where and why) is a
+/// `not_evaluable` exception instead, and splits the gap around it.
+fn number_gaps<'a>(
+    incidents: impl Iterator<Item = &'a Incident>,
+    rejected: &BTreeMap<i64, String>,
+) -> Vec<Exception> {
     let numbers: BTreeSet<i64> = incidents.filter_map(|i| i.number).collect();
     let mut out = Vec::new();
+    let gap = |out: &mut Vec<Exception>, first: i64, last: i64, p: i64, n: i64| {
+        if first > last {
+            return;
+        }
+        let count = last - first + 1;
+        let range = if count == 1 {
+            format!("incident number {first} is")
+        } else {
+            format!("incident numbers {first} to {last} ({count}) are")
+        };
+        out.push(Exception {
+            incident_number: Some(first),
+            incident_id: None,
+            severity: None,
+            kind: ExceptionKind::IncidentNumberGap,
+            detail: format!(
+                "{range} missing between #{p} and #{n}: deleted, merged, outside the export's filters, or not exported"
+            ),
+            facts: None,
+        });
+    };
     let mut previous: Option<i64> = None;
     for &n in &numbers {
         if let Some(p) = previous.filter(|p| n - p > 1) {
-            let (first, last) = (p + 1, n - 1);
-            let count = last - first + 1;
-            let range = if count == 1 {
-                format!("incident number {first} is")
-            } else {
-                format!("incident numbers {first} to {last} ({count}) are")
-            };
-            out.push(Exception {
-                incident_number: Some(first),
-                incident_id: None,
-                severity: None,
-                kind: ExceptionKind::IncidentNumberGap,
-                detail: format!(
-                    "{range} missing between #{p} and #{n}: deleted, merged, outside the export's filters, or not exported"
-                ),
-                facts: None,
-            });
+            let mut first = p + 1;
+            for (&r, why) in rejected.range(p + 1..n) {
+                gap(&mut out, first, r - 1, p, n);
+                out.push(Exception {
+                    incident_number: Some(r),
+                    incident_id: None,
+                    severity: None,
+                    kind: ExceptionKind::NotEvaluable,
+                    detail: format!(
+                        "incident #{r} is in the export but could not be evaluated: {why}"
+                    ),
+                    facts: None,
+                });
+                first = r + 1;
+            }
+            gap(&mut out, first, n - 1, p, n);
         }
         previous = Some(n);
     }
@@ -323,13 +366,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_rejected_number_is_not_evaluable_not_a_gap() {
+        let mk = |n: i64| Incident {
+            number: Some(n),
+            ..test_incident()
+        };
+        // Used 1 and 6; 3 only in a rejected row: gaps 2 and 4–5, 3 not evaluable.
+        let list: Vec<Incident> = [1, 6].into_iter().map(mk).collect();
+        let rejected = BTreeMap::from([(
+            3,
+            "rejected row, a.csv line 4: no creation time".to_string(),
+        )]);
+        let got: Vec<(Option<i64>, &str)> = number_gaps(list.iter(), &rejected)
+            .iter()
+            .map(|e| (e.incident_number, e.kind.name()))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(2), "incident_number_gap"),
+                (Some(3), "not_evaluable"),
+                (Some(4), "incident_number_gap"),
+            ]
+        );
+    }
+
+    #[test]
     fn gaps() {
         let mk = |n: i64| Incident {
             number: Some(n),
             ..test_incident()
         };
         let list: Vec<Incident> = [5, 1, 2, 9, 6].into_iter().map(mk).collect();
-        let gaps = number_gaps(list.iter());
+        let gaps = number_gaps(list.iter(), &BTreeMap::new());
         let got: Vec<_> = gaps
             .iter()
             .map(|g| (g.incident_number, g.detail.clone()))

@@ -8,6 +8,9 @@ pub(crate) enum ExceptionKind {
     TruncatedExport,
     /// Numbers missing from the account's sequence inside the period.
     IncidentNumberGap,
+    /// An incident number of the range that only a rejected row holds: in the export, but
+    /// it could not be evaluated.
+    NotEvaluable,
     /// Two records of one id with different data.
     ConflictingDuplicate,
     /// `resolved_at - created_at` disagrees with `seconds_to_resolve` by more than 60 s.
@@ -71,6 +74,7 @@ impl ExceptionKind {
         match self {
             Self::TruncatedExport => "truncated_export",
             Self::IncidentNumberGap => "incident_number_gap",
+            Self::NotEvaluable => "not_evaluable",
             Self::ConflictingDuplicate => "conflicting_duplicate",
             Self::InconsistentTimestamps => "inconsistent_timestamps",
             Self::Unclassified => "unclassified",
@@ -105,6 +109,7 @@ impl ExceptionKind {
         match self {
             Self::TruncatedExport => "Possibly truncated exports",
             Self::IncidentNumberGap => "Gaps in incident numbering",
+            Self::NotEvaluable => "Incidents in the export that could not be evaluated",
             Self::ConflictingDuplicate => "Conflicting duplicate records",
             Self::InconsistentTimestamps => "Inconsistent timestamps",
             Self::Unclassified => "Unclassified incidents (no SLA applies)",

@@ -232,6 +232,9 @@ pub(crate) struct RejectedRow {
     pub reason: String,
     /// The row as it stands in the file.
     pub raw: String,
+    /// The incident number the row states, when it is an incident row and the number can
+    /// be read: a number of the population that could not be evaluated.
+    pub incident_number: Option<i64>,
 }
 
 /// Of one input file's rows (configuration items, log entries, status-page incidents): how

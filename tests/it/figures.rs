@@ -278,7 +278,11 @@ fn a_merged_incident_is_excluded_with_its_target() {
          "incident": {"id": "PM1", "type": "incident_reference", "summary": "[#201] Checkout down"}}},
       {"id": "PM3", "incident_number": 203, "title": "Checkout again", "created_at": "2026-01-06T10:00:00Z",
        "status": "resolved", "urgency": "high", "priority": {"summary": "P1"},
-       "service": {"summary": "checkout"}, "resolved_at": "2026-01-06T10:01:00Z"}
+       "service": {"summary": "checkout"}, "resolved_at": "2026-01-06T10:01:00Z"},
+      {"id": "PM4", "incident_number": 204, "title": "Checkout once more", "created_at": "2026-01-06T11:00:00Z",
+       "status": "resolved", "urgency": "high", "priority": {"summary": "P1"},
+       "service": {"summary": "checkout"}, "resolved_at": "2026-01-06T11:01:00Z",
+       "resolve_reason": {"type": "merge_resolve_reason", "incident": {"id": "PM1"}}}
     ]}"#;
     // #203 is merged too, as its resolve log entry says (no resolve_reason on the object).
     let log = r#"{"log_entries": [
@@ -290,13 +294,26 @@ fn a_merged_incident_is_excluded_with_its_target() {
        "agent": {"type": "user_reference", "summary": "Ana Lima"}, "incident": {"id": "PM2"}},
       {"id": "L4", "type": "resolve_log_entry", "created_at": "2026-01-06T10:01:00Z",
        "summary": "Resolved by merging into #201",
-       "agent": {"type": "user_reference", "summary": "Ana Lima"}, "incident": {"id": "PM3"}}
+       "agent": {"type": "user_reference", "summary": "Ana Lima"}, "incident": {"id": "PM3"}},
+      {"id": "L5", "type": "resolve_log_entry", "created_at": "2026-01-06T11:01:00Z",
+       "agent": {"type": "user_reference", "summary": "Ana Lima"}, "incident": {"id": "PM4"}}
     ]}"#;
     let input = folder(&[("incidents.json", incidents), ("log-entries.json", log)]);
     let tmp = built(input.path(), &SLA_ARGS);
     assert_eq!(
         text(&tmp, "exclusions.csv"),
-        "incident_number,rule,reason\n202,merge,merged into #201\n203,merge,merged into #201\n"
+        "incident_number,rule,reason\n202,merge,merged into #201\n203,merge,merged into #201\n204,merge,merged into #201\n"
+    );
+    // #204's reference names only the id: its number comes from the export. The log
+    // entries of the merged incidents are used, not outside the period.
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    let log = row(&inputs, "file", "log-entries.json");
+    assert_eq!(
+        (
+            log["rows_used"].as_str(),
+            log["rows_outside_period"].as_str()
+        ),
+        ("5", "0")
     );
     // Only #201 is judged: acknowledged after 180 s (met), resolved after 1 h (met). The
     // merged ones' 1- and 2-minute "resolutions" are not counted as fast resolutions.

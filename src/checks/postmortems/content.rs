@@ -43,6 +43,15 @@ static NAME_PREFIXED: LazyLock<Regex> = LazyLock::new(|| {
 static NAME_LEADING: LazyLock<Regex> = LazyLock::new(|| re(r"^#?(\d+)(?:[-_ .]|$)"));
 static NAME_DATE: LazyLock<Regex> = LazyLock::new(|| re(r"^\d{4}[-_.]?\d{2}[-_.]?\d{2}\b"));
 static NAME_HASH: LazyLock<Regex> = LazyLock::new(|| re(r"#(\d+)"));
+/// A year and a sequence number (`2023-001`, `2023_7`): a document numbering, not incidents.
+/// The sequence is shorter than four digits or starts with 0, so `1234-1240` (two
+/// incidents) and `2023-2030` stay lists.
+/// A calendar date with separators (`2025-05-17`), for the part after a prefix.
+static SEPARATED_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:19|20)\d{2}[-_.](?:0[1-9]|1[0-2])[-_.](?:0[1-9]|[12]\d|3[01])(?:$|[^0-9])")
+});
+static YEAR_SEQUENCE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:19|20)\d{2}[-_.](?:0\d*|\d{1,3})(?:$|[^0-9])"));
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"\d+"));
 
 /// `Incident #1234`, `Incidents #1234, #1240 and #1251`, `Incident No. 12`, `INC-1234`.
@@ -87,10 +96,15 @@ fn dedup(mut refs: Vec<Ref>) -> Vec<Ref> {
 pub(crate) fn name_refs(stem: &str, is_id: &dyn Fn(&str) -> bool) -> Vec<Ref> {
     let mut out = Vec::new();
     for c in NAME_PREFIXED.captures_iter(stem) {
-        numbers(&c[1], &mut out);
+        // `PM2023-001`: the year and sequence of the postmortem itself.
+        if !YEAR_SEQUENCE.is_match(&c[1]) && !SEPARATED_DATE.is_match(&c[1]) {
+            numbers(&c[1], &mut out);
+        }
     }
-    // A name that opens with a date (`2025-03-04-search-outage`) does not open with a number.
+    // A name that opens with a date (`2025-03-04-search-outage`) or a year and a sequence
+    // (`2023-001 …`) does not open with an incident number.
     if !NAME_DATE.is_match(stem)
+        && !YEAR_SEQUENCE.is_match(stem)
         && let Some(c) = NAME_LEADING.captures(stem)
     {
         numbers(&c[1], &mut out);
@@ -646,6 +660,19 @@ mod tests {
         assert_eq!(name_refs("checkout outage 2026 v2", &ids), vec![]);
         assert_eq!(name_refs("2025-03-04-search-outage", &ids), vec![]);
         assert_eq!(name_refs("20250304 search outage", &ids), vec![]);
+        // A year and a sequence number is the postmortem's own numbering.
+        assert_eq!(name_refs("PM2023-001 - Total node failure", &ids), vec![]);
+        assert_eq!(name_refs("2023-001 node failure", &ids), vec![]);
+        assert_eq!(name_refs("PM-2023_07", &ids), vec![]);
+        assert_eq!(name_refs("PM-2025-05-17 outage", &ids), vec![]);
+        // Lists and plain numbers still link.
+        assert_eq!(
+            name_refs("PM-2023-2030", &ids),
+            vec![Ref::Number(2023), Ref::Number(2030)]
+        );
+        assert_eq!(name_refs("INC_1234", &ids), vec![Ref::Number(1234)]);
+        assert_eq!(name_refs("incident-1234", &ids), vec![Ref::Number(1234)]);
+        assert_eq!(name_refs("#1234 outage", &ids), vec![Ref::Number(1234)]);
     }
 
     #[test]

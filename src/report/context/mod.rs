@@ -126,6 +126,9 @@ pub(crate) struct Counts {
     pub by_kind: Vec<(String, usize)>,
     /// Findings: the exceptions grouped by cause.
     pub findings: usize,
+    /// Incidents in the export that could not be evaluated (rejected rows of the numbering
+    /// range).
+    pub not_evaluable: usize,
     /// Incidents of the period not judged.
     pub excluded: usize,
     /// Per rule: (rule, reason, incidents), in order of the rule.

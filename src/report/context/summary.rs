@@ -118,6 +118,11 @@ pub(super) fn counts(e: &Evidence) -> Counts {
         rejected: e.ingested.rejected.len(),
         by_kind,
         findings: e.findings.len(),
+        not_evaluable: e
+            .exceptions
+            .iter()
+            .filter(|x| x.kind == crate::model::ExceptionKind::NotEvaluable)
+            .count(),
         excluded: m.exclusions.len(),
         exclusion_rules,
         resolved_unacknowledged: total.map_or(0, |r| r.stats.resolved_unacknowledged),
