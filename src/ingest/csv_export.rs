@@ -74,28 +74,54 @@ pub(crate) struct Header {
     width: usize,
 }
 
-/// Recognises an incidents CSV by its header row; `None` when it is some other CSV.
+/// What a header lacks to be an incidents export: an id, a creation time, and one of the
+/// measured times (`seconds_to_first_ack`, `seconds_to_resolve`, `resolved_at`); empty when
+/// it has them all.
+pub(crate) fn lacks(header: &csv::StringRecord) -> Vec<&'static str> {
+    let fields: std::collections::BTreeSet<Field> = header
+        .iter()
+        .map(normalise)
+        .filter_map(|n| field_for(&n))
+        .collect();
+    let mut out = Vec::new();
+    if !fields.contains(&Field::Id) {
+        out.push("`id`");
+    }
+    if !fields.contains(&Field::CreatedAt) {
+        out.push("`created_at` (or `created_on`)");
+    }
+    if ![
+        Field::SecondsToFirstAck,
+        Field::SecondsToResolve,
+        Field::ResolvedAt,
+    ]
+    .iter()
+    .any(|f| fields.contains(f))
+    {
+        out.push(
+            "one of `seconds_to_first_ack`, `seconds_to_resolve`, `resolved_at` (or `resolved_on`)",
+        );
+    }
+    out
+}
+
+/// Recognises an incidents CSV by its header row: an id, a creation time and at least one
+/// measured time (`lacks` is empty); `None` when it is some other CSV. A recognised header
+/// that is then malformed is an error.
 pub(crate) fn recognise(path: &Path, header: &csv::StringRecord) -> Result<Option<Header>, Error> {
     let names: Vec<String> = header.iter().map(normalise).collect();
+    if !lacks(header).is_empty() {
+        return Ok(None);
+    }
     let format = if names.iter().any(|n| n == "created_on") {
         Format::ClassicCsv
-    } else if names.iter().any(|n| field_for(n) == Some(Field::CreatedAt))
-        && names.iter().any(|n| {
-            matches!(
-                field_for(n),
-                Some(Field::SecondsToFirstAck | Field::IncidentNumber)
-            )
-        })
-    {
-        Format::AnalyticsCsv
     } else {
-        return Ok(None);
+        Format::AnalyticsCsv
     };
-    let mut columns = BTreeMap::new();
+    let mut columns: BTreeMap<Field, usize> = BTreeMap::new();
     for (i, n) in names.iter().enumerate() {
-        if let Some(f) = field_for(n)
-            && let Some(first) = columns.insert(f, i)
-        {
+        let Some(f) = field_for(n) else { continue };
+        if let Some(first) = columns.insert(f, i) {
             return Err(Error::InputInvalid {
                 location: Location::new(path, 1, i as u64 + 1),
                 reason: format!(

@@ -274,9 +274,18 @@ pub(crate) fn read_file(
             location: Location::new(path, 1, 1),
             reason: "not an incidents export: expected a CSV header with `id`, `created_at` (or `created_on`) and `seconds_to_first_ack`".to_string(),
         }),
-        None => Ok(FileRead::not_used(
-            "not an incidents export (no `id`, `created_at` and `seconds_to_first_ack` header)",
-        )),
+        None => {
+            let lacks = csv_export::lacks(&header);
+            let listed = match lacks.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    format!("{} and {last}", rest.join(", "))
+                }
+                _ => lacks.join(""),
+            };
+            Ok(FileRead::not_used(format!(
+                "not an incidents export: its header lacks {listed}"
+            )))
+        }
     }
 }
 

@@ -112,7 +112,7 @@ fn nothing_recognised() {
     exit_code: 2
     ----- stdout -----
     ----- stderr -----
-    error: no incident export found in `in`: looked at `notes.txt` (not an incidents export (no `id`, `created_at` and `seconds_to_first_ack` header))
+    error: no incident export found in `in`: looked at `notes.txt` (not an incidents export: its header lacks `id`, `created_at` (or `created_on`) and one of `seconds_to_first_ack`, `seconds_to_resolve`, `resolved_at` (or `resolved_on`))
     hint: put the PagerDuty incidents export (Analytics CSV or JSON, REST incidents, or the classic incidents.csv) in that folder
     ");
 }

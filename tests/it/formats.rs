@@ -96,3 +96,31 @@ fn semicolon_separated_csv_from_a_spreadsheet() {
     assert_eq!(register[0]["id"], "PS1");
     assert_eq!(register[0]["ack_sla_met"], "true");
 }
+
+#[test]
+fn a_csv_that_is_not_an_export_is_listed_as_not_used() {
+    // A REST dump with `title` and `description` but no creation or measured time, beside a
+    // real export: not used, with what it lacks; the run goes on.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("sla").join("incidents.csv"),
+        dir.path().join("incidents.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rest-dump.csv"),
+        "id,title,description,status,html_url\nPX1,Disk,Disk full on db,resolved,https://x\n",
+    )
+    .unwrap();
+    let (tmp, out) = build(dir.path(), &[]);
+    assert_success(&out);
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    assert_eq!(row(&inputs, "file", "rest-dump.csv")["format"], "not_used");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "its header lacks `created_at` (or `created_on`) and one of `seconds_to_first_ack`"
+        ),
+        "{stdout}"
+    );
+}
