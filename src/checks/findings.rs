@@ -63,6 +63,7 @@ fn area(kind: ExceptionKind) -> &'static str {
         K::PostmortemMissing
         | K::PostmortemLate
         | K::PostmortemUndated
+        | K::PostmortemBeforeIncident
         | K::PostmortemIncomplete
         | K::PostmortemUnreadable
         | K::PostmortemOrphan

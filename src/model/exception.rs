@@ -37,6 +37,8 @@ pub(crate) enum ExceptionKind {
     PostmortemLate,
     /// A postmortem with no date auditpack can read.
     PostmortemUndated,
+    /// A postmortem dated before its incident was created.
+    PostmortemBeforeIncident,
     /// A postmortem without every required section, or with actions lacking owner or due date.
     PostmortemIncomplete,
     /// A postmortem document that cannot be read (encrypted, scan, corrupt).
@@ -87,6 +89,7 @@ impl ExceptionKind {
             Self::PostmortemMissing => "postmortem_missing",
             Self::PostmortemLate => "postmortem_late",
             Self::PostmortemUndated => "postmortem_undated",
+            Self::PostmortemBeforeIncident => "postmortem_before_incident",
             Self::PostmortemIncomplete => "postmortem_incomplete",
             Self::PostmortemUnreadable => "postmortem_unreadable",
             Self::PostmortemOrphan => "postmortem_orphan",
@@ -124,6 +127,7 @@ impl ExceptionKind {
             Self::PostmortemMissing => "Postmortems missing past their deadline",
             Self::PostmortemLate => "Postmortems dated after their deadline",
             Self::PostmortemUndated => "Postmortems without a readable date",
+            Self::PostmortemBeforeIncident => "Postmortems dated before their incident",
             Self::PostmortemIncomplete => "Incomplete postmortems",
             Self::PostmortemUnreadable => "Unreadable postmortem documents",
             Self::PostmortemOrphan => "Postmortem documents naming no incident of the period",

@@ -378,3 +378,35 @@ fn a_ghostscript_pdf_made_now_is_read() {
         "root cause; impact; corrective actions; preventive measures"
     );
 }
+
+#[test]
+fn year_sequence_names_link_nothing_and_a_date_before_the_incident_is_flagged() {
+    let input = inputs();
+    let pm = input.path().join("postmortems");
+    // `PM2023-001` is the document's own year and sequence, not incidents #2023 and #1; its
+    // text names none either.
+    fs::write(
+        pm.join("PM2023-001 - Total node failure.md"),
+        "# Total node failure\nDate: 2026-03-20\n\nThe cluster lost every node.\n",
+    )
+    .unwrap();
+    // Linked to #101 (created 2026-03-02) but dated the day before it.
+    fs::write(
+        pm.join("PM-101-draft.md"),
+        "# Postmortem for Incident #101\nDate: 2026-03-01\n",
+    )
+    .unwrap();
+    let (tmp, out) = build(input.path(), &AS_OF);
+    assert_success(&out);
+    let rows = read_csv(&derived(&tmp, "postmortems.csv"));
+    let seq = by_document(&rows, "PM2023-001 - Total node failure.md");
+    assert_eq!(seq["incident_number"], "", "{seq:?}");
+    let exceptions = read_csv(&derived(&tmp, "exceptions.csv"));
+    let before: Vec<_> = exceptions
+        .iter()
+        .filter(|e| e["kind"] == "postmortem_before_incident")
+        .collect();
+    assert_eq!(before.len(), 1, "{exceptions:#?}");
+    assert_eq!(before[0]["incident_number"], "101");
+    assert!(before[0]["detail"].contains("`postmortems/PM-101-draft.md` is dated 2026-03-01"));
+}

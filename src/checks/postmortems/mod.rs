@@ -582,8 +582,31 @@ fn judge_incident(
         rows.push(row(Some(d), judged, document_status(v, judged)));
     }
     // Incident-level exceptions: judged on the best document.
+    let created = j.ingested.incidents[i].created;
     for &d in linked {
         let v = &j.views[d];
+        // Written before the incident happened: the date or the link is wrong.
+        if let Some((date, source)) = &v.date {
+            let before = match date {
+                WrittenDate::Day(day) => *day < local_date(created, zone),
+                WrittenDate::Instant(t) => t.with_timezone(&Utc) < created,
+            };
+            if before {
+                exceptions.push(exception(
+                    j.ingested,
+                    Some(i),
+                    Some(severity),
+                    ExceptionKind::PostmortemBeforeIncident,
+                    format!(
+                        "`{}` is dated {} ({source}), before the incident was created ({}): the date or the link to this incident is wrong",
+                        v.name,
+                        date.render(),
+                        rfc3339(created)
+                    ),
+                    None,
+                ));
+            }
+        }
         if let Some(u) = &v.unreadable {
             exceptions.push(exception(
                 j.ingested,
