@@ -43,8 +43,12 @@ pub(crate) fn kind(page: &Object<'_>) -> Option<Format> {
         _ => {}
     }
     if let Some(one) = page.get("incident") {
+        // A Statuspage incident also has `created_at`; its updates and short link tell it.
         return serde_json::from_str::<Object<'_>>(one.get())
-            .is_ok_and(|o| o.contains_key("incident_number") || o.contains_key("created_at"))
+            .is_ok_and(|o| {
+                (o.contains_key("incident_number") || o.contains_key("created_at"))
+                    && !super::statuspage::is_status_incident(&o)
+            })
             .then_some(Format::RestIncidents);
     }
     let list = page.get("incidents")?;

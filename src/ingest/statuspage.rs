@@ -19,7 +19,7 @@ use super::timestamp::parse_timestamp;
 use crate::model::StatusIncident;
 use crate::model::{Format, RejectedRow, SourceRef};
 
-fn is_status_incident(o: &Object<'_>) -> bool {
+pub(crate) fn is_status_incident(o: &Object<'_>) -> bool {
     o.contains_key("incident_updates") || o.contains_key("shortlink")
 }
 
@@ -31,6 +31,12 @@ pub(crate) fn kind(page: &Object<'_>) -> bool {
                 .first()
                 .map_or(page.contains_key("page"), is_status_incident)
         });
+    }
+    // One incident: the public `GET /api/v2/incidents/{id}.json` wraps it in `incident`
+    // beside `page`; the management API's `GET /v1/pages/{page_id}/incidents/{id}` is the
+    // object itself.
+    if let Some(one) = page.get("incident") {
+        return serde_json::from_str::<Object<'_>>(one.get()).is_ok_and(|o| is_status_incident(&o));
     }
     page.contains_key("name") && is_status_incident(page)
 }
@@ -133,9 +139,10 @@ pub(crate) fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>)
         ..FileRead::default()
     };
     for (page, whole) in &pages {
-        let items: Vec<&RawValue> = match page.get("incidents") {
-            Some(list) => serde_json::from_str(list.get()).unwrap_or_default(),
-            None => vec![*whole],
+        let items: Vec<&RawValue> = match (page.get("incidents"), page.get("incident")) {
+            (Some(list), _) => serde_json::from_str(list.get()).unwrap_or_default(),
+            (None, Some(one)) => vec![*one],
+            (None, None) => vec![*whole],
         };
         for item in items {
             out.rows_read += 1;

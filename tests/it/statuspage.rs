@@ -114,3 +114,60 @@ fn rows_reconcile_and_the_report_judges_the_share() {
     assert!(text.contains("Matched: 3 of 4; detected internally first: 2 (50.0 %)"));
     assert!(text.contains("median lead time of the matched: 10m"));
 }
+
+#[test]
+fn single_incident_responses_are_statuspage_not_pagerduty() {
+    // `GET /api/v2/incidents/{id}.json` (wrapped in `incident` beside `page`) and
+    // `GET /v1/pages/{page_id}/incidents/{id}` (the object itself), one still unresolved:
+    // both are Statuspage incidents, neither a PagerDuty incident nor a rejected row.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("statuspage").join("incidents.csv"),
+        dir.path().join("incidents.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("statuspage").join("policy.toml"),
+        dir.path().join("policy.toml"),
+    )
+    .unwrap();
+    let one = |id: &str, resolved: &str| {
+        format!(
+            r#"{{"id": "{id}", "name": "Checkout failures", "status": "investigating", "impact": "major",
+             "created_at": "2026-03-10T10:12:00.000Z", "started_at": "2026-03-10T10:00:00.000Z",
+             "resolved_at": {resolved}, "shortlink": "https://stspg.io/{id}",
+             "components": [{{"id": "c1", "name": "Checkout API"}}],
+             "incident_updates": [{{"id": "u1", "status": "investigating", "body": "Looking",
+               "created_at": "2026-03-10T10:12:00.000Z"}}]}}"#
+        )
+    };
+    std::fs::write(
+        dir.path().join("public.json"),
+        format!(
+            r#"{{"page": {{"id": "pg1", "name": "Acme"}}, "incident": {}}}"#,
+            one("w1", "\"2026-03-10T11:00:00.000Z\"")
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("manage.json"), one("w2", "null")).unwrap();
+    let (tmp, out) = build(dir.path(), &["--from", "2026-03-01", "--to", "2026-03-31"]);
+    assert_success(&out);
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    for f in ["public.json", "manage.json"] {
+        let r = inputs.iter().find(|r| r["file"] == f).unwrap();
+        assert_eq!(
+            (
+                r["format"].as_str(),
+                r["rows_read"].as_str(),
+                r["rows_rejected"].as_str()
+            ),
+            ("statuspage-incidents", "1", "0"),
+            "{f}"
+        );
+    }
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    assert!(register.iter().all(|r| !r["incident_number"].is_empty()));
+    let matches = read_csv(&derived(&tmp, "statuspage_matches.csv"));
+    assert!(matches.iter().any(|r| r["statuspage_id"] == "w1"));
+    assert!(matches.iter().any(|r| r["statuspage_id"] == "w2"));
+}
