@@ -89,9 +89,9 @@ pub(crate) fn unsafe_name(name: &str) -> Option<&'static str> {
     }
 }
 
-fn local_header(name: &str, crc: u32, packed: u32, size: u32, time: (u16, u16)) -> Vec<u8> {
-    let mut h = Vec::with_capacity(LOCAL_LEN + name.len());
-    h.extend_from_slice(&LOCAL.to_le_bytes());
+/// The fields a local header and its directory entry share, in the same order: version
+/// needed, flags, method, time, date, CRC-32, sizes, name length.
+fn common_fields(h: &mut Vec<u8>, name: &str, crc: u32, packed: u32, size: u32, time: (u16, u16)) {
     h.extend_from_slice(&VERSION_NEEDED.to_le_bytes());
     h.extend_from_slice(&FLAGS.to_le_bytes());
     h.extend_from_slice(&DEFLATE.to_le_bytes());
@@ -101,6 +101,12 @@ fn local_header(name: &str, crc: u32, packed: u32, size: u32, time: (u16, u16)) 
     h.extend_from_slice(&packed.to_le_bytes());
     h.extend_from_slice(&size.to_le_bytes());
     h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+}
+
+fn local_header(name: &str, crc: u32, packed: u32, size: u32, time: (u16, u16)) -> Vec<u8> {
+    let mut h = Vec::with_capacity(LOCAL_LEN + name.len());
+    h.extend_from_slice(&LOCAL.to_le_bytes());
+    common_fields(&mut h, name, crc, packed, size, time);
     h.extend_from_slice(&0u16.to_le_bytes());
     h.extend_from_slice(name.as_bytes());
     h
@@ -117,15 +123,7 @@ fn central_entry(
     let mut h = Vec::with_capacity(CENTRAL_LEN + name.len());
     h.extend_from_slice(&CENTRAL.to_le_bytes());
     h.extend_from_slice(&VERSION_MADE_BY.to_le_bytes());
-    h.extend_from_slice(&VERSION_NEEDED.to_le_bytes());
-    h.extend_from_slice(&FLAGS.to_le_bytes());
-    h.extend_from_slice(&DEFLATE.to_le_bytes());
-    h.extend_from_slice(&time.0.to_le_bytes());
-    h.extend_from_slice(&time.1.to_le_bytes());
-    h.extend_from_slice(&crc.to_le_bytes());
-    h.extend_from_slice(&packed.to_le_bytes());
-    h.extend_from_slice(&size.to_le_bytes());
-    h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    common_fields(&mut h, name, crc, packed, size, time);
     // Extra field, comment, first disk, internal attributes.
     h.extend_from_slice(&[0; 8]);
     h.extend_from_slice(&EXTERNAL_ATTRIBUTES.to_le_bytes());

@@ -14,7 +14,7 @@ use crate::ingest::Ingested;
 use crate::metrics::Metrics;
 use crate::metrics::results::{Area, ResultRow, Verdict};
 use crate::model::config::{AuditRecord, Export, Reference};
-use crate::model::{Exception, ExceptionKind, FileRows};
+use crate::model::{Cause, Exception, ExceptionKind, FileRows};
 use crate::policy::Policy;
 
 /// One change of the admin trail.
@@ -255,7 +255,11 @@ fn unattributed_exceptions(changes: &[AdminChange]) -> Vec<Exception> {
                 .truncated_token
                 .as_deref()
                 .map_or_else(|| "none".to_string(), |t| format!("…{t}"));
-            exception(
+            let cause = Cause::new(
+                format!("token `{token}`"),
+                format!("Configuration changed with no named person (token `{token}`)"),
+            );
+            let e = exception(
                 ExceptionKind::AdminChangeUnattributed,
                 format!(
                     "{} {} `{}` at {} names no person (method {}, token `{token}`): {}",
@@ -273,7 +277,11 @@ fn unattributed_exceptions(changes: &[AdminChange]) -> Vec<Exception> {
                         &c.changes
                     }
                 ),
-            )
+            );
+            Exception {
+                cause: Some(cause),
+                ..e
+            }
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::metrics::results::{Area, ResultRow, Verdict};
 use crate::model::config::{EscalationPolicy, Export};
 use crate::model::text::format_duration;
-use crate::model::{Exception, ExceptionKind, FileRows};
+use crate::model::{Cause, Exception, ExceptionKind, FileRows};
 use crate::policy::Policy;
 
 /// One conformance finding for an escalation policy (level `None`: the policy as a whole).
@@ -410,6 +410,17 @@ fn late_exceptions(
                     i.escalation_policy.as_deref().unwrap_or("none")
                 ),
                 facts: None,
+                // Level `got + 1` did not hand over in time: one finding per policy level.
+                cause: Some({
+                    let name = i.escalation_policy.as_deref().unwrap_or("none");
+                    let level = got + 1;
+                    Cause::new(
+                        format!("escalation policy `{name}` level {level}"),
+                        format!(
+                            "Escalation policy `{name}` level {level} did not escalate within the policy's time"
+                        ),
+                    )
+                }),
             }
         })
         .collect()
@@ -478,19 +489,32 @@ pub(crate) fn assess(
             } else {
                 String::new()
             };
-            exceptions.push(exception(
-                ExceptionKind::EscalationNonconformity,
-                format!("escalation policy `{}`{at}: {f}{when}", c.policy),
-            ));
+            // The same fault in several intervals of the period is one finding.
+            let fault = format!("escalation policy `{}`{at}: {f}", c.policy);
+            exceptions.push(Exception {
+                cause: Some(Cause::new(
+                    fault.clone(),
+                    format!("Escalation policy not conforming: {fault}"),
+                )),
+                ..exception(
+                    ExceptionKind::EscalationNonconformity,
+                    format!("{fault}{when}"),
+                )
+            });
         }
     }
     let (check, services_without) = escalation_counts(ingested, metrics, policy);
     let services_without_policy: Vec<String> = services_without.into_iter().collect();
     for s in &services_without_policy {
-        exceptions.push(exception(
-            ExceptionKind::EscalationNonconformity,
-            format!("service `{s}` has incidents in the period without an escalation policy"),
-        ));
+        let fault =
+            format!("service `{s}` has incidents in the period without an escalation policy");
+        exceptions.push(Exception {
+            cause: Some(Cause::new(
+                fault.clone(),
+                format!("Escalation policy not conforming: {fault}"),
+            )),
+            ..exception(ExceptionKind::EscalationNonconformity, fault)
+        });
     }
     exceptions.extend(late_exceptions(&check, ingested, metrics));
     EscalationEvidence {

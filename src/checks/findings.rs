@@ -1,6 +1,7 @@
 //! Exceptions grouped into findings by cause: one late-escalation finding per policy level
-//! rather than one line per incident, one finding per on-call gap that the coverage and the
-//! escalation checks both point to, one per unattributed API token. `findings.csv` lists
+//! rather than one line per incident, one finding per on-call gap (the escalation levels
+//! refer to it), one per unattributed API token. The cause is set where an exception is
+//! made (`Exception::cause`); this module only groups and orders. `findings.csv` lists
 //! them; each line of `exceptions.csv` names its finding.
 //!
 //! Order (and so the ids `F-001`, `F-002`, …): the report's sections (`AREAS`: the SLA
@@ -11,9 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ingest::Ingested;
 use crate::model::{Exception, ExceptionKind};
-use crate::policy::Policy;
 
 /// The areas in the order of the report's sections.
 const AREAS: [&str; 10] = [
@@ -80,169 +79,36 @@ fn area(kind: ExceptionKind) -> &'static str {
     }
 }
 
-/// The text between `open` and the next `close` after it.
-fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
-    let start = text.find(open)? + open.len();
-    let len = text[start..].find(close)?;
-    Some(&text[start..start + len])
-}
-
-/// (kind, title, cause) of the finding an exception belongs to. `gaps` maps a schedule to
-/// the cause of its first gap, so an escalation level that inherits a gap joins the gap's
-/// finding.
-fn cause(
-    e: &Exception,
-    ingested: &Ingested,
-    by_id: &BTreeMap<&str, usize>,
-    policy: &Policy,
-    gaps: &BTreeMap<String, String>,
-) -> (ExceptionKind, String, String) {
+/// (kind, title, cause) of the finding an exception belongs to: the cause its maker gave
+/// (breaches, unclassified incidents, late escalations, escalation faults, unattributed
+/// changes), else one finding per severity for the kinds judged per incident, one per
+/// exception for configuration facts (a gap, a long shift, a deletion, a day without
+/// records), one per kind for the rest.
+fn cause(e: &Exception) -> (ExceptionKind, String, String) {
     use ExceptionKind as K;
+    if let Some(c) = &e.cause {
+        return (e.kind, c.title.clone(), c.key.clone());
+    }
     let severity = e.severity.clone().unwrap_or_default();
-    let incident = e
-        .incident_id
-        .as_deref()
-        .and_then(|id| by_id.get(id))
-        .map(|&i| &ingested.incidents[i]);
-    let target = |ack: bool| {
-        policy
-            .severities
-            .iter()
-            .find(|s| s.name == severity)
-            .and_then(|s| if ack { s.ack_within } else { s.resolve_within })
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    };
-    let same = |title: String, cause: String| (e.kind, title, cause);
+    let title = e.kind.title();
     match e.kind {
-        K::AckBreach => {
-            let (tta, ttr) = incident.map_or((None, None), |i| (i.tta_s, i.ttr_s));
-            match (tta, ttr) {
-                (None, Some(_)) => same(
-                    format!("{severity} incidents closed with nobody acknowledging them"),
-                    format!(
-                        "{severity}: resolved without acknowledgement (target {})",
-                        target(true)
-                    ),
-                ),
-                (Some(_), _) => same(
-                    format!(
-                        "{severity} incidents acknowledged later than {}",
-                        target(true)
-                    ),
-                    format!("{severity}: acknowledged after the target"),
-                ),
-                (None, None) => same(
-                    format!("{severity} incidents not acknowledged by their deadline"),
-                    format!(
-                        "{severity}: no acknowledgement by the deadline (target {})",
-                        target(true)
-                    ),
-                ),
-            }
-        }
-        K::ResolveBreach => match incident.and_then(|i| i.ttr_s) {
-            Some(_) => same(
-                format!("{severity} incidents resolved later than {}", target(false)),
-                format!("{severity}: resolved after the target"),
-            ),
-            None => same(
-                format!("{severity} incidents not resolved by their deadline"),
-                format!(
-                    "{severity}: not resolved by the deadline (target {})",
-                    target(false)
-                ),
-            ),
-        },
         K::SlaPending | K::ExcludedUnacknowledged | K::NoResponder => {
-            same(format!("{}: {severity}", e.kind.title()), severity.clone())
+            (e.kind, format!("{title}: {severity}"), severity)
         }
-        K::Unclassified => {
-            // `incident `X`: <why>; no SLA applies`: the why is the cause.
-            let why = e
-                .detail
-                .split_once("`: ")
-                .map_or(e.detail.as_str(), |(_, rest)| rest);
-            let why = why.trim_end_matches("; no SLA applies");
-            same(
-                format!("Incidents with no severity: {why}"),
-                why.to_string(),
-            )
-        }
-        K::EscalationLate => {
-            // "… call for N timeout escalation(s); the export shows M (escalation policy `X`)":
-            // level M + 1 did not hand over in time.
-            let policy_name = between(&e.detail, "(escalation policy `", "`)").unwrap_or("?");
-            let shown: usize = between(&e.detail, "the export shows ", " ")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            let level = shown + 1;
-            same(
-                format!(
-                    "Escalation policy `{policy_name}` level {level} did not escalate within the policy's time"
-                ),
-                format!("escalation policy `{policy_name}` level {level}"),
-            )
-        }
-        K::EscalationNonconformity => {
-            if let Some(schedule) = between(&e.detail, "its schedule `", "` has")
-                && let Some(gap) = gaps.get(schedule)
-            {
-                return (K::OncallGap, gap_title(gap), gap.clone());
-            }
-            // The same fault in several intervals of the period is one finding.
-            let fault = e
-                .detail
-                .split_once("; in force from ")
-                .map_or(e.detail.as_str(), |(f, _)| f);
-            same(
-                format!("Escalation policy not conforming: {fault}"),
-                fault.to_string(),
-            )
-        }
-        K::OncallGap => (K::OncallGap, gap_title(&e.detail), e.detail.clone()),
-        K::AdminChangeUnattributed => {
-            let token = between(&e.detail, "token `", "`").unwrap_or("no actor");
-            same(
-                format!("Configuration changed with no named person (token `{token}`)"),
-                format!("token `{token}`"),
-            )
-        }
-        K::OncallLongShift | K::OnCallTargetDeleted | K::AuditTrailGap => same(
-            format!("{}: {}", e.kind.title(), e.detail),
+        K::OncallGap => (
+            e.kind,
+            format!("On-call gap: {}", e.detail),
             e.detail.clone(),
         ),
-        _ => same(e.kind.title().to_string(), e.kind.name().to_string()),
+        K::OncallLongShift | K::OnCallTargetDeleted | K::AuditTrailGap => {
+            (e.kind, format!("{title}: {}", e.detail), e.detail.clone())
+        }
+        _ => (e.kind, title.to_string(), e.kind.name().to_string()),
     }
-}
-
-fn gap_title(detail: &str) -> String {
-    format!("On-call gap: {detail}")
 }
 
 /// The findings and, for each exception (same order), the index of its finding.
-pub(crate) fn group(
-    exceptions: &[Exception],
-    ingested: &Ingested,
-    policy: &Policy,
-) -> (Vec<Finding>, Vec<usize>) {
-    let by_id: BTreeMap<&str, usize> = ingested
-        .incidents
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i))
-        .collect();
-    // Each schedule's first gap, by the gap's own detail (`schedule `S`: nobody …`).
-    let mut gaps: BTreeMap<String, String> = BTreeMap::new();
-    for e in exceptions
-        .iter()
-        .filter(|e| e.kind == ExceptionKind::OncallGap)
-    {
-        if let Some(schedule) = between(&e.detail, "schedule `", "`") {
-            gaps.entry(schedule.to_string())
-                .or_insert_with(|| e.detail.clone());
-        }
-    }
+pub(crate) fn group(exceptions: &[Exception]) -> (Vec<Finding>, Vec<usize>) {
     struct Group {
         kind: ExceptionKind,
         title: String,
@@ -254,7 +120,7 @@ pub(crate) fn group(
     let mut groups: BTreeMap<(usize, String), Group> = BTreeMap::new();
     let mut keys = Vec::with_capacity(exceptions.len());
     for (n, e) in exceptions.iter().enumerate() {
-        let (kind, title, cause) = cause(e, ingested, &by_id, policy, &gaps);
+        let (kind, title, cause) = cause(e);
         let rank = AREAS
             .iter()
             .position(|a| *a == area(kind))

@@ -75,7 +75,7 @@ impl Evidence {
     /// The SLA figures alone (`stats`): no check is run.
     pub(crate) fn figures_only(policy: Policy, ingested: Ingested, metrics: Metrics) -> Self {
         let results = results::sla(&metrics, &policy);
-        let (findings, finding_of) = findings::group(&metrics.exceptions, &ingested, &policy);
+        let (findings, finding_of) = findings::group(&metrics.exceptions);
         Self {
             policy,
             findings,
@@ -154,7 +154,7 @@ pub(crate) fn evaluate(
     exceptions.extend(audit_trail.exceptions.iter().cloned());
     exceptions.extend(statuspage.exceptions.iter().cloned());
     metrics::sort_exceptions(&mut exceptions);
-    let (findings, finding_of) = findings::group(&exceptions, &ingested, policy);
+    let (findings, finding_of) = findings::group(&exceptions);
     let mut results = results::sla(&metrics, policy);
     results.extend(security.results(&metrics, policy));
     results.extend(postmortems.results());

@@ -339,6 +339,7 @@ pub(crate) fn exception(kind: ExceptionKind, detail: String) -> Exception {
         kind,
         detail,
         facts: None,
+        cause: None,
     }
 }
 

@@ -88,12 +88,12 @@ pub(crate) fn assess(
     postmortems: &Postmortems,
 ) -> SecurityEvidence {
     let mut out = SecurityEvidence::default();
+    let matcher = policy.security.matcher();
     for (entry, r) in metrics.register.iter().enumerate() {
         let incident = &ingested.incidents[r.incident];
-        if !policy
-            .security
-            .is_security(incident.description.as_deref(), incident.service.as_deref())
-        {
+        let text =
+            crate::policy::Folded::of(incident.description.as_deref(), incident.service.as_deref());
+        if !matcher.matches(&text) {
             continue;
         }
         let postmortem_status = postmortems
@@ -120,6 +120,7 @@ pub(crate) fn assess(
                     }
                 ),
                 facts: None,
+                cause: None,
             });
         }
     }

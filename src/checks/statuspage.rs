@@ -247,6 +247,7 @@ pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) ->
                     format_duration(policy.statuspage.match_window_s),
                 ),
                 facts: None,
+                cause: None,
             }),
             (Some((i, _)), Some(lead)) if lead <= 0 => {
                 let incident = &ingested.incidents[i];
@@ -265,6 +266,7 @@ pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) ->
                         )
                     },
                     facts: None,
+                    cause: None,
                 });
             }
             _ => {}

@@ -151,6 +151,7 @@ pub(crate) fn assess(ingested: &Ingested, metrics: &Metrics, policy: &Policy) ->
                 kind: ExceptionKind::TicketMissing,
                 detail: "no ticket in the description, log-entry notes or external references (a Jira key such as `OPS-123`, or a GitHub issue or pull-request URL)".to_string(),
                 facts: None,
+                cause: None,
             });
         }
         out.rows.push(TicketRow {

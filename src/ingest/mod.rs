@@ -266,6 +266,7 @@ pub(crate) fn read_file(
                         path.display()
                     ),
                     facts: None,
+                    cause: None,
                 });
             }
             Ok(read)
@@ -385,6 +386,7 @@ fn keep_first_of_each_id(
                     differs.join(", ")
                 ),
                 facts: None,
+                cause: None,
             });
             format!(
                 "conflicting duplicate of incident `{}` first read at {first_at} (differs in {}); the first record is used",

@@ -196,6 +196,7 @@ pub(crate) fn build_incident<'a>(
                         fmt_seconds(stated)
                     ),
                     facts: None,
+                    cause: None,
                 });
             }
             Some(stated)

@@ -51,16 +51,15 @@ fn exclusion(incident: &crate::model::Incident, policy: &Policy) -> Option<Exclu
     if let Some(into) = &incident.merged_into {
         return Some(ExclusionRule::Merge(into.clone()));
     }
+    if policy.exclusions.is_empty() {
+        return None;
+    }
+    let text =
+        crate::policy::Folded::of(incident.description.as_deref(), incident.service.as_deref());
     policy
         .exclusions
         .iter()
-        .position(|e| {
-            e.covers(
-                incident.description.as_deref(),
-                incident.service.as_deref(),
-                incident.created,
-            )
-        })
+        .position(|e| e.covers_folded(&text, incident.created))
         .map(ExclusionRule::Policy)
 }
 
@@ -180,6 +179,10 @@ pub(super) fn join(
                 kind: ExceptionKind::Unclassified,
                 detail: format!("incident `{}`: {reason}; no SLA applies", incident.id),
                 facts: None,
+                cause: Some(crate::model::Cause::new(
+                    reason.clone(),
+                    format!("Incidents with no severity: {reason}"),
+                )),
             });
         }
     }

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::ingest::Ingested;
 use crate::model::text::{fmt_seconds, format_duration, rfc3339};
 use crate::model::time::Period;
-use crate::model::{BreachFacts, Exception, ExceptionKind, Incident};
+use crate::model::{BreachFacts, Cause, Exception, ExceptionKind, Incident};
 use crate::policy::deadline::target_seconds;
 use crate::policy::{Policy, Target};
 
@@ -125,10 +125,48 @@ fn breach_exceptions(
                 },
                 detail: facts.detail(),
                 facts: Some(facts),
+                cause: breach_cause(incident, &r.severity, target, status, is_ack),
             });
         }
     }
     out
+}
+
+/// The cause of a breach, for its finding: per severity, whether the incident was handled
+/// late, closed unacknowledged, or not handled by the deadline. Pending and excluded
+/// incidents are grouped by severity alone.
+fn breach_cause(
+    incident: &Incident,
+    severity: &str,
+    target: Target,
+    status: SlaStatus,
+    is_ack: bool,
+) -> Option<Cause> {
+    if status != SlaStatus::Breach {
+        return None;
+    }
+    Some(match (is_ack, incident.tta_s, incident.ttr_s) {
+        (true, None, Some(_)) => Cause::new(
+            format!("{severity}: resolved without acknowledgement (target {target})"),
+            format!("{severity} incidents closed with nobody acknowledging them"),
+        ),
+        (true, Some(_), _) => Cause::new(
+            format!("{severity}: acknowledged after the target"),
+            format!("{severity} incidents acknowledged later than {target}"),
+        ),
+        (true, None, None) => Cause::new(
+            format!("{severity}: no acknowledgement by the deadline (target {target})"),
+            format!("{severity} incidents not acknowledged by their deadline"),
+        ),
+        (false, _, Some(_)) => Cause::new(
+            format!("{severity}: resolved after the target"),
+            format!("{severity} incidents resolved later than {target}"),
+        ),
+        (false, _, None) => Cause::new(
+            format!("{severity}: not resolved by the deadline (target {target})"),
+            format!("{severity} incidents not resolved by their deadline"),
+        ),
+    })
 }
 
 /// A `no_responder` exception per incident of a severity with an acknowledgement target
@@ -164,6 +202,7 @@ fn no_responder(
                         .unwrap_or_default()
                 ),
                 facts: None,
+                cause: None,
             })
         })
         .collect()
@@ -334,6 +373,7 @@ fn number_gaps<'a>(
                 "{range} missing between #{p} and #{n}: deleted, merged, outside the export's filters, or not exported"
             ),
             facts: None,
+            cause: None,
         });
     };
     let mut previous: Option<i64> = None;
@@ -351,6 +391,7 @@ fn number_gaps<'a>(
                         "incident #{r} is in the export but could not be evaluated: {why}"
                     ),
                     facts: None,
+                    cause: None,
                 });
                 first = r + 1;
             }

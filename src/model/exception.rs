@@ -163,6 +163,26 @@ pub(crate) struct Exception {
     pub detail: String,
     /// For breaches and pending incidents: the measured time, the target, the miss.
     pub facts: Option<BreachFacts>,
+    /// What the exception has in common with others of its finding, when its kind has
+    /// several causes (set where it is made; `checks::findings` groups by it).
+    pub cause: Option<Cause>,
+}
+
+/// The cause of an exception: the key its finding is grouped by, and that finding's
+/// plain-English title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cause {
+    pub key: String,
+    pub title: String,
+}
+
+impl Cause {
+    pub(crate) fn new(key: impl Into<String>, title: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            title: title.into(),
+        }
+    }
 }
 
 /// The figures of a breach, formatted for people (`7m12s (432 s)`).

@@ -9,7 +9,7 @@ pub(crate) mod record;
 pub(crate) mod text;
 pub(crate) mod time;
 
-pub(crate) use exception::{BreachFacts, Exception, ExceptionKind};
+pub(crate) use exception::{BreachFacts, Cause, Exception, ExceptionKind};
 pub(crate) use record::{
     FileRows, Format, Incident, InputFile, LogEntry, LogKind, Ref, RejectedRow, Responders,
     SourceRef, StatusIncident, add_seconds,

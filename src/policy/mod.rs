@@ -138,18 +138,56 @@ pub(crate) struct SecurityRules {
     pub services: Vec<String>,
 }
 
-impl SecurityRules {
-    /// Whether an incident with this description and service is a security event.
-    pub(crate) fn is_security(&self, description: Option<&str>, service: Option<&str>) -> bool {
+/// An incident's description and service name, lower-cased once for the rules that
+/// compare them ignoring case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Folded {
+    pub description: String,
+    pub service: String,
+}
+
+impl Folded {
+    pub(crate) fn of(description: Option<&str>, service: Option<&str>) -> Self {
         let lower = |t: Option<&str>| t.map(str::to_lowercase).unwrap_or_default();
-        let (description, service) = (lower(description), lower(service));
-        self.services
-            .iter()
-            .any(|s| !service.is_empty() && s.to_lowercase() == service)
-            || self.matches.iter().any(|m| {
-                let m = m.to_lowercase();
-                !m.is_empty() && (description.contains(&m) || service.contains(&m))
-            })
+        Self {
+            description: lower(description),
+            service: lower(service),
+        }
+    }
+}
+
+/// `[security]` with its terms lower-cased, made once per build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecurityMatcher {
+    matches: Vec<String>,
+    services: Vec<String>,
+}
+
+impl SecurityMatcher {
+    /// Whether an incident is a security event.
+    pub(crate) fn matches(&self, text: &Folded) -> bool {
+        (!text.service.is_empty() && self.services.contains(&text.service))
+            || self
+                .matches
+                .iter()
+                .any(|m| text.description.contains(m.as_str()) || text.service.contains(m.as_str()))
+    }
+}
+
+impl SecurityRules {
+    /// The rules with their terms lower-cased, to test many incidents.
+    pub(crate) fn matcher(&self) -> SecurityMatcher {
+        let lower = |v: &[String]| v.iter().map(|t| t.to_lowercase()).collect();
+        SecurityMatcher {
+            matches: lower(&self.matches),
+            services: lower(&self.services),
+        }
+    }
+
+    /// Whether an incident with this description and service is a security event.
+    #[cfg(test)]
+    pub(crate) fn is_security(&self, description: Option<&str>, service: Option<&str>) -> bool {
+        self.matcher().matches(&Folded::of(description, service))
     }
 }
 
@@ -159,9 +197,10 @@ impl SecurityRules {
 pub(crate) struct Exclusion {
     /// Why (required), as printed.
     pub reason: String,
-    /// Service names, compared ignoring case; empty: any service.
+    /// Service names, lower-cased (compared ignoring case); empty: any service.
     pub services: Vec<String>,
-    /// Case-insensitive substrings of the description; empty: any description.
+    /// Substrings of the description, lower-cased (compared ignoring case); empty: any
+    /// description.
     pub matches: Vec<String>,
     /// Created at or after this instant (a local date-time in the organisation's zone).
     pub from: Option<chrono::DateTime<chrono::Utc>>,
@@ -170,23 +209,31 @@ pub(crate) struct Exclusion {
 }
 
 impl Exclusion {
+    /// Whether the rule covers an incident of this (lower-cased) text and creation time.
+    pub(crate) fn covers_folded(
+        &self,
+        text: &Folded,
+        created: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        (self.services.is_empty() || self.services.contains(&text.service))
+            && (self.matches.is_empty()
+                || self
+                    .matches
+                    .iter()
+                    .any(|m| text.description.contains(m.as_str())))
+            && self.from.is_none_or(|f| created >= f)
+            && self.to.is_none_or(|t| created < t)
+    }
+
     /// Whether the rule covers an incident.
+    #[cfg(test)]
     pub(crate) fn covers(
         &self,
         description: Option<&str>,
         service: Option<&str>,
         created: chrono::DateTime<chrono::Utc>,
     ) -> bool {
-        let service = service.map(str::to_lowercase).unwrap_or_default();
-        let description = description.map(str::to_lowercase).unwrap_or_default();
-        (self.services.is_empty() || self.services.iter().any(|s| s.to_lowercase() == service))
-            && (self.matches.is_empty()
-                || self
-                    .matches
-                    .iter()
-                    .any(|m| description.contains(&m.to_lowercase())))
-            && self.from.is_none_or(|f| created >= f)
-            && self.to.is_none_or(|t| created < t)
+        self.covers_folded(&Folded::of(description, service), created)
     }
 }
 

@@ -584,9 +584,10 @@ impl Checker<'_> {
                     format!("`exclusion.to` of exclusion {n} is not after its `from`"),
                 );
             }
+            // Compared ignoring case: lower-cased once, here.
             let clean = |list: &[String]| -> Vec<String> {
                 list.iter()
-                    .map(|m| m.trim().to_string())
+                    .map(|m| m.trim().to_lowercase())
                     .filter(|m| !m.is_empty())
                     .collect()
             };

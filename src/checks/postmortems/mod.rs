@@ -389,6 +389,7 @@ fn exception(
         kind,
         detail,
         facts,
+        cause: None,
     }
 }
 
