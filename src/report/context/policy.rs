@@ -16,6 +16,10 @@ pub(crate) struct PolicyView {
     pub escalation_levels: String,
     pub ack_target_pct: String,
     pub resolved_without_ack: String,
+    /// `[security]` as a sentence.
+    pub security: String,
+    /// Each `[[exclusion]]`: `exclusion 1: <reason> (<conditions>)`.
+    pub exclusions: Vec<String>,
     pub resolve_target_pct: String,
     pub ack_target: f64,
     pub resolve_target: f64,
@@ -79,8 +83,53 @@ pub(super) fn view(policy: &Policy) -> PolicyView {
             }
         }
         .to_string(),
+        security: security_text(&policy.security),
+        exclusions: policy
+            .exclusions
+            .iter()
+            .enumerate()
+            .map(|(n, e)| format!("exclusion {}: {} ({})", n + 1, e.reason, conditions(e)))
+            .collect(),
         resolve_target_pct: format!("{} %", trim_number(policy.resolve_within_sla_pct)),
         ack_target: policy.ack_within_sla_pct,
         resolve_target: policy.resolve_within_sla_pct,
     }
+}
+
+/// `[security]` in words.
+fn security_text(s: &crate::policy::SecurityRules) -> String {
+    let quoted = |v: &[String]| {
+        v.iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (s.matches.is_empty(), s.services.is_empty()) {
+        (true, true) => "none (no incident is singled out as a security event)".to_string(),
+        (false, true) => format!("description or service contains {}", quoted(&s.matches)),
+        (true, false) => format!("service is {}", quoted(&s.services)),
+        (false, false) => format!(
+            "description or service contains {}, or the service is {}",
+            quoted(&s.matches),
+            quoted(&s.services)
+        ),
+    }
+}
+
+/// An exclusion's conditions in words (terms as compared, lower-cased).
+fn conditions(e: &crate::policy::Exclusion) -> String {
+    let mut parts = Vec::new();
+    if !e.services.is_empty() {
+        parts.push(format!("service {}", e.services.join(" or ")));
+    }
+    if !e.matches.is_empty() {
+        parts.push(format!("description contains {}", e.matches.join(" or ")));
+    }
+    if let Some(f) = e.from {
+        parts.push(format!("created from {}", crate::model::text::rfc3339(f)));
+    }
+    if let Some(t) = e.to {
+        parts.push(format!("created before {}", crate::model::text::rfc3339(t)));
+    }
+    parts.join(", ")
 }

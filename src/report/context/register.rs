@@ -11,7 +11,7 @@ pub(super) struct RegisterView {
     pub shown: usize,
 }
 
-fn status_word(s: SlaStatus) -> &'static str {
+pub(super) fn status_word(s: SlaStatus) -> &'static str {
     match s {
         SlaStatus::Met => "met",
         SlaStatus::Breach => "breach",

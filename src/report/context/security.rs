@@ -53,7 +53,7 @@ pub(super) fn view(e: &Evidence) -> SecurityView {
                     .unwrap_or_else(|| "—".to_string()),
                 secs(i.tta_s),
                 secs(i.ttr_s),
-                r.ack.as_register().to_string(),
+                super::register::status_word(r.ack).to_string(),
                 row.postmortem_status.clone(),
             ]
         })
