@@ -313,11 +313,19 @@ pub struct StatsArgs {
 
 /// `auditpack init`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  auditpack init my-policy --force --format json")]
+#[command(
+    after_help = "Examples:\n  auditpack init my-policy --force --format json\n  auditpack init --extraction exports"
+)]
 pub struct InitArgs {
     /// Folder to write policy.toml into
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+
+    /// Write a commented extraction record (DIR/extraction.toml) instead of the policy:
+    /// who took the exports, when, from where, and the count PagerDuty showed. DIR
+    /// defaults to the folder argument
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    pub extraction: Option<PathBuf>,
 
     /// Overwrite an existing policy.toml
     #[arg(long)]
@@ -347,7 +355,7 @@ pub enum GenerateFormat {
 /// `auditpack generate`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  auditpack generate --format mixed --out sample-copy --statuspage --config-exports\n  auditpack generate --incidents 5000 --seed 1 --format rest-json --out generated --report json"
+    after_help = "Examples:\n  auditpack generate --format mixed --out sample-copy --statuspage --config-exports --population\n  auditpack generate --incidents 5000 --seed 1 --format rest-json --out generated --report json"
 )]
 pub struct GenerateArgs {
     /// Number of incidents
@@ -369,6 +377,11 @@ pub struct GenerateArgs {
     /// nobody was paged for, one scheduled maintenance
     #[arg(long)]
     pub statuspage: bool,
+
+    /// Also write an extraction record (DIR/extraction.toml) and PagerDuty's own totals for
+    /// the period (DIR/pagerduty/aggregate-metrics.json), both agreeing with the exports
+    #[arg(long)]
+    pub population: bool,
 
     /// Random seed; the same seed gives the same bytes
     #[arg(long, default_value_t = 7)]

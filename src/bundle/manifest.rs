@@ -79,6 +79,22 @@ pub(crate) struct ManifestRows {
     pub rows_read: u64,
     pub rows_rejected: u64,
     pub rows_used: u64,
+    /// The filters the export states (`key=value;…`), empty when it states none.
+    pub scope: String,
+}
+
+/// The extraction record as the manifest keeps it. Fields in alphabetical order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ManifestExtraction {
+    pub account: Option<String>,
+    pub extracted_at: Option<String>,
+    pub extracted_by: Option<String>,
+    pub file: String,
+    pub filters: Option<String>,
+    pub notes: Option<String>,
+    pub pagerduty_count: Option<u64>,
+    pub source: Option<String>,
 }
 
 /// Every parameter of the build that shapes an output, to run it again.
@@ -106,6 +122,8 @@ pub(crate) struct Manifest {
     pub command_line: String,
     /// Whether the bundle is signed with the published demo key (never evidence).
     pub demo_key: bool,
+    /// The extraction record of the input folder, when it has one.
+    pub extraction: Option<ManifestExtraction>,
     pub files: Vec<ManifestFile>,
     pub format: String,
     /// The signing key's id (minisign key number, a label), when signed.

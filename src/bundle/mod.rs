@@ -14,7 +14,9 @@ pub(crate) mod verify;
 mod write;
 pub(crate) mod zip;
 
-pub(crate) use manifest::{FORMAT, Manifest, ManifestParameters, ManifestRows, Role};
+pub(crate) use manifest::{
+    FORMAT, Manifest, ManifestExtraction, ManifestParameters, ManifestRows, Role,
+};
 pub(crate) use write::{Entry, complete, manifest_json, write};
 /// File names at the bundle's top level.
 pub(crate) const MANIFEST: &str = "manifest.json";

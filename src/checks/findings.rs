@@ -72,6 +72,10 @@ fn area(kind: ExceptionKind) -> &'static str {
         K::EscalationNonconformity | K::EscalationLate => "escalation",
         K::OnCallTargetDeleted | K::AuditTrailGap | K::AdminChangeUnattributed => "audit_trail",
         K::TruncatedExport
+        | K::IncompleteExport
+        | K::PeriodNotCovered
+        | K::ExtractionBeforeData
+        | K::AggregateMismatch
         | K::IncidentNumberGap
         | K::NotEvaluable
         | K::ConflictingDuplicate

@@ -7,6 +7,7 @@ pub(crate) mod audit_trail;
 pub(crate) mod escalation;
 pub(crate) mod findings;
 pub(crate) mod oncall;
+pub(crate) mod population;
 pub(crate) mod postmortems;
 pub(crate) mod security;
 pub(crate) mod statuspage;
@@ -26,6 +27,7 @@ use crate::policy::Policy;
 use audit_trail::AuditTrail;
 use escalation::EscalationEvidence;
 use oncall::OnCallEvidence;
+use population::PopulationEvidence;
 use postmortems::Postmortems;
 use security::SecurityEvidence;
 use statuspage::StatusEvidence;
@@ -43,6 +45,9 @@ pub(crate) struct Evidence {
     pub ingested: Ingested,
     /// The SLA figures, the register and the SLA and data exceptions.
     pub metrics: Metrics,
+    /// Whether the exports are the whole population: scope, paging, coverage of the period,
+    /// the extraction record and PagerDuty's own totals.
+    pub population: PopulationEvidence,
     pub postmortems: Postmortems,
     /// Security incidents (`[security]`).
     pub security: SecurityEvidence,
@@ -74,14 +79,24 @@ pub(crate) struct Evidence {
 impl Evidence {
     /// The SLA figures alone (`stats`): no check is run.
     pub(crate) fn figures_only(policy: Policy, ingested: Ingested, metrics: Metrics) -> Self {
-        let results = results::sla(&metrics, &policy);
-        let (findings, finding_of) = findings::group(&metrics.exceptions);
+        let population = population::assess(&ingested, &metrics, &policy);
+        let mut results = population.results(&metrics);
+        results.extend(results::sla(&metrics, &policy));
+        let mut exceptions = metrics.exceptions.clone();
+        exceptions.extend(population.exceptions.iter().cloned());
+        metrics::sort_exceptions(&mut exceptions);
+        let (findings, finding_of) = findings::group(&exceptions);
+        let mut reconciliation = metrics.files.clone();
+        for rows in &population.file_counts {
+            reconciliation[rows.file].rows_used = rows.used;
+        }
         Self {
+            population,
             policy,
             findings,
             finding_of,
-            exceptions: metrics.exceptions.clone(),
-            reconciliation: metrics.files.clone(),
+            exceptions,
+            reconciliation,
             results,
             ingested,
             metrics,
@@ -118,6 +133,7 @@ pub(crate) fn evaluate(
     as_of: DateTime<Utc>,
 ) -> Result<Evidence, Error> {
     let metrics = metrics::compute(&ingested, policy, period, as_of, metrics::Scope::Evidence)?;
+    let population = population::assess(&ingested, &metrics, policy);
     let postmortems = postmortems::assess(documents, &ingested, &metrics, policy);
     let security = security::assess(&ingested, &metrics, policy, &postmortems);
     let tickets = tickets::assess(&ingested, &metrics, policy);
@@ -133,9 +149,10 @@ pub(crate) fn evaluate(
     let timeline = timeline::assess(&ingested, &metrics);
     let statuspage = statuspage::assess(&ingested, &metrics, policy);
     let mut reconciliation = metrics.files.clone();
-    let check_rows: Vec<&FileRows> = oncall
+    let check_rows: Vec<&FileRows> = population
         .file_counts
         .iter()
+        .chain(&oncall.file_counts)
         .chain(&escalation.file_counts)
         .chain(&audit_trail.file_counts)
         .chain(&timeline.file_counts)
@@ -146,6 +163,7 @@ pub(crate) fn evaluate(
         reconciliation[rows.file].rows_outside_period = rows.outside;
     }
     let mut exceptions = metrics.exceptions.clone();
+    exceptions.extend(population.exceptions.iter().cloned());
     exceptions.extend(security.exceptions.iter().cloned());
     exceptions.extend(postmortems.exceptions.iter().cloned());
     exceptions.extend(tickets.exceptions.iter().cloned());
@@ -155,7 +173,8 @@ pub(crate) fn evaluate(
     exceptions.extend(statuspage.exceptions.iter().cloned());
     metrics::sort_exceptions(&mut exceptions);
     let (findings, finding_of) = findings::group(&exceptions);
-    let mut results = results::sla(&metrics, policy);
+    let mut results = population.results(&metrics);
+    results.extend(results::sla(&metrics, policy));
     results.extend(security.results(&metrics, policy));
     results.extend(postmortems.results());
     results.extend(tickets.results());
@@ -167,6 +186,7 @@ pub(crate) fn evaluate(
         policy: policy.clone(),
         ingested,
         metrics,
+        population,
         postmortems,
         security,
         tickets,

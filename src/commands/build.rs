@@ -202,6 +202,20 @@ fn manifest(
     bundle::Manifest {
         command_line: params.command_line.clone(),
         demo_key: params.demo_key,
+        extraction: evidence
+            .population
+            .extraction
+            .as_ref()
+            .map(|x| bundle::ManifestExtraction {
+                account: x.account.clone(),
+                extracted_at: x.extracted_at_text.clone(),
+                extracted_by: x.extracted_by.clone(),
+                file: x.file.clone(),
+                filters: x.filters.clone(),
+                notes: x.notes.clone(),
+                pagerduty_count: x.pagerduty_count,
+                source: x.source.clone(),
+            }),
         files: Vec::new(),
         format: bundle::FORMAT.to_string(),
         key_id: recipe.signer.as_ref().map(|s| s.key.id()),
@@ -224,14 +238,16 @@ fn manifest(
             .files
             .iter()
             .zip(&evidence.reconciliation)
-            .filter(|(f, _)| f.format.is_some())
-            .map(|(f, c)| bundle::ManifestRows {
+            .enumerate()
+            .filter(|(_, (f, _))| f.format.is_some())
+            .map(|(n, (f, c))| bundle::ManifestRows {
                 file: f.name.clone(),
                 rows_excluded: c.rows_excluded,
                 rows_outside_period: c.rows_outside_period,
                 rows_read: f.rows_read,
                 rows_rejected: c.rows_rejected,
                 rows_used: c.rows_used,
+                scope: evidence.population.scope_of(n).to_string(),
             })
             .collect(),
         report: bundle::REPORT_PATH.to_string(),

@@ -102,9 +102,20 @@ fn extra_files(
     args: &GenerateArgs,
     spec: &Spec,
     incidents: &[synth::SynthIncident],
+    exported: chrono::DateTime<chrono::Utc>,
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> Result<(), Error> {
     let zone = spec.zone;
+    if args.population {
+        files.push((
+            "extraction.toml".into(),
+            synth::population::extraction(spec, incidents, exported),
+        ));
+        files.push((
+            "pagerduty/aggregate-metrics.json".into(),
+            synth::population::aggregate(spec, incidents),
+        ));
+    }
     if args.config_exports {
         files.extend(synth::config::generate(spec));
     }
@@ -181,9 +192,9 @@ fn write_files(
 /// Writes the synthetic exports.
 pub(crate) fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let spec = spec_of(args)?;
-    let (incidents, _) = synth::generate(&spec);
+    let (incidents, exported) = synth::generate(&spec);
     let mut files = export_files(args, &spec, &incidents);
-    extra_files(args, &spec, &incidents, &mut files)?;
+    extra_files(args, &spec, &incidents, exported, &mut files)?;
     write_files(args, &files, out)?;
     Ok(ExitStatus::Success)
 }

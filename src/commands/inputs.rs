@@ -273,10 +273,11 @@ pub(crate) fn ingest_all(
             rows_read: 0,
             timezone_assumed: None,
             document: (document && f.bytes.is_some()).then(|| postmortem::document_format(f.name)),
+            pages: Vec::new(),
         };
         reads.push((file, read, bytes));
     }
-    Ok(ingest::combine(reads, policy.input_timezone))
+    ingest::combine(reads, policy.input_timezone)
 }
 
 /// Reads the postmortem documents among the inputs, in name order. PDFs are read by a child
@@ -529,7 +530,12 @@ pub(crate) fn load(
     let p = &policy.policy;
     let (period, as_of) = args.resolve(
         metrics::default_period(&ingested.incidents, p),
-        metrics::latest_timestamp(&ingested.incidents),
+        // The extraction record's time, else the latest event of every input.
+        ingested
+            .extraction
+            .as_ref()
+            .and_then(|(_, e)| e.extracted_at)
+            .or_else(|| ingested.latest_event()),
         p.timezone,
     )?;
     progress.step("computing the statistics", None);

@@ -224,6 +224,37 @@ pub(crate) fn json(
     })
 }
 
+/// The population in one line: complete or not, the extraction record, PagerDuty's totals.
+fn population_line(e: &crate::checks::Evidence) -> String {
+    let p = &e.population;
+    let complete = if p.exports_complete(&e.metrics) {
+        "every listing complete".to_string()
+    } else {
+        "pages missing or cut (see the report's population section)".to_string()
+    };
+    let record = if p.extraction.is_some() {
+        "extraction record read"
+    } else {
+        "no extraction record"
+    };
+    let compared = p
+        .comparisons
+        .iter()
+        .filter(|c| matches!(c.status, "agrees" | "differs"))
+        .count();
+    let differ = p
+        .comparisons
+        .iter()
+        .filter(|c| c.status == "differs")
+        .count();
+    let totals = match (compared, differ) {
+        (0, _) => "no PagerDuty totals to compare".to_string(),
+        (n, 0) => format!("PagerDuty's totals agree ({n} compared)"),
+        (n, d) => format!("PagerDuty's totals DIFFER ({d} of {n})"),
+    };
+    format!("population: {complete}; {record}; {totals}\n")
+}
+
 /// The terminal summary: period, SLA table, reconciliation, exceptions, outputs.
 pub(crate) fn table(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
     let e = &loaded.evidence;
@@ -329,16 +360,20 @@ postmortems: {} documents ({unreadable} unreadable)
         ));
     }
     s.push_str(&exclusion_line(m));
-    let not_evaluable = e
-        .exceptions
-        .iter()
-        .filter(|x| x.kind == crate::model::ExceptionKind::NotEvaluable)
-        .count();
+    let not_evaluable = e.population.rejected_incidents();
     if not_evaluable > 0 {
+        let by: Vec<String> = e
+            .population
+            .rejected_by_severity
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         s.push_str(&format!(
-            "{not_evaluable} incidents could not be evaluated (their only rows were rejected)\n"
+            "{not_evaluable} incidents could not be evaluated (their only rows were rejected: {})\n",
+            by.join(", ")
         ));
     }
+    s.push_str(&population_line(e));
     s.push_str(&format!(
         "rejected rows: {}\nwrote {}/{REPORT}\nwrote {}/{BUNDLE} ({})\nwrote {}/derived/: {}\n",
         ingested.rejected.len(),

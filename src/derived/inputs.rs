@@ -21,11 +21,12 @@ pub(crate) fn inputs(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
         "rows_outside_period",
         "timezone_assumed",
         "rows_excluded",
+        "scope",
     ])
     .map_err(io)?;
-    for (f, c) in ingested.files.iter().zip(&e.reconciliation) {
+    for (n, (f, c)) in ingested.files.iter().zip(&e.reconciliation).enumerate() {
         if let Some(kind) = f.document {
-            w.write_record([f.name.as_str(), kind, &f.sha256, "", "", "", "", "", ""])
+            w.write_record([f.name.as_str(), kind, &f.sha256, "", "", "", "", "", "", ""])
                 .map_err(io)?;
             continue;
         }
@@ -40,11 +41,13 @@ pub(crate) fn inputs(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
                 c.rows_outside_period.to_string(),
                 f.timezone_assumed.clone().unwrap_or_default(),
                 c.rows_excluded.to_string(),
+                e.population.scope_of(n).to_string(),
             ]),
             None => w.write_record([
                 f.name.as_str(),
                 "not_used",
                 &f.sha256,
+                "",
                 "",
                 "",
                 "",

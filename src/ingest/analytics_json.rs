@@ -11,11 +11,11 @@ use serde_json::value::RawValue;
 
 use super::file_read::FileRead;
 use super::json::{Object, source_of};
+use super::recognise::AnalyticsPage;
 use super::record::Detail;
 use super::record::{Field, RecordRules, build_incident};
 use crate::error::{Error, Location};
 use crate::model::{Format, RejectedRow};
-use crate::policy::parse_timezone;
 
 /// The text of a scalar JSON value for the record builder; `Err` for arrays and objects.
 fn scalar_text(v: &Value) -> Result<Option<String>, &'static str> {
@@ -53,6 +53,11 @@ fn names_text(v: &Value) -> Result<Option<String>, &'static str> {
 /// The `data` items of an Analytics raw-incidents page, when `page` is one.
 pub(crate) fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
     let data = page.get("data")?;
+    // `GET /analytics/raw/incidents/{id}` answers with `data` as the one incident.
+    if let Ok(one) = serde_json::from_str::<Object<'_>>(data.get()) {
+        return (one.contains_key("incident_number") || one.contains_key("seconds_to_first_ack"))
+            .then(|| vec![*data]);
+    }
     let items: Vec<&RawValue> = serde_json::from_str(data.get()).ok()?;
     let looks_right = page.contains_key("time_zone")
         || items.first().is_some_and(|first| {
@@ -67,15 +72,15 @@ pub(crate) fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
 pub(crate) fn read(
     path: &Path,
     text: &str,
-    pages: Vec<(Vec<&RawValue>, Option<String>)>,
+    pages: Vec<AnalyticsPage<'_>>,
     default_zone: Tz,
     detail: Detail,
 ) -> Result<FileRead, Error> {
     let mut zones = Vec::new();
-    for (_, zone) in &pages {
-        let tz = match zone {
+    for page in &pages {
+        let tz = match &page.time_zone {
             None => default_zone,
-            Some(name) => parse_timezone(name).ok_or_else(|| Error::InputInvalid {
+            Some(name) => super::zone_name::zone(name).ok_or_else(|| Error::InputInvalid {
                 location: Location::file(path),
                 reason: format!(
                     "`time_zone`: `{name}` is not an IANA time zone; expected e.g. `Etc/UTC` or `America/New_York`"
@@ -88,11 +93,14 @@ pub(crate) fn read(
     }
     let zone_names: Vec<&str> = zones.iter().map(|z| z.name()).collect();
     let mut out = FileRead::new(Format::AnalyticsJson, Some(zone_names.join(" ")));
-    for (items, zone) in pages {
+    for AnalyticsPage {
+        items, time_zone, ..
+    } in pages
+    {
         let rules = RecordRules {
-            zone: zone
+            zone: time_zone
                 .as_deref()
-                .and_then(parse_timezone)
+                .and_then(super::zone_name::zone)
                 .unwrap_or(default_zone),
             zero_ack_means_none: false,
             column_name: Field::name,
@@ -103,6 +111,9 @@ pub(crate) fn read(
             let source = source_of(path, text, item);
             let reject = |reason: String| RejectedRow {
                 incident_number: None,
+                priority: None,
+                urgency: None,
+                created: None,
                 source,
                 reason,
                 raw: item.get().to_string(),
@@ -145,12 +156,20 @@ pub(crate) fn read(
                     out.incidents.push(incident);
                     out.exceptions.extend(exception);
                 }
-                Err(reason) => out.rejected.push(RejectedRow {
-                    incident_number: fields[Field::IncidentNumber as usize]
-                        .as_deref()
-                        .and_then(super::record::parse_whole),
-                    ..reject(reason)
-                }),
+                Err(reason) => {
+                    let (incident_number, priority, urgency, created) =
+                        super::record::rejected_facts(
+                            |f| fields[f as usize].as_deref(),
+                            rules.zone,
+                        );
+                    out.rejected.push(RejectedRow {
+                        incident_number,
+                        priority,
+                        urgency,
+                        created,
+                        ..reject(reason)
+                    })
+                }
             }
         }
     }

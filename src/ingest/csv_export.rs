@@ -379,6 +379,9 @@ fn read_range(
         };
         let reject = |reason: String| RejectedRow {
             incident_number: None,
+            priority: None,
+            urgency: None,
+            created: None,
             source,
             reason,
             raw: SourceRef {
@@ -420,11 +423,17 @@ fn read_range(
                 out.incidents.push(incident);
                 out.exceptions.extend(exception);
             }
-            Err(reason) => out.rejected.push(RejectedRow {
-                incident_number: fields[Field::IncidentNumber as usize]
-                    .and_then(super::record::parse_whole),
-                ..reject(reason)
-            }),
+            Err(reason) => {
+                let (incident_number, priority, urgency, created) =
+                    super::record::rejected_facts(|f| fields[f as usize], rules.zone);
+                out.rejected.push(RejectedRow {
+                    incident_number,
+                    priority,
+                    urgency,
+                    created,
+                    ..reject(reason)
+                })
+            }
         }
     }
     Ok(out)

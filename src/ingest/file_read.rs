@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::record::Field;
 use crate::model::config::Export;
+use crate::model::population::{Aggregate, Extraction, Page};
 use crate::model::{Exception, Format, Incident, LogEntry, RejectedRow, SourceRef, StatusIncident};
 
 /// What one file yielded. Source refs carry file index 0 until `combine` sets them.
@@ -32,6 +33,12 @@ pub(crate) struct FileRead {
     pub log_entries: Vec<LogEntry>,
     /// Statuspage incidents.
     pub status_incidents: Vec<StatusIncident>,
+    /// The envelopes of the file's JSON pages.
+    pub pages: Vec<Page>,
+    /// PagerDuty's aggregate rows.
+    pub aggregates: Vec<Aggregate>,
+    /// The extraction record.
+    pub extraction: Option<Extraction>,
 }
 
 impl FileRead {

@@ -4,17 +4,21 @@
 //! file; `combine` merges files in the order given and removes repeated incident ids.
 //! Nothing here opens files or applies the policy's severities.
 
+pub(crate) mod aggregate;
 pub(crate) mod analytics_json;
 pub(crate) mod csv_export;
+pub(crate) mod extraction;
 pub(crate) mod file_read;
 pub(crate) mod json;
 pub(crate) mod pagerduty_config;
+pub(crate) mod paging;
 pub(crate) mod postmortem_text;
 pub(crate) mod recognise;
 pub(crate) mod record;
 pub(crate) mod rest;
 pub(crate) mod statuspage;
 pub(crate) mod timestamp;
+pub(crate) mod zone_name;
 
 pub(crate) use file_read::{FileRead, PendingIncident};
 pub(crate) use record::Detail;
@@ -54,6 +58,10 @@ pub(crate) struct Ingested {
     pub external_references: Vec<(String, String, SourceRef)>,
     /// Statuspage incidents, in file order (file indexes set).
     pub status_incidents: Vec<StatusIncident>,
+    /// PagerDuty's aggregate-metrics rows, in file order (file indexes set).
+    pub aggregates: Vec<crate::model::population::Aggregate>,
+    /// The extraction record and the index of its file, when the folder has one.
+    pub extraction: Option<(usize, crate::model::population::Extraction)>,
 }
 
 impl Ingested {
@@ -88,6 +96,33 @@ impl Ingested {
                 outside,
             })
             .collect()
+    }
+
+    /// The latest event of every input: incident creation, acknowledgement and resolution,
+    /// log entries, status-page notices and resolutions, audit records; not the ends of
+    /// schedule or override spans, which lie in the future.
+    pub(crate) fn latest_event(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        use crate::model::config::Export;
+        let incidents = crate::metrics::latest_timestamp(&self.incidents);
+        let log = self.log_entries.iter().map(|e| e.at).max();
+        let status = self
+            .status_incidents
+            .iter()
+            .flat_map(|s| [Some(s.started), Some(s.notice), s.resolved])
+            .flatten()
+            .max();
+        let audit = self
+            .config
+            .iter()
+            .filter_map(|c| match c {
+                Export::AuditRecords(records) => records
+                    .iter()
+                    .map(|r| r.execution_time.with_timezone(&chrono::Utc))
+                    .max(),
+                _ => None,
+            })
+            .max();
+        [incidents, log, status, audit].into_iter().flatten().max()
     }
 
     /// The log entries of each incident id, in time order.
@@ -181,15 +216,27 @@ pub(crate) fn read_file(
         }
         return Ok(FileRead::not_used("empty file"));
     }
-    // A TOML file (another policy beside the one in use) opens with `[table]`: it is not a
-    // JSON list, and no export is TOML.
+    // A TOML file is the extraction record (an `[extraction]` table), or something else
+    // (another policy beside the one in use): no export is TOML.
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
     {
-        return Ok(FileRead::not_used(
-            "a TOML file (a policy other than the one in use), not an export",
-        ));
+        let record = std::str::from_utf8(text)
+            .ok()
+            .map(|t| extraction::read(path, t))
+            .transpose()?
+            .flatten();
+        return Ok(match record {
+            Some(record) => FileRead {
+                rows_read: 1,
+                extraction: Some(record),
+                ..FileRead::new(Format::ExtractionRecord, None)
+            },
+            None => FileRead::not_used(
+                "a TOML file without an `[extraction]` table (a policy other than the one in use?), not an export",
+            ),
+        });
     }
     let first_line_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
     // The text is checked once; every message below takes the first bad byte from here.
@@ -212,19 +259,26 @@ pub(crate) fn read_file(
     }
     if looks_like_json(text) {
         let text = std::str::from_utf8(text).expect("checked above: valid UTF-8");
-        return match recognise::json(path, text)? {
+        let kind = recognise::json(path, text)?;
+        let envelopes = kind.envelopes(path, text);
+        let read = match kind {
             recognise::JsonKind::Analytics(pages) => {
                 analytics_json::read(path, text, pages, zone, detail)
             }
-            recognise::JsonKind::Config(format, pages) => Ok(
-                crate::ingest::pagerduty_config::read(path, text, format, pages),
-            ),
+            recognise::JsonKind::Aggregate(pages) => aggregate::read(path, text, &pages, zone),
+            recognise::JsonKind::Config(format, pages) => {
+                pagerduty_config::read(path, text, format, pages)
+            }
             recognise::JsonKind::Rest(Format::StatuspageIncidents, pages) => {
                 Ok(statuspage::read(path, text, pages))
             }
             recognise::JsonKind::Rest(format, pages) => Ok(rest::read(path, text, format, pages)),
             recognise::JsonKind::Other(why) => Ok(FileRead::not_used(why)),
         };
+        return read.map(|mut r| {
+            r.pages = envelopes;
+            r
+        });
     }
     let mut rdr = csv_export::reader(text);
     let header = match rdr.headers() {
@@ -330,7 +384,7 @@ fn finish_rest(
             }
             Err(rejected) => out.rejected.push(RejectedRow {
                 source: set_file(rejected.source),
-                ..rejected
+                ..*rejected
             }),
         }
     }
@@ -394,8 +448,12 @@ fn keep_first_of_each_id(
                 differs.join(", ")
             )
         };
+        // A repeat names an incident the exports hold: its number and time say so.
         out.rejected.push(RejectedRow {
-            incident_number: None,
+            incident_number: incident.number,
+            priority: None,
+            urgency: None,
+            created: Some(incident.created),
             source: incident.source,
             reason,
             raw: incident.source.raw(bytes),
@@ -408,8 +466,12 @@ fn keep_first_of_each_id(
 /// differ from the first record, a `conflicting_duplicate` exception says how.
 /// `bytes` are each file's contents, for the raw text of rejected repeats. REST incidents
 /// are built here, with the log entries of every file; `zone` reads their naive timestamps.
-pub(crate) fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ingested {
+pub(crate) fn combine(
+    reads: Vec<(InputFile, FileRead, &[u8])>,
+    zone: Tz,
+) -> Result<Ingested, Error> {
     let mut out = Ingested::default();
+    let mut extraction = Vec::new();
     let mut reads = reads;
     let all_bytes: Vec<&[u8]> = reads.iter().map(|(_, _, b)| *b).collect();
     let staged = gather_log_entries(&mut reads, &all_bytes, &mut out.rejected);
@@ -432,7 +494,17 @@ pub(crate) fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ing
         file.rows_read = read.rows_read;
         file.timezone_assumed = read.timezone_assumed;
         file.not_used_reason = read.not_used_reason;
+        file.pages = read.pages;
         out.files.push(file);
+        out.aggregates
+            .extend(read.aggregates.into_iter().map(|mut a| {
+                a.file = index;
+                a
+            }));
+        if let Some(mut record) = read.extraction {
+            record.file = out.files[index].name.clone();
+            extraction.push((index, record));
+        }
         if let Some(mut export) = read.config {
             export.set_file(index);
             out.config.push(export);
@@ -469,6 +541,9 @@ pub(crate) fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ing
         } else {
             out.rejected.push(RejectedRow {
                 incident_number: None,
+                priority: None,
+                urgency: None,
+                created: None,
                 source: entry.source,
                 reason: format!(
                     "log entry `{}` is for incident `{}`, which no incidents export read holds",
@@ -478,7 +553,18 @@ pub(crate) fn combine(reads: Vec<(InputFile, FileRead, &[u8])>, zone: Tz) -> Ing
             });
         }
     }
-    out
+    // Two extraction records would say two different things about one population.
+    if let [(_, a), (_, b), ..] = extraction.as_slice() {
+        return Err(Error::InputInvalid {
+            location: Location::file(Path::new(&b.file)),
+            reason: format!(
+                "a second extraction record (the first is `{}`); keep one `[extraction]` table per input folder",
+                a.file
+            ),
+        });
+    }
+    out.extraction = extraction.pop();
+    Ok(out)
 }
 
 /// Incident ids → index into the kept incidents, without copying the ids.
@@ -559,6 +645,9 @@ fn gather_log_entries(
         Some(at) => {
             rejected.push(RejectedRow {
                 incident_number: None,
+                priority: None,
+                urgency: None,
+                created: None,
                 source: e.source,
                 reason: format!(
                     "duplicate of log entry `{}` first read at {}:{}",

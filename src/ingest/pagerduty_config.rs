@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::file_read::FileRead;
+use crate::error::{Error, Location};
 use crate::model::config::*;
 use crate::model::{Format, RejectedRow, SourceRef};
 
@@ -57,6 +58,8 @@ struct Reader<'t> {
     path: &'t Path,
     text: &'t str,
     out: FileRead,
+    /// A value that makes the whole export unreadable (an unknown time-zone name).
+    fail: Option<Error>,
 }
 
 impl<'t> Reader<'t> {
@@ -68,6 +71,9 @@ impl<'t> Reader<'t> {
         let source = self.source(item);
         self.out.rejected.push(RejectedRow {
             incident_number: None,
+            priority: None,
+            urgency: None,
+            created: None,
             source,
             reason,
             raw: item.get().chars().take(500).collect(),
@@ -159,6 +165,26 @@ fn string(obj: &Object<'_>, key: &str) -> Option<String> {
 }
 
 /// `GET /schedules/{id}` pages: each schedule with its final, layer and override entries.
+/// A schedule's `time_zone` as an IANA name (a Rails name such as `Eastern Time (US &
+/// Canada)` mapped through the ActiveSupport table); an unknown name fails the export.
+fn schedule_zone(r: &mut Reader<'_>, s: &Object<'_>) -> Option<String> {
+    let name = string(s, "time_zone")?;
+    match super::zone_name::zone(&name) {
+        Some(tz) => Some(tz.name().to_string()),
+        None => {
+            let at = s["time_zone"];
+            let offset = at.get().as_ptr() as usize - r.text.as_ptr() as usize;
+            r.fail.get_or_insert(Error::InputInvalid {
+                location: Location::at_offset(r.path, r.text.as_bytes(), offset),
+                reason: format!(
+                    "`schedule.time_zone`: `{name}` is neither an IANA time zone (e.g. `America/New_York`) nor a Rails time-zone name (e.g. `Eastern Time (US & Canada)`)"
+                ),
+            });
+            None
+        }
+    }
+}
+
 fn schedules(r: &mut Reader<'_>, pages: &[(Object<'_>, &RawValue)]) -> Vec<Schedule> {
     let mut schedules = Vec::new();
     for (page, whole) in pages {
@@ -189,7 +215,7 @@ fn schedules(r: &mut Reader<'_>, pages: &[(Object<'_>, &RawValue)]) -> Vec<Sched
             name: string(&s, "name")
                 .or_else(|| string(&s, "summary"))
                 .unwrap_or_default(),
-            time_zone: string(&s, "time_zone"),
+            time_zone: schedule_zone(r, &s),
             final_entries,
             layer_entries,
             override_entries,
@@ -380,7 +406,7 @@ pub(crate) fn read(
     text: &str,
     format: Format,
     pages: Vec<(Object<'_>, &RawValue)>,
-) -> FileRead {
+) -> Result<FileRead, Error> {
     let mut r = Reader {
         path,
         text,
@@ -388,6 +414,7 @@ pub(crate) fn read(
             format: Some(format),
             ..FileRead::default()
         },
+        fail: None,
     };
     let export = match format {
         Format::PdSchedule => Export::Schedules(schedules(&mut r, &pages)),
@@ -399,6 +426,9 @@ pub(crate) fn read(
         Format::PdAuditRecords => Export::AuditRecords(audit_records(&mut r, &pages)),
         _ => unreachable!("read is called with a configuration format"),
     };
+    if let Some(e) = r.fail {
+        return Err(e);
+    }
     r.out.config = Some(export);
-    r.out
+    Ok(r.out)
 }

@@ -8,84 +8,145 @@ use std::path::Path;
 use serde_json::value::RawValue;
 
 use super::json::{self, Object};
-use super::{analytics_json, pagerduty_config, rest, statuspage};
+use super::{aggregate, analytics_json, pagerduty_config, paging, rest, statuspage};
 use crate::error::{Error, Location};
 use crate::model::Format;
+use crate::model::population::Page;
 
 /// What a JSON file turned out to be.
 pub(crate) enum JsonKind<'a> {
-    /// Analytics pages: each page's `data` items and its `time_zone`.
-    Analytics(Vec<(Vec<&'a RawValue>, Option<String>)>),
+    /// Analytics pages: each page's `data` items, its `time_zone` and its envelope.
+    Analytics(Vec<AnalyticsPage<'a>>),
     /// PagerDuty configuration responses (schedules, policies, audit records) of one kind.
     Config(Format, Vec<(Object<'a>, &'a RawValue)>),
     /// REST incidents, log entries or Statuspage incidents, of one kind.
     Rest(Format, Vec<(Object<'a>, &'a RawValue)>),
+    /// `POST /analytics/metrics/incidents/all` responses.
+    Aggregate(Vec<(Object<'a>, &'a RawValue)>),
     /// Some other JSON document; the text says what its top-level keys were.
     Other(String),
 }
 
-/// What a JSON file is: its pages, by the keys of their objects.
+/// One Analytics raw-incidents page.
+pub(crate) struct AnalyticsPage<'a> {
+    pub items: Vec<&'a RawValue>,
+    pub time_zone: Option<String>,
+    pub envelope: Page,
+}
+
+impl JsonKind<'_> {
+    /// The envelopes of the pages (paging keys, stated filters), for the population checks.
+    pub(crate) fn envelopes(&self, path: &Path, text: &str) -> Vec<Page> {
+        match self {
+            Self::Analytics(pages) => pages.iter().map(|p| p.envelope.clone()).collect(),
+            Self::Config(_, pages) | Self::Rest(_, pages) | Self::Aggregate(pages) => pages
+                .iter()
+                .map(|(obj, whole)| paging::page(path, text, obj, whole, None))
+                .collect(),
+            Self::Other(_) => Vec::new(),
+        }
+    }
+}
+
+/// The formats a JSON page fits, by its keys: none, one, or (for a page no export could
+/// be) several.
+fn candidates(page: &Object<'_>) -> Vec<Format> {
+    let mut out = Vec::new();
+    out.extend(pagerduty_config::kind(page));
+    out.extend(rest::kind(page));
+    if statuspage::kind(page) {
+        out.push(Format::StatuspageIncidents);
+    }
+    if aggregate::kind(page) {
+        out.push(Format::PdAggregateMetrics);
+    } else if analytics_json::page_items(page).is_some() {
+        out.push(Format::AnalyticsJson);
+    }
+    out
+}
+
+fn keys_of(page: &Object<'_>) -> String {
+    let keys: Vec<&str> = page.keys().map(String::as_str).take(6).collect();
+    keys.join("`, `")
+}
+
+/// What a JSON file is: its pages, scored against every format by their keys. A page that
+/// fits two formats is refused (exit 2 naming both) rather than guessed at; every page of a
+/// file must be of one format.
 pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error> {
     let Some(pages) = json::pages(path, text)? else {
         return Ok(JsonKind::Other(
             "JSON that is neither an object nor a list of objects".to_string(),
         ));
     };
-    let kind_of = |p: &Object<'_>| {
-        pagerduty_config::kind(p)
-            .or_else(|| rest::kind(p))
-            .or_else(|| statuspage::kind(p).then_some(Format::StatuspageIncidents))
+    let Some((first, first_raw)) = pages.first() else {
+        return Ok(JsonKind::Other("an empty JSON list".to_string()));
     };
-    if let Some(format) = pages.first().and_then(|(p, _)| kind_of(p)) {
-        if let Some(other) = pages
-            .iter()
-            .map(|(p, _)| p)
-            .find(|p| kind_of(p) != Some(format))
-        {
-            let keys: Vec<&str> = other.keys().map(String::as_str).take(6).collect();
+    let fits = candidates(first);
+    let format = match fits.as_slice() {
+        [] if first.contains_key("notes") => {
+            return Ok(JsonKind::Other(
+                "an incident notes response (`GET /incidents/{id}/notes`): its notes do not name their incident; export `GET /log_entries`, whose entries carry the notes".to_string(),
+            ));
+        }
+        [] => {
+            return Ok(JsonKind::Other(format!(
+                "JSON with keys `{}`, not an export auditpack reads",
+                keys_of(first)
+            )));
+        }
+        [one] => *one,
+        [a, b, ..] => {
             return Err(Error::InputInvalid {
-                location: Location::file(path),
+                location: Location::at_offset(
+                    path,
+                    text.as_bytes(),
+                    first_raw.get().as_ptr() as usize - text.as_ptr() as usize,
+                ),
                 reason: format!(
-                    "mixes a {} response with a page of keys `{}`; expected one kind of response per file",
-                    format.name(),
-                    keys.join("`, `")
+                    "a page with keys `{}` fits both a {a} and a {b} response; auditpack does not guess: keep one kind of response per file, as PagerDuty returns it",
+                    keys_of(first)
                 ),
             });
         }
-        if matches!(
-            format,
-            Format::RestIncidents | Format::RestLogEntries | Format::StatuspageIncidents
-        ) {
-            return Ok(JsonKind::Rest(format, pages));
+    };
+    if let Some(other) = pages
+        .iter()
+        .map(|(p, _)| p)
+        .find(|p| candidates(p) != [format])
+    {
+        return Err(Error::InputInvalid {
+            location: Location::file(path),
+            reason: format!(
+                "mixes a {} response with a page of keys `{}`; expected one kind of response per file",
+                format.name(),
+                keys_of(other)
+            ),
+        });
+    }
+    Ok(match format {
+        Format::RestIncidents | Format::RestLogEntries | Format::StatuspageIncidents => {
+            JsonKind::Rest(format, pages)
         }
-        return Ok(JsonKind::Config(format, pages));
-    }
-    let mut found = Vec::new();
-    for (page, _) in &pages {
-        match analytics_json::page_items(page) {
-            Some(items) => {
-                let zone = page
-                    .get("time_zone")
-                    .and_then(|v| serde_json::from_str::<Option<String>>(v.get()).ok())
-                    .flatten();
-                found.push((items, zone));
-            }
-            None if page.contains_key("notes") => {
-                return Ok(JsonKind::Other(
-                    "an incident notes response (`GET /incidents/{id}/notes`): its notes do not name their incident; export `GET /log_entries`, whose entries carry the notes".to_string(),
-                ));
-            }
-            None => {
-                let keys: Vec<&str> = page.keys().map(String::as_str).take(6).collect();
-                return Ok(JsonKind::Other(format!(
-                    "JSON with keys `{}`, not an Analytics raw incidents response",
-                    keys.join("`, `")
-                )));
-            }
-        }
-    }
-    if found.is_empty() {
-        return Ok(JsonKind::Other("an empty JSON list".to_string()));
-    }
-    Ok(JsonKind::Analytics(found))
+        Format::PdAggregateMetrics => JsonKind::Aggregate(pages),
+        Format::AnalyticsJson => JsonKind::Analytics(
+            pages
+                .iter()
+                .map(|(page, whole)| {
+                    let items = analytics_json::page_items(page).unwrap_or_default();
+                    let time_zone = page
+                        .get("time_zone")
+                        .and_then(|v| serde_json::from_str::<Option<String>>(v.get()).ok())
+                        .flatten();
+                    let envelope = paging::page(path, text, page, whole, Some(items.len()));
+                    AnalyticsPage {
+                        items,
+                        time_zone,
+                        envelope,
+                    }
+                })
+                .collect(),
+        ),
+        _ => JsonKind::Config(format, pages),
+    })
 }

@@ -1,6 +1,7 @@
 //! One export record (a CSV row or a JSON item, as text fields) → an `Incident`, or the
 //! reason it cannot be used. Shared by every export format.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::timestamp::{parse_seconds, parse_timestamp};
@@ -237,6 +238,26 @@ pub(crate) fn build_incident<'a>(
 }
 
 /// Whole numbers as exports write them: `928`, and `928.0` from spreadsheets.
+/// What a rejected incident row still says of itself, as far as it can be read: its
+/// number, priority, urgency and creation time (`zone` reads a naive time).
+pub(crate) fn rejected_facts<'a>(
+    get: impl Fn(Field) -> Option<&'a str>,
+    zone: Tz,
+) -> (
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+) {
+    let text = |f| get(f).map(str::trim).filter(|s| !s.is_empty());
+    (
+        text(Field::IncidentNumber).and_then(parse_whole),
+        text(Field::PriorityName).map(str::to_string),
+        text(Field::Urgency).map(str::to_ascii_lowercase),
+        text(Field::CreatedAt).and_then(|t| super::timestamp::parse_timestamp(t, zone).ok()),
+    )
+}
+
 pub(crate) fn parse_whole(text: &str) -> Option<i64> {
     let text = text.trim();
     text.parse::<i64>().ok().or_else(|| {

@@ -251,6 +251,9 @@ pub(crate) fn read(
                 let source = source_of(path, text, whole);
                 out.rejected.push(RejectedRow {
                     incident_number: None,
+                    priority: None,
+                    urgency: None,
+                    created: None,
                     source,
                     reason: why,
                     raw: source.raw(text.as_bytes()),
@@ -269,6 +272,9 @@ pub(crate) fn read(
             if let Err(reason) = outcome {
                 out.rejected.push(RejectedRow {
                     incident_number: None,
+                    priority: None,
+                    urgency: None,
+                    created: None,
                     source,
                     reason,
                     raw: source.raw(text.as_bytes()),
@@ -437,15 +443,19 @@ pub(crate) fn finish(
     p: &PendingIncident,
     log: &[&LogEntry],
     zone: chrono_tz::Tz,
-) -> Result<(Incident, Option<Exception>), RejectedRow> {
-    let reject = |reason: String| RejectedRow {
-        incident_number: p
-            .fields
-            .get(&Field::IncidentNumber)
-            .and_then(|n| super::record::parse_whole(n)),
-        source: p.source,
-        reason,
-        raw: p.raw.clone(),
+) -> Result<(Incident, Option<Exception>), Box<RejectedRow>> {
+    let (incident_number, priority, urgency, created) =
+        super::record::rejected_facts(|f| p.fields.get(&f).map(String::as_str), zone);
+    let reject = |reason: String| {
+        Box::new(RejectedRow {
+            incident_number,
+            priority: priority.clone(),
+            urgency: urgency.clone(),
+            created,
+            source: p.source,
+            reason,
+            raw: p.raw.clone(),
+        })
     };
     let created = match p.fields.get(&Field::CreatedAt) {
         Some(t) => {

@@ -151,6 +151,9 @@ pub(crate) fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>)
                 Ok(i) => out.status_incidents.push(i),
                 Err(reason) => out.rejected.push(RejectedRow {
                     incident_number: None,
+                    priority: None,
+                    urgency: None,
+                    created: None,
                     source,
                     reason,
                     raw: source.raw(text.as_bytes()),

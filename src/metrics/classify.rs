@@ -15,7 +15,20 @@ pub(crate) enum Classification {
 
 /// The severity of an incident: by priority name, else by urgency when it has no priority.
 pub(crate) fn classify(incident: &Incident, policy: &Policy) -> Classification {
-    match &incident.priority {
+    classify_by(
+        incident.priority.as_deref(),
+        incident.urgency.as_deref(),
+        policy,
+    )
+}
+
+/// The severity of a priority name, else (without one) of an urgency.
+pub(crate) fn classify_by(
+    priority: Option<&str>,
+    urgency: Option<&str>,
+    policy: &Policy,
+) -> Classification {
+    match priority {
         Some(priority) => {
             let p = priority.trim();
             policy
@@ -31,24 +44,21 @@ pub(crate) fn classify(incident: &Incident, policy: &Policy) -> Classification {
                     Classification::Severity,
                 )
         }
-        None => {
-            let urgency = incident.urgency.as_deref();
-            policy
-                .severities
-                .iter()
-                .position(|s| s.urgency.is_some() && s.urgency.as_deref() == urgency)
-                .map_or_else(
-                    || {
-                        Classification::Unclassified(match urgency {
-                            Some(u) => format!(
-                                "no priority, and no severity of the policy takes urgency `{u}`"
-                            ),
-                            None => "no priority and no urgency".to_string(),
-                        })
-                    },
-                    Classification::Severity,
-                )
-        }
+        None => policy
+            .severities
+            .iter()
+            .position(|s| s.urgency.is_some() && s.urgency.as_deref() == urgency)
+            .map_or_else(
+                || {
+                    Classification::Unclassified(match urgency {
+                        Some(u) => format!(
+                            "no priority, and no severity of the policy takes urgency `{u}`"
+                        ),
+                        None => "no priority and no urgency".to_string(),
+                    })
+                },
+                Classification::Severity,
+            ),
     }
 }
 

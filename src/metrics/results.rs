@@ -13,6 +13,7 @@ use crate::policy::{Policy, Target};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Area {
+    Population,
     Sla,
     Security,
     Postmortems,
@@ -27,6 +28,7 @@ impl Area {
     /// The name in `results.csv`.
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Self::Population => "population",
             Self::Sla => "sla",
             Self::Security => "security",
             Self::Postmortems => "postmortems",

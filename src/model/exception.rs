@@ -4,8 +4,18 @@
 /// What an auditor must look at: a breach, a gap, a data problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ExceptionKind {
-    /// A file with exactly 20,000 rows: PagerDuty may have cut it.
+    /// A file with exactly 20,000 rows, or a REST listing at its 10,000 ceiling: PagerDuty
+    /// may have cut it.
     TruncatedExport,
+    /// A listing whose pages are not all there (`more: true` on its last page, a cursor or
+    /// offset that no page continues).
+    IncompleteExport,
+    /// Days of the period that no incident export's stated creation range covers.
+    PeriodNotCovered,
+    /// The extraction record's time is earlier than an event in the data.
+    ExtractionBeforeData,
+    /// PagerDuty's own totals disagree with the incidents the exports hold.
+    AggregateMismatch,
     /// Numbers missing from the account's sequence inside the period.
     IncidentNumberGap,
     /// An incident number of the range that only a rejected row holds: in the export, but
@@ -75,6 +85,10 @@ impl ExceptionKind {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::TruncatedExport => "truncated_export",
+            Self::IncompleteExport => "incomplete_export",
+            Self::PeriodNotCovered => "period_not_covered",
+            Self::ExtractionBeforeData => "extraction_before_data",
+            Self::AggregateMismatch => "aggregate_mismatch",
             Self::IncidentNumberGap => "incident_number_gap",
             Self::NotEvaluable => "not_evaluable",
             Self::ConflictingDuplicate => "conflicting_duplicate",
@@ -111,6 +125,10 @@ impl ExceptionKind {
     pub(crate) fn title(self) -> &'static str {
         match self {
             Self::TruncatedExport => "Possibly truncated exports",
+            Self::IncompleteExport => "Exports with pages missing",
+            Self::PeriodNotCovered => "Parts of the period no export covers",
+            Self::ExtractionBeforeData => "Extraction record dated before the data",
+            Self::AggregateMismatch => "PagerDuty's own totals disagree with the exports",
             Self::IncidentNumberGap => "Gaps in incident numbering",
             Self::NotEvaluable => "Incidents in the export that could not be evaluated",
             Self::ConflictingDuplicate => "Conflicting duplicate records",

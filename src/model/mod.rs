@@ -5,6 +5,7 @@
 
 pub(crate) mod config;
 pub(crate) mod exception;
+pub(crate) mod population;
 pub(crate) mod record;
 pub(crate) mod text;
 pub(crate) mod time;

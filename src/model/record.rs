@@ -32,6 +32,11 @@ pub(crate) enum Format {
     RestLogEntries,
     /// Statuspage incidents (`/api/v2/incidents.json` or the management API's list).
     StatuspageIncidents,
+    /// `POST /analytics/metrics/incidents/all` responses: PagerDuty's own totals (rows:
+    /// aggregate rows), read to cross-check the exports.
+    PdAggregateMetrics,
+    /// The extraction record (`[extraction]` in a TOML file; one row).
+    ExtractionRecord,
 }
 
 impl Format {
@@ -49,6 +54,8 @@ impl Format {
             Self::RestIncidents => "pagerduty-rest-incidents",
             Self::RestLogEntries => "pagerduty-log-entries",
             Self::StatuspageIncidents => "statuspage-incidents",
+            Self::PdAggregateMetrics => "pagerduty-aggregate-metrics",
+            Self::ExtractionRecord => "extraction-record",
         }
     }
 
@@ -235,6 +242,13 @@ pub(crate) struct RejectedRow {
     /// The incident number the row states, when it is an incident row and the number can
     /// be read: a number of the population that could not be evaluated.
     pub incident_number: Option<i64>,
+    /// The priority and urgency the incident row states, when they can be read (for the
+    /// reconciliation per severity).
+    pub priority: Option<String>,
+    pub urgency: Option<String>,
+    /// The creation time the incident row states, when it can be read (for the comparison
+    /// with PagerDuty's totals).
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// Of one input file's rows (configuration items, log entries, status-page incidents): how
@@ -266,6 +280,8 @@ pub(crate) struct InputFile {
     pub timezone_assumed: Option<String>,
     /// For a postmortem document: its format name (`postmortem-pdf`).
     pub document: Option<&'static str>,
+    /// The envelopes of its JSON pages, in file order (paging keys, stated filters).
+    pub pages: Vec<crate::model::population::Page>,
 }
 
 /// A reference (`{id, type, summary}`); every part may be absent or null.

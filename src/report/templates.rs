@@ -25,6 +25,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/summary.typ.j2"),
     ),
     (
+        "population.typ.j2",
+        include_str!("../../report-templates/population.typ.j2"),
+    ),
+    (
         "policy.typ.j2",
         include_str!("../../report-templates/policy.typ.j2"),
     ),

@@ -6,6 +6,7 @@
 //! the way real exports break (bad timestamps, overlapping pages, unknown priorities).
 
 pub(crate) mod config;
+pub(crate) mod population;
 pub(crate) mod postmortems;
 pub(crate) mod rest;
 pub(crate) mod statuspage;
@@ -533,6 +534,7 @@ pub(crate) fn analytics_json_pages(
                 "order_by": "created_at",
                 "first": format!("cursor-{:04}-first", n + 1),
                 "last": format!("cursor-{:04}-last", n + 1),
+                "starting_after": (n > 0).then(|| format!("cursor-{n:04}-last")),
                 "filters": {"team_ids": ["PTEAM01"]},
                 "time_zone": zone.name(),
             });

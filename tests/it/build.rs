@@ -747,6 +747,8 @@ fn results_csv_holds_every_verdict_of_the_report() {
     let text = fs::read_to_string(derived(&tmp, "results.csv")).unwrap();
     let expected = [
         "area,subject,measure,value,target,verdict",
+        // One CSV export: no paging to miss, no ceiling reached.
+        "population,ALL,exports_complete,0,0,met",
         // P1 against 5m: #1 (300 s, the boundary) and #5 met; #2 (301 s) not, nor #3 and
         // #4, resolved in 200 s and 400 s with nobody acknowledging: 2 of 5 = 40.00 %.
         "sla,P1,ack_within_sla_pct,40.00,95.00,not_met",

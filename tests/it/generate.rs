@@ -23,6 +23,7 @@ fn sample_data_is_what_the_generator_writes() {
             "--postmortems",
             "--config-exports",
             "--statuspage",
+            "--population",
         ])
         .output()
         .unwrap();

@@ -18,6 +18,7 @@ mod generate;
 mod help;
 mod messages;
 mod oncall;
+mod population;
 mod postmortems;
 mod report;
 mod rest;

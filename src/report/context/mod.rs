@@ -6,6 +6,7 @@
 mod exceptions;
 mod oncall;
 mod policy;
+mod population;
 mod postmortems;
 mod provenance;
 mod register;
@@ -22,6 +23,7 @@ use serde::Serialize;
 pub(crate) use exceptions::ExceptionGroup;
 pub(crate) use oncall::OnCallView;
 pub(crate) use policy::PolicyView;
+pub(crate) use population::PopulationView;
 pub(crate) use postmortems::PostmortemView;
 pub(crate) use provenance::InputView;
 pub(crate) use response::Histogram;
@@ -82,6 +84,7 @@ pub(crate) struct ReportData {
     pub timeline: TimelineView,
     pub statuspage: StatusView,
     pub security: SecurityView,
+    pub population: PopulationView,
 }
 
 #[derive(Debug, Serialize)]
@@ -231,6 +234,7 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
         timeline: timeline::view(e),
         statuspage: statuspage::view(e),
         security: security::view(e),
+        population: population::view(e),
     }
 }
 

@@ -67,17 +67,28 @@ pub(super) fn view(e: &Evidence) -> Provenance {
             )
         })
         .collect();
-    let warnings = e
+    let mut warnings: Vec<String> = e
         .exceptions
         .iter()
         .filter(|x| {
             matches!(
                 x.kind,
-                ExceptionKind::TruncatedExport | ExceptionKind::IncidentNumberGap
+                ExceptionKind::TruncatedExport
+                    | ExceptionKind::IncompleteExport
+                    | ExceptionKind::PeriodNotCovered
+                    | ExceptionKind::ExtractionBeforeData
+                    | ExceptionKind::AggregateMismatch
+                    | ExceptionKind::IncidentNumberGap
             )
         })
         .map(|x| x.detail.clone())
         .collect();
+    if e.population.extraction.is_none() {
+        warnings.insert(
+            0,
+            "no extraction record: nothing in the input folder says who took the exports, when, from which account or with which query (`auditpack init --extraction DIR` writes one)".to_string(),
+        );
+    }
     let mut rejected_rows: Vec<_> = ingested.rejected.iter().collect();
     rejected_rows.sort_by_key(|r| (r.source.file, r.source.line));
     let rejected_shown = rejected_rows.len().min(REJECTED_LIMIT);

@@ -1,0 +1,862 @@
+//! Whether the exports are the whole population: what each export says it covers (its
+//! stated filters), whether every listing's pages are all there (`more`, cursors,
+//! offsets), whether the stated date ranges cover the period, the extraction record, and
+//! PagerDuty's own totals against the incidents the exports hold. Reads what ingest kept of
+//! each page's envelope; opens nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::ingest::Ingested;
+use crate::ingest::timestamp::parse_timestamp;
+use crate::metrics::Metrics;
+use crate::metrics::results::{Area, ResultRow, Verdict};
+use crate::model::population::{Aggregate, Extraction, Page};
+use crate::model::text::{fmt_secs, rfc3339};
+use crate::model::time::local_instant;
+use crate::model::{Exception, ExceptionKind, FileRows, Format, Incident};
+use crate::policy::Policy;
+
+/// PagerDuty's REST API serves no item past this offset (`offset + limit` ≤ 10,000).
+pub(crate) const REST_OFFSET_CEILING: u64 = 10_000;
+
+/// How far our mean may be from PagerDuty's (both in seconds) and still agree: PagerDuty
+/// gives whole seconds.
+pub(crate) const MEAN_TOLERANCE_S: f64 = 1.0;
+
+/// A stated creation range: its start and end, either open.
+pub(crate) type StatedRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// What one export says it covers.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FileScope {
+    /// Index into `Ingested::files`.
+    pub file: usize,
+    /// `key=value;…` of the filters its pages state (empty: none stated).
+    pub scope: String,
+    /// The creation range its pages state, when every page states one.
+    pub range: Option<StatedRange>,
+}
+
+/// One line of the population table: a total PagerDuty gave beside ours.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Comparison {
+    /// Where PagerDuty's figure comes from (`file:line`).
+    pub source: String,
+    /// The window and filters, in words.
+    pub window: String,
+    /// `total_incident_count`, `mean_seconds_to_first_ack`, … or `pagerduty_count`.
+    pub measure: &'static str,
+    pub pagerduty: String,
+    pub ours: String,
+    /// `agrees`, `differs`, `not compared` or `informative`.
+    pub status: &'static str,
+    /// Why it was not compared, or how it differs.
+    pub note: String,
+}
+
+/// The population checks' findings.
+#[derive(Debug, Default)]
+pub(crate) struct PopulationEvidence {
+    /// What each export (incident exports and configuration exports) states it covers, in
+    /// file order.
+    pub scopes: Vec<FileScope>,
+    /// Whether the exports' stated creation ranges cover the period: `None` when some
+    /// incident export states none.
+    pub period_covered: Option<bool>,
+    /// The extraction record, when the folder has one.
+    pub extraction: Option<Extraction>,
+    /// PagerDuty's totals beside ours.
+    pub comparisons: Vec<Comparison>,
+    /// Incidents of the period that were rejected, per severity (`unclassified` when none
+    /// matches, `unknown` when the row states neither priority nor urgency).
+    pub rejected_by_severity: BTreeMap<String, usize>,
+    /// Every paging problem and cut, period gap, late extraction and disagreement.
+    pub exceptions: Vec<Exception>,
+    /// Rows of the aggregate-metrics files and the extraction record, all used.
+    pub file_counts: Vec<FileRows>,
+}
+
+impl PopulationEvidence {
+    /// The filters file `n` states (`key=value;…`), empty when none.
+    pub(crate) fn scope_of(&self, n: usize) -> &str {
+        self.scopes
+            .iter()
+            .find(|s| s.file == n)
+            .map_or("", |s| s.scope.as_str())
+    }
+
+    /// Incidents of the period that were rejected.
+    pub(crate) fn rejected_incidents(&self) -> usize {
+        self.rejected_by_severity.values().sum()
+    }
+
+    /// Whether nothing is missing from a listing and nothing was cut.
+    pub(crate) fn exports_complete(&self, metrics: &Metrics) -> bool {
+        !self.exceptions.iter().chain(&metrics.exceptions).any(|e| {
+            matches!(
+                e.kind,
+                ExceptionKind::IncompleteExport | ExceptionKind::TruncatedExport
+            )
+        })
+    }
+
+    /// `population` rows of `results.csv`: the exports complete (always), PagerDuty's totals
+    /// agreeing (when there are any to compare).
+    pub(crate) fn results(&self, metrics: &Metrics) -> Vec<ResultRow> {
+        let problems = self
+            .exceptions
+            .iter()
+            .chain(&metrics.exceptions)
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    ExceptionKind::IncompleteExport | ExceptionKind::TruncatedExport
+                )
+            })
+            .count();
+        let mut out = vec![ResultRow {
+            area: Area::Population,
+            subject: crate::metrics::ALL.to_string(),
+            measure: "exports_complete",
+            value: problems.to_string(),
+            target: "0".to_string(),
+            verdict: Verdict::from_bool(problems == 0),
+            text: match problems {
+                0 => "Every export listing complete (no page missing, nothing cut)".to_string(),
+                n => format!("Exports complete: {n} listings with pages missing or cut"),
+            },
+            target_text: "no page missing, nothing cut".to_string(),
+        }];
+        let compared: Vec<&Comparison> = self
+            .comparisons
+            .iter()
+            .filter(|c| matches!(c.status, "agrees" | "differs"))
+            .collect();
+        if !compared.is_empty() {
+            let differ = compared.iter().filter(|c| c.status == "differs").count();
+            out.push(ResultRow {
+                area: Area::Population,
+                subject: crate::metrics::ALL.to_string(),
+                measure: "pagerduty_totals_agree",
+                value: differ.to_string(),
+                target: "0".to_string(),
+                verdict: Verdict::from_bool(differ == 0),
+                text: format!(
+                    "PagerDuty's own totals against the exports: {} of {} agree",
+                    compared.len() - differ,
+                    compared.len()
+                ),
+                target_text: "counts equal, means within 1 s".to_string(),
+            });
+        }
+        out
+    }
+}
+
+fn exception(kind: ExceptionKind, detail: String) -> Exception {
+    Exception {
+        incident_number: None,
+        incident_id: None,
+        severity: None,
+        kind,
+        detail,
+        facts: None,
+        cause: None,
+    }
+}
+
+/// Runs the population checks.
+pub(crate) fn assess(
+    ingested: &Ingested,
+    metrics: &Metrics,
+    policy: &Policy,
+) -> PopulationEvidence {
+    let mut out = PopulationEvidence {
+        scopes: scopes(ingested, policy.input_timezone),
+        extraction: ingested.extraction.as_ref().map(|(_, e)| e.clone()),
+        ..PopulationEvidence::default()
+    };
+    out.exceptions.extend(paging(ingested));
+    let (covered, gap) = coverage(&out.scopes, ingested, metrics, policy.timezone);
+    out.period_covered = covered;
+    out.exceptions.extend(gap);
+    out.exceptions.extend(extraction_late(ingested));
+    let (comparisons, mismatches) = totals(ingested, policy);
+    out.comparisons = comparisons;
+    out.exceptions.extend(mismatches);
+    out.rejected_by_severity = rejected_by_severity(ingested, metrics, policy);
+    for (n, f) in ingested.files.iter().enumerate() {
+        if matches!(
+            f.format,
+            Some(Format::PdAggregateMetrics | Format::ExtractionRecord)
+        ) {
+            let rejected = ingested
+                .rejected
+                .iter()
+                .filter(|r| r.source.file == n)
+                .count() as u64;
+            out.file_counts.push(FileRows {
+                file: n,
+                used: f.rows_read - rejected,
+                outside: 0,
+            });
+        }
+    }
+    out
+}
+
+/// The created-at range a page states: Analytics `created_at_start` / `created_at_end`
+/// (naive in the page's `time_zone`), REST `since` / `until`.
+fn stated_range(page: &Page, zone: Tz) -> Option<StatedRange> {
+    let tz = page
+        .time_zone
+        .as_deref()
+        .and_then(crate::ingest::zone_name::zone)
+        .unwrap_or(zone);
+    let at = |k: &str| {
+        page.filters
+            .get(k)
+            .and_then(|v| parse_timestamp(v, tz).ok())
+    };
+    let start = at("created_at_start").or_else(|| at("since"));
+    let end = at("created_at_end").or_else(|| at("until"));
+    (start.is_some() || end.is_some()).then_some((start, end))
+}
+
+fn scopes(ingested: &Ingested, zone: Tz) -> Vec<FileScope> {
+    ingested
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.format.is_some_and(|x| {
+                !matches!(x, Format::ExtractionRecord | Format::PdAggregateMetrics)
+            })
+        })
+        .map(|(n, f)| {
+            let mut filters = BTreeMap::new();
+            for p in &f.pages {
+                for (k, v) in &p.filters {
+                    let slot: &mut Vec<String> = filters.entry(k.clone()).or_default();
+                    if !slot.contains(v) {
+                        slot.push(v.clone());
+                    }
+                }
+            }
+            let joined: BTreeMap<String, String> =
+                filters.into_iter().map(|(k, v)| (k, v.join("|"))).collect();
+            let ranges: Vec<_> = f.pages.iter().map(|p| stated_range(p, zone)).collect();
+            let range = if !ranges.is_empty() && ranges.iter().all(Option::is_some) {
+                let starts: Vec<_> = ranges.iter().map(|r| r.expect("all some").0).collect();
+                let ends: Vec<_> = ranges.iter().map(|r| r.expect("all some").1).collect();
+                Some((
+                    starts
+                        .iter()
+                        .copied()
+                        .min()
+                        .flatten()
+                        .filter(|_| starts.iter().all(Option::is_some)),
+                    ends.iter()
+                        .copied()
+                        .max()
+                        .flatten()
+                        .filter(|_| ends.iter().all(Option::is_some)),
+                ))
+            } else {
+                None
+            };
+            FileScope {
+                file: n,
+                scope: Page::scope_text(&joined),
+                range,
+            }
+        })
+        .collect()
+}
+
+/// Whether the stated creation ranges of the incident exports, together, cover the period.
+fn coverage(
+    scopes: &[FileScope],
+    ingested: &Ingested,
+    metrics: &Metrics,
+    zone: Tz,
+) -> (Option<bool>, Option<Exception>) {
+    let incident_files: Vec<&FileScope> = scopes
+        .iter()
+        .filter(|s| {
+            ingested.files[s.file]
+                .format
+                .is_some_and(Format::has_incidents)
+        })
+        .collect();
+    if incident_files.is_empty() || incident_files.iter().any(|s| s.range.is_none()) {
+        return (None, None);
+    }
+    let p = metrics.period;
+    let from = local_instant(zone, p.from.and_hms_opt(0, 0, 0).expect("midnight"));
+    let to = local_instant(
+        zone,
+        (p.to + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight"),
+    );
+    let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = incident_files
+        .iter()
+        .filter_map(|s| s.range)
+        .map(|(a, b)| {
+            (
+                a.unwrap_or(DateTime::<Utc>::MIN_UTC),
+                b.unwrap_or(DateTime::<Utc>::MAX_UTC),
+            )
+        })
+        .collect();
+    ranges.sort();
+    let mut holes = Vec::new();
+    let mut cover = from;
+    for (a, b) in ranges {
+        if a > cover && cover < to {
+            holes.push((cover, a.min(to)));
+        }
+        cover = cover.max(b);
+    }
+    if cover < to {
+        holes.push((cover, to));
+    }
+    if holes.is_empty() {
+        return (Some(true), None);
+    }
+    let spans: Vec<String> = holes
+        .iter()
+        .map(|(a, b)| format!("{} to {}", rfc3339(*a), rfc3339(*b)))
+        .collect();
+    (
+        Some(false),
+        Some(exception(
+            ExceptionKind::PeriodNotCovered,
+            format!(
+                "the incident exports' stated creation ranges leave part of the period {} to {} uncovered: {}; export those dates too",
+                p.from,
+                p.to,
+                spans.join(", ")
+            ),
+        )),
+    )
+}
+
+/// Listings: the pages of one query, by format, stated filters, page size and (for log
+/// entries of one incident) the incident.
+fn paging(ingested: &Ingested) -> Vec<Exception> {
+    type Key = (Format, String, Option<u64>, Option<String>);
+    let mut listings: BTreeMap<Key, Vec<(usize, &Page)>> = BTreeMap::new();
+    for (n, f) in ingested.files.iter().enumerate() {
+        let Some(format) = f.format else { continue };
+        if matches!(
+            format,
+            Format::PdAggregateMetrics | Format::StatuspageIncidents
+        ) {
+            continue;
+        }
+        for p in f.pages.iter().filter(|p| !p.listing.is_empty()) {
+            let key = (
+                format,
+                Page::scope_text(&p.filters),
+                p.limit,
+                p.incident.clone(),
+            );
+            listings.entry(key).or_default().push((n, p));
+        }
+    }
+    let name = |n: usize| ingested.files[n].name.as_str();
+    let mut out = Vec::new();
+    for ((format, _, _, _), pages) in &listings {
+        match format {
+            Format::AnalyticsJson => {
+                for (n, p) in pages {
+                    if p.more == Some(true) {
+                        let continued = p.last.as_ref().is_some_and(|last| {
+                            pages
+                                .iter()
+                                .any(|(_, q)| q.starting_after.as_ref() == Some(last))
+                        });
+                        if !continued {
+                            out.push(exception(
+                                ExceptionKind::IncompleteExport,
+                                format!(
+                                    "`{}` line {}: the Analytics page says `more: true`{}, but no page in the inputs starts after it: the pages after it are missing",
+                                    name(*n),
+                                    p.line,
+                                    p.last.as_ref().map(|l| format!(" (cursor `last` = `{l}`)")).unwrap_or_default()
+                                ),
+                            ));
+                        }
+                    }
+                    if let Some(after) = &p.starting_after {
+                        let preceded = pages.iter().any(|(_, q)| q.last.as_ref() == Some(after));
+                        if !preceded {
+                            out.push(exception(
+                                ExceptionKind::IncompleteExport,
+                                format!(
+                                    "`{}` line {}: the Analytics page starts after cursor `{after}`, but no page in the inputs ends there: the pages before it are missing",
+                                    name(*n),
+                                    p.line
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            Format::PdAuditRecords => {
+                // Audit pages do not echo the cursor they were asked with: a page that names
+                // a `next_cursor` must be followed by another page of the listing.
+                let last = pages.len() - 1;
+                for (k, (n, p)) in pages.iter().enumerate() {
+                    if k == last && matches!(p.next_cursor, Some(Some(_))) {
+                        out.push(exception(
+                            ExceptionKind::IncompleteExport,
+                            format!(
+                                "`{}` line {}: the last page of audit records names a `next_cursor`: the pages after it are missing",
+                                name(*n),
+                                p.line
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => out.extend(offsets(*format, pages, &name)),
+        }
+    }
+    out
+}
+
+/// Offset paging: every page after the first continues one that ends where it starts, the
+/// page that says `more: true` is continued, and a listing that reaches the API's ceiling
+/// was cut.
+fn offsets<'a>(
+    format: Format,
+    pages: &[(usize, &Page)],
+    name: &dyn Fn(usize) -> &'a str,
+) -> Vec<Exception> {
+    let mut out = Vec::new();
+    let paged: Vec<&(usize, &Page)> = pages.iter().filter(|(_, p)| p.offset.is_some()).collect();
+    let ends: BTreeSet<u64> = paged
+        .iter()
+        .map(|(_, p)| p.offset.unwrap_or(0) + p.items)
+        .collect();
+    let starts: BTreeSet<u64> = paged.iter().map(|(_, p)| p.offset.unwrap_or(0)).collect();
+    let mut reported = BTreeSet::new();
+    for (n, p) in paged {
+        let start = p.offset.unwrap_or(0);
+        let end = start + p.items;
+        let what = format.name();
+        if end >= REST_OFFSET_CEILING && reported.insert(("cut", end)) {
+            out.push(exception(
+                ExceptionKind::TruncatedExport,
+                format!(
+                    "`{}` line {}: the {what} listing reaches offset {end}, PagerDuty's REST ceiling of {REST_OFFSET_CEILING}: items after it cannot be listed this way, so the export is possibly truncated; export shorter date ranges",
+                    name(*n),
+                    p.line
+                ),
+            ));
+            continue;
+        }
+        if start > 0 && !ends.contains(&start) && reported.insert(("before", start)) {
+            let below = ends.range(..start).next_back().copied().unwrap_or(0);
+            out.push(exception(
+                ExceptionKind::IncompleteExport,
+                format!(
+                    "`{}` line {}: the {what} page starts at offset {start}, but no page in the inputs ends there: items {below} to {} are missing",
+                    name(*n),
+                    p.line,
+                    start - 1
+                ),
+            ));
+        }
+        if p.more == Some(true) && !starts.contains(&end) && reported.insert(("after", end)) {
+            out.push(exception(
+                ExceptionKind::IncompleteExport,
+                format!(
+                    "`{}` line {}: the {what} page (offset {start}, {} items) says `more: true`, but no page in the inputs starts at offset {end}: the pages after it are missing",
+                    name(*n),
+                    p.line,
+                    p.items
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// `extraction_before_data`: the record says the data were taken before a time the data
+/// hold.
+fn extraction_late(ingested: &Ingested) -> Option<Exception> {
+    let (_, record) = ingested.extraction.as_ref()?;
+    let at = record.extracted_at?;
+    let latest = ingested.latest_event()?;
+    (latest > at).then(|| {
+        exception(
+            ExceptionKind::ExtractionBeforeData,
+            format!(
+                "the extraction record `{}` says the exports were taken at {}, but the data hold an event at {}: the record is wrong, or the exports were taken later than it says",
+                record.file,
+                rfc3339(at),
+                rfc3339(latest)
+            ),
+        )
+    })
+}
+
+/// The incidents the exports hold, for PagerDuty's counts: every incident read (used,
+/// excluded, outside the period) once, and every rejected incident row whose number no
+/// incident read holds, once per number (rows with neither number nor id nor time once
+/// each).
+struct Held<'a> {
+    incidents: Vec<&'a Incident>,
+    /// (number, creation time) of rejected incident rows not otherwise held.
+    rejected: Vec<(Option<i64>, Option<DateTime<Utc>>)>,
+}
+
+fn held(ingested: &Ingested) -> Held<'_> {
+    let numbers: BTreeSet<i64> = ingested.incidents.iter().filter_map(|i| i.number).collect();
+    let mut seen = BTreeSet::new();
+    let rejected = ingested
+        .rejected
+        .iter()
+        .filter(|r| {
+            ingested.files[r.source.file]
+                .format
+                .is_some_and(Format::has_incidents)
+        })
+        .filter(|r| match r.incident_number {
+            Some(n) => !numbers.contains(&n) && seen.insert(n),
+            None => true,
+        })
+        .map(|r| (r.incident_number, r.created))
+        .collect();
+    Held {
+        incidents: ingested.incidents.iter().collect(),
+        rejected,
+    }
+}
+
+/// Whether an aggregate's filters other than its window can be applied to incident
+/// records: `urgency` and `priority_names` can; any other (team, service ids) only when
+/// every incident export states the same filter, so the exports are already so narrowed.
+fn filter_fit<'a>(
+    aggregate: &'a Aggregate,
+    ingested: &Ingested,
+) -> Result<impl Fn(&Incident) -> bool + 'a, String> {
+    let applied = ["urgency", "priority_names"];
+    for (k, v) in aggregate
+        .filters
+        .iter()
+        .filter(|(k, _)| !applied.contains(&k.as_str()))
+    {
+        let stated_by_all = ingested
+            .files
+            .iter()
+            .filter(|f| f.format.is_some_and(Format::has_incidents))
+            .all(|f| !f.pages.is_empty() && f.pages.iter().all(|p| p.filters.get(k) == Some(v)));
+        if !stated_by_all {
+            return Err(format!(
+                "PagerDuty's figure is for `{k}={v}`, which the incident records cannot be filtered by and not every export states"
+            ));
+        }
+    }
+    let urgency = aggregate.filters.get("urgency").cloned();
+    let priorities: Option<Vec<String>> = aggregate.filters.get("priority_names").map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect()
+    });
+    Ok(move |i: &Incident| {
+        urgency
+            .as_ref()
+            .is_none_or(|u| i.urgency.as_deref() == Some(u.as_str()))
+            && priorities.as_ref().is_none_or(|ps| {
+                i.priority
+                    .as_ref()
+                    .is_some_and(|p| ps.contains(&p.trim().to_ascii_lowercase()))
+            })
+    })
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// PagerDuty's totals (aggregate rows, the extraction record's count) against the
+/// incidents the exports hold.
+fn totals(ingested: &Ingested, policy: &Policy) -> (Vec<Comparison>, Vec<Exception>) {
+    let _ = policy;
+    let held = held(ingested);
+    let mut rows = Vec::new();
+    let mut exceptions = Vec::new();
+    for a in &ingested.aggregates {
+        let source = format!("{}:{}", ingested.files[a.file].name, a.line);
+        let filters = Page::scope_text(&a.filters);
+        let window = if filters.is_empty() {
+            format!("created {}", a.window_text)
+        } else {
+            format!("created {}; {filters}", a.window_text)
+        };
+        let row = |measure, pagerduty: String, ours: String, status, note: String| Comparison {
+            source: source.clone(),
+            window: window.clone(),
+            measure,
+            pagerduty,
+            ours,
+            status,
+            note,
+        };
+        let fit = match (a.start, a.end, filter_fit(a, ingested)) {
+            (Some(_), Some(_), Ok(fit)) => fit,
+            (_, _, Err(why)) => {
+                rows.push(row(
+                    "total_incident_count",
+                    count_text(a.total_incident_count),
+                    String::new(),
+                    "not compared",
+                    why,
+                ));
+                continue;
+            }
+            _ => {
+                rows.push(row(
+                    "total_incident_count",
+                    count_text(a.total_incident_count),
+                    String::new(),
+                    "not compared",
+                    "the response states no creation window (`create_range_start` and `create_range_end`)".to_string(),
+                ));
+                continue;
+            }
+        };
+        let (start, end) = (a.start.expect("matched"), a.end.expect("matched"));
+        let inside = |t: DateTime<Utc>| t >= start && t < end;
+        let ours: Vec<&Incident> = held
+            .incidents
+            .iter()
+            .copied()
+            .filter(|i| inside(i.created) && fit(i))
+            .collect();
+        // A rejected row without a readable time is in the window when its number lies
+        // strictly between numbers of incidents created in it (numbers follow creation).
+        let numbers: Vec<i64> = ours.iter().filter_map(|i| i.number).collect();
+        let (lo, hi) = (numbers.iter().min().copied(), numbers.iter().max().copied());
+        let filtered = a
+            .filters
+            .keys()
+            .any(|k| k == "urgency" || k == "priority_names");
+        let mut rejected_in = 0usize;
+        let mut unplaced = 0usize;
+        for (number, created) in &held.rejected {
+            match (created, number, lo, hi) {
+                (Some(t), _, _, _) if inside(*t) => rejected_in += 1,
+                (Some(_), _, _, _) => {}
+                (None, Some(n), Some(lo), Some(hi)) if *n > lo && *n < hi => rejected_in += 1,
+                _ => unplaced += 1,
+            }
+        }
+        let count = ours.len() + rejected_in;
+        let mut note = String::new();
+        if filtered && rejected_in > 0 {
+            note = format!(
+                "{rejected_in} rejected rows of the window are counted whatever their urgency or priority; "
+            );
+        }
+        if unplaced > 0 {
+            note.push_str(&format!(
+                "{unplaced} rejected incident rows state no readable creation time or number and could not be placed in the window"
+            ));
+        }
+        let agrees = a.total_incident_count == Some(count as u64);
+        let status = match a.total_incident_count {
+            None => "not compared",
+            Some(_) if agrees => "agrees",
+            Some(_) => "differs",
+        };
+        if status == "differs" {
+            exceptions.push(exception(
+                ExceptionKind::AggregateMismatch,
+                format!(
+                    "`{source}`: PagerDuty counts {} incidents {window}; the exports hold {count} ({} read, {rejected_in} rejected){}",
+                    count_text(a.total_incident_count),
+                    ours.len(),
+                    if note.is_empty() { String::new() } else { format!("; {}", note.trim_end_matches("; ")) }
+                ),
+            ));
+        }
+        rows.push(row(
+            "total_incident_count",
+            count_text(a.total_incident_count),
+            count.to_string(),
+            status,
+            note.trim_end_matches("; ").to_string(),
+        ));
+        let rejected_any = rejected_in + unplaced;
+        let means = [
+            (
+                "mean_seconds_to_first_ack",
+                a.mean_seconds_to_first_ack,
+                mean(ours.iter().filter_map(|i| i.tta_s)),
+            ),
+            (
+                "mean_seconds_to_resolve",
+                a.mean_seconds_to_resolve,
+                mean(ours.iter().filter_map(|i| i.ttr_s)),
+            ),
+        ];
+        for (measure, theirs, mine) in means {
+            let Some(theirs) = theirs else { continue };
+            let (status, note) = match mine {
+                _ if rejected_any > 0 => (
+                    "not compared",
+                    format!(
+                        "{rejected_any} rejected rows of the window have no usable times; PagerDuty's mean includes them"
+                    ),
+                ),
+                None => (
+                    "differs",
+                    "the exports hold no such time in the window".to_string(),
+                ),
+                Some(m) if (m - theirs).abs() <= MEAN_TOLERANCE_S => ("agrees", String::new()),
+                Some(m) => ("differs", format!("{:.2} s apart", (m - theirs).abs())),
+            };
+            if status == "differs" {
+                exceptions.push(exception(
+                    ExceptionKind::AggregateMismatch,
+                    format!(
+                        "`{source}`: PagerDuty's {measure} for {window} is {} s; the exports give {} s ({note}; tolerance {MEAN_TOLERANCE_S} s)",
+                        fmt_secs(Some(theirs)),
+                        fmt_secs(mine)
+                    ),
+                ));
+            }
+            rows.push(row(
+                measure,
+                fmt_secs(Some(theirs)),
+                fmt_secs(mine),
+                status,
+                note,
+            ));
+        }
+        for (what, list) in [
+            ("first_ack", &a.percentiles_ack),
+            ("resolve", &a.percentiles_resolve),
+        ] {
+            let given: Vec<String> = ["p50", "p75", "p90", "p95"]
+                .iter()
+                .zip(list.iter())
+                .filter_map(|(q, v)| v.map(|v| format!("{q} {}", fmt_secs(Some(v)))))
+                .collect();
+            if !given.is_empty() {
+                rows.push(row(
+                    if what == "first_ack" {
+                        "percentiles_seconds_to_first_ack"
+                    } else {
+                        "percentiles_seconds_to_resolve"
+                    },
+                    given.join(", "),
+                    String::new(),
+                    "informative",
+                    "PagerDuty does not document its percentile method; shown, not compared"
+                        .to_string(),
+                ));
+            }
+        }
+    }
+    if let Some((_, record)) = &ingested.extraction
+        && let Some(theirs) = record.pagerduty_count
+    {
+        let count = held.incidents.len() + held.rejected.len();
+        let status = if theirs == count as u64 {
+            "agrees"
+        } else {
+            "differs"
+        };
+        let source = format!("{} (extraction record)", record.file);
+        if status == "differs" {
+            exceptions.push(exception(
+                ExceptionKind::AggregateMismatch,
+                format!(
+                    "`{}`: the extraction record says PagerDuty showed {theirs} incidents; the exports hold {count} ({} read, {} rejected)",
+                    record.file,
+                    held.incidents.len(),
+                    held.rejected.len()
+                ),
+            ));
+        }
+        rows.push(Comparison {
+            source,
+            window: match &record.filters {
+                Some(f) => format!("the count PagerDuty showed for: {f}"),
+                None => "the count PagerDuty showed".to_string(),
+            },
+            measure: "pagerduty_count",
+            pagerduty: theirs.to_string(),
+            ours: count.to_string(),
+            status,
+            note: "every incident the exports hold, in and outside the period".to_string(),
+        });
+    }
+    (rows, exceptions)
+}
+
+fn count_text(c: Option<u64>) -> String {
+    c.map(|c| c.to_string()).unwrap_or_default()
+}
+
+/// Incidents of the period that were rejected, per severity where the row states a
+/// priority or urgency the policy matches.
+fn rejected_by_severity(
+    ingested: &Ingested,
+    metrics: &Metrics,
+    policy: &Policy,
+) -> BTreeMap<String, usize> {
+    let p = metrics.period;
+    let held = held(ingested);
+    let numbers: BTreeSet<i64> = held.rejected.iter().filter_map(|(n, _)| *n).collect();
+    let mut out = BTreeMap::new();
+    let in_period = |t: Option<DateTime<Utc>>| {
+        t.is_none_or(|t| {
+            let d = crate::model::time::local_date(t, policy.timezone);
+            d >= p.from && d <= p.to
+        })
+    };
+    let mut counted = BTreeSet::new();
+    for r in &ingested.rejected {
+        let incident_row = ingested.files[r.source.file]
+            .format
+            .is_some_and(Format::has_incidents);
+        if !incident_row || !in_period(r.created) {
+            continue;
+        }
+        if let Some(n) = r.incident_number
+            && (!numbers.contains(&n) || !counted.insert(n))
+        {
+            continue;
+        }
+        let severity = if r.priority.is_none() && r.urgency.is_none() {
+            "unknown".to_string()
+        } else {
+            match crate::metrics::classify::classify_by(
+                r.priority.as_deref(),
+                r.urgency.as_deref(),
+                policy,
+            ) {
+                crate::metrics::classify::Classification::Severity(k) => {
+                    policy.severities[k].name.clone()
+                }
+                crate::metrics::classify::Classification::Unclassified(_) => {
+                    "unclassified".to_string()
+                }
+            }
+        };
+        *out.entry(severity).or_insert(0) += 1;
+    }
+    out
+}
