@@ -36,8 +36,8 @@ pub(crate) struct FileScope {
     pub file: usize,
     /// `key=value;…` of the filters its pages state (empty: none stated).
     pub scope: String,
-    /// The creation range its pages state, when every page states one.
-    pub range: Option<StatedRange>,
+    /// The creation range each page states, when every page states one.
+    pub ranges: Option<Vec<StatedRange>>,
 }
 
 /// One line of the population table: a total PagerDuty gave beside ours.
@@ -126,7 +126,7 @@ impl PopulationEvidence {
             verdict: Verdict::from_bool(problems == 0),
             text: match problems {
                 0 => "Every export listing complete (no page missing, nothing cut)".to_string(),
-                n => format!("Exports complete: {n} listings with pages missing or cut"),
+                n => format!("Exports complete: {n} problems (pages missing, or a listing cut)"),
             },
             target_text: "no page missing, nothing cut".to_string(),
         }];
@@ -208,21 +208,34 @@ pub(crate) fn assess(
     out
 }
 
+/// A stated bound as an instant: RFC 3339, a naive time in the page's zone, or a date
+/// (its local midnight); `Err` when the text is none of these.
+fn bound(text: &str, zone: Tz) -> Result<DateTime<Utc>, ()> {
+    if let Ok(t) = parse_timestamp(text, zone) {
+        return Ok(t);
+    }
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(|d| local_instant(zone, d.and_hms_opt(0, 0, 0).expect("midnight")))
+        .map_err(|_| ())
+}
+
 /// The created-at range a page states: Analytics `created_at_start` / `created_at_end`
-/// (naive in the page's `time_zone`), REST `since` / `until`.
+/// (naive in the page's `time_zone`), REST `since` / `until`. `None` when it states none,
+/// or a bound auditpack cannot read (an unread bound is not taken as open).
 fn stated_range(page: &Page, zone: Tz) -> Option<StatedRange> {
     let tz = page
         .time_zone
         .as_deref()
         .and_then(crate::ingest::zone_name::zone)
         .unwrap_or(zone);
-    let at = |k: &str| {
-        page.filters
-            .get(k)
-            .and_then(|v| parse_timestamp(v, tz).ok())
+    let at = |keys: [&str; 2]| -> Result<Option<DateTime<Utc>>, ()> {
+        match keys.iter().find_map(|k| page.filters.get(*k)) {
+            None => Ok(None),
+            Some(v) => bound(v, tz).map(Some),
+        }
     };
-    let start = at("created_at_start").or_else(|| at("since"));
-    let end = at("created_at_end").or_else(|| at("until"));
+    let start = at(["created_at_start", "since"]).ok()?;
+    let end = at(["created_at_end", "until"]).ok()?;
     (start.is_some() || end.is_some()).then_some((start, end))
 }
 
@@ -248,36 +261,20 @@ fn scopes(ingested: &Ingested, zone: Tz) -> Vec<FileScope> {
             }
             let joined: BTreeMap<String, String> =
                 filters.into_iter().map(|(k, v)| (k, v.join("|"))).collect();
-            let ranges: Vec<_> = f.pages.iter().map(|p| stated_range(p, zone)).collect();
-            let range = if !ranges.is_empty() && ranges.iter().all(Option::is_some) {
-                let starts: Vec<_> = ranges.iter().map(|r| r.expect("all some").0).collect();
-                let ends: Vec<_> = ranges.iter().map(|r| r.expect("all some").1).collect();
-                Some((
-                    starts
-                        .iter()
-                        .copied()
-                        .min()
-                        .flatten()
-                        .filter(|_| starts.iter().all(Option::is_some)),
-                    ends.iter()
-                        .copied()
-                        .max()
-                        .flatten()
-                        .filter(|_| ends.iter().all(Option::is_some)),
-                ))
-            } else {
-                None
-            };
+            let ranges: Option<Vec<StatedRange>> =
+                f.pages.iter().map(|p| stated_range(p, zone)).collect();
             FileScope {
                 file: n,
                 scope: Page::scope_text(&joined),
-                range,
+                ranges: ranges.filter(|r| !r.is_empty()),
             }
         })
         .collect()
 }
 
-/// Whether the stated creation ranges of the incident exports, together, cover the period.
+/// Whether the stated creation ranges of the incident exports, together (their union, page
+/// by page), cover the period. A hole of at most a second is none: an end written as
+/// `23:59:59` means the end of that day.
 fn coverage(
     scopes: &[FileScope],
     ingested: &Ingested,
@@ -292,7 +289,7 @@ fn coverage(
                 .is_some_and(Format::has_incidents)
         })
         .collect();
-    if incident_files.is_empty() || incident_files.iter().any(|s| s.range.is_none()) {
+    if incident_files.is_empty() || incident_files.iter().any(|s| s.ranges.is_none()) {
         return (None, None);
     }
     let p = metrics.period;
@@ -305,7 +302,8 @@ fn coverage(
     );
     let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = incident_files
         .iter()
-        .filter_map(|s| s.range)
+        .filter_map(|s| s.ranges.as_ref())
+        .flatten()
         .map(|(a, b)| {
             (
                 a.unwrap_or(DateTime::<Utc>::MIN_UTC),
@@ -314,15 +312,16 @@ fn coverage(
         })
         .collect();
     ranges.sort();
+    let second = chrono::TimeDelta::seconds(1);
     let mut holes = Vec::new();
     let mut cover = from;
     for (a, b) in ranges {
-        if a > cover && cover < to {
+        if a > cover + second && cover < to {
             holes.push((cover, a.min(to)));
         }
         cover = cover.max(b);
     }
-    if cover < to {
+    if cover + second < to {
         holes.push((cover, to));
     }
     if holes.is_empty() {
@@ -346,135 +345,183 @@ fn coverage(
     )
 }
 
-/// Listings: the pages of one query, by format, stated filters, page size and (for log
-/// entries of one incident) the incident.
+/// Listings: the pages of one query, by format, stated filters and page size, in any
+/// files and in input order.
 fn paging(ingested: &Ingested) -> Vec<Exception> {
-    type Key = (Format, String, Option<u64>, Option<String>);
+    type Key = (Format, String, Option<u64>);
     let mut listings: BTreeMap<Key, Vec<(usize, &Page)>> = BTreeMap::new();
     for (n, f) in ingested.files.iter().enumerate() {
         let Some(format) = f.format else { continue };
         if matches!(
             format,
-            Format::PdAggregateMetrics | Format::StatuspageIncidents
+            Format::PdAggregateMetrics | Format::StatuspageIncidents | Format::PdSchedule
         ) {
             continue;
         }
         for p in f.pages.iter().filter(|p| !p.listing.is_empty()) {
-            let key = (
-                format,
-                Page::scope_text(&p.filters),
-                p.limit,
-                p.incident.clone(),
-            );
+            let key = (format, Page::scope_text(&p.filters), p.limit);
             listings.entry(key).or_default().push((n, p));
         }
     }
     let name = |n: usize| ingested.files[n].name.as_str();
     let mut out = Vec::new();
-    for ((format, _, _, _), pages) in &listings {
+    for ((format, _, _), pages) in &listings {
         match format {
-            Format::AnalyticsJson => {
-                for (n, p) in pages {
-                    if p.more == Some(true) {
-                        let continued = p.last.as_ref().is_some_and(|last| {
-                            pages
-                                .iter()
-                                .any(|(_, q)| q.starting_after.as_ref() == Some(last))
-                        });
-                        if !continued {
-                            out.push(exception(
-                                ExceptionKind::IncompleteExport,
-                                format!(
-                                    "`{}` line {}: the Analytics page says `more: true`{}, but no page in the inputs starts after it: the pages after it are missing",
-                                    name(*n),
-                                    p.line,
-                                    p.last.as_ref().map(|l| format!(" (cursor `last` = `{l}`)")).unwrap_or_default()
-                                ),
-                            ));
-                        }
-                    }
-                    if let Some(after) = &p.starting_after {
-                        let preceded = pages.iter().any(|(_, q)| q.last.as_ref() == Some(after));
-                        if !preceded {
-                            out.push(exception(
-                                ExceptionKind::IncompleteExport,
-                                format!(
-                                    "`{}` line {}: the Analytics page starts after cursor `{after}`, but no page in the inputs ends there: the pages before it are missing",
-                                    name(*n),
-                                    p.line
-                                ),
-                            ));
-                        }
-                    }
-                }
-            }
-            Format::PdAuditRecords => {
-                // Audit pages do not echo the cursor they were asked with: a page that names
-                // a `next_cursor` must be followed by another page of the listing.
-                let last = pages.len() - 1;
-                for (k, (n, p)) in pages.iter().enumerate() {
-                    if k == last && matches!(p.next_cursor, Some(Some(_))) {
-                        out.push(exception(
-                            ExceptionKind::IncompleteExport,
-                            format!(
-                                "`{}` line {}: the last page of audit records names a `next_cursor`: the pages after it are missing",
-                                name(*n),
-                                p.line
-                            ),
-                        ));
-                    }
-                }
-            }
+            Format::AnalyticsJson => out.extend(cursors(pages, &name)),
+            Format::PdAuditRecords => out.extend(audit_cursors(pages, &name)),
             _ => out.extend(offsets(*format, pages, &name)),
         }
     }
     out
 }
 
-/// Offset paging: every page after the first continues one that ends where it starts, the
-/// page that says `more: true` is continued, and a listing that reaches the API's ceiling
-/// was cut.
+/// Analytics cursors: a page that says `more: true` is continued by a page starting after
+/// its `last`; a page starting after a cursor follows a page ending there.
+fn cursors<'a>(pages: &[(usize, &Page)], name: &dyn Fn(usize) -> &'a str) -> Vec<Exception> {
+    let lasts: BTreeSet<&str> = pages
+        .iter()
+        .filter_map(|(_, p)| p.last.as_deref())
+        .collect();
+    let afters: BTreeSet<&str> = pages
+        .iter()
+        .filter_map(|(_, p)| p.starting_after.as_deref())
+        .collect();
+    let mut out = Vec::new();
+    for (n, p) in pages {
+        if p.more == Some(true) && !p.last.as_deref().is_some_and(|l| afters.contains(l)) {
+            out.push(exception(
+                ExceptionKind::IncompleteExport,
+                format!(
+                    "`{}` line {}: the Analytics page says `more: true`{}, but no page in the inputs starts after it: the pages after it are missing",
+                    name(*n),
+                    p.line,
+                    p.last
+                        .as_ref()
+                        .map(|l| format!(" (cursor `last` = `{l}`)"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        if let Some(after) = &p.starting_after
+            && !lasts.contains(after.as_str())
+        {
+            out.push(exception(
+                ExceptionKind::IncompleteExport,
+                format!(
+                    "`{}` line {}: the Analytics page starts after cursor `{after}`, but no page in the inputs ends there: the pages before it are missing",
+                    name(*n),
+                    p.line
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Audit records: pages do not echo the cursor they answered, so a page naming a
+/// `next_cursor` must be followed by another page of its file, or be continued in another
+/// file whose first page holds no record newer than this page's oldest. A missing middle page
+/// of a listing split by month is not visible here; `audit_trail_gap` (days no file spans)
+/// catches the span it leaves.
+fn audit_cursors<'a>(pages: &[(usize, &Page)], name: &dyn Fn(usize) -> &'a str) -> Vec<Exception> {
+    let mut out = Vec::new();
+    for (k, (n, p)) in pages.iter().enumerate() {
+        if !matches!(p.next_cursor, Some(Some(_))) {
+            continue;
+        }
+        let followed_in_file = pages.get(k + 1).is_some_and(|(m, _)| m == n);
+        let continued_elsewhere = pages.iter().enumerate().any(|(j, (m, q))| {
+            m != n
+                && (j == 0 || pages[j - 1].0 != *m)
+                && match (q.newest, p.oldest) {
+                    (Some(newest), Some(oldest)) => newest <= oldest,
+                    _ => false,
+                }
+        });
+        if !followed_in_file && !continued_elsewhere {
+            out.push(exception(
+                ExceptionKind::IncompleteExport,
+                format!(
+                    "`{}` line {}: the page of audit records names a `next_cursor`, and no page in the inputs continues it: the pages after it are missing",
+                    name(*n),
+                    p.line
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Offset paging: a page after the first follows one that ends where it starts (by its items
+/// or its `limit`), a page that says `more: true` is followed by one starting where it ends,
+/// and a listing that reaches the API's ceiling was cut. Log-entry pages of one incident
+/// continue only pages of the same incident (or of several).
 fn offsets<'a>(
     format: Format,
     pages: &[(usize, &Page)],
     name: &dyn Fn(usize) -> &'a str,
 ) -> Vec<Exception> {
-    let mut out = Vec::new();
-    let paged: Vec<&(usize, &Page)> = pages.iter().filter(|(_, p)| p.offset.is_some()).collect();
-    let ends: BTreeSet<u64> = paged
-        .iter()
-        .map(|(_, p)| p.offset.unwrap_or(0) + p.items)
-        .collect();
-    let starts: BTreeSet<u64> = paged.iter().map(|(_, p)| p.offset.unwrap_or(0)).collect();
-    let mut reported = BTreeSet::new();
-    for (n, p) in paged {
+    let same_incident = |a: &Page, b: &Page| {
+        a.incident.is_none() || b.incident.is_none() || a.incident == b.incident
+    };
+    let ends = |p: &Page| {
         let start = p.offset.unwrap_or(0);
-        let end = start + p.items;
-        let what = format.name();
-        if end >= REST_OFFSET_CEILING && reported.insert(("cut", end)) {
+        [
+            start.saturating_add(p.items),
+            start.saturating_add(p.limit.unwrap_or(p.items).max(p.items)),
+        ]
+    };
+    let what = format.name();
+    let mut out = Vec::new();
+    let mut reported = BTreeSet::new();
+    for (n, p) in pages {
+        let Some(start) = p.offset else {
+            if p.more == Some(true) {
+                out.push(exception(
+                    ExceptionKind::IncompleteExport,
+                    format!(
+                        "`{}` line {}: the {what} page says `more: true` but states no `offset`: the pages after it cannot be found",
+                        name(*n),
+                        p.line
+                    ),
+                ));
+            }
+            continue;
+        };
+        let end = start.saturating_add(p.items);
+        if end >= REST_OFFSET_CEILING {
+            if reported.insert(("cut", end)) {
+                out.push(exception(
+                    ExceptionKind::TruncatedExport,
+                    format!(
+                        "`{}` line {}: the {what} listing reaches offset {end}, PagerDuty's REST ceiling of {REST_OFFSET_CEILING}: items after it cannot be listed this way, so the export is possibly truncated; export shorter date ranges",
+                        name(*n),
+                        p.line
+                    ),
+                ));
+            }
+            continue;
+        }
+        let preceded = start == 0
+            || pages.iter().any(|(_, q)| {
+                q.offset.is_some_and(|o| o < start)
+                    && ends(q).contains(&start)
+                    && same_incident(p, q)
+            });
+        if !preceded && reported.insert(("before", start)) {
             out.push(exception(
-                ExceptionKind::TruncatedExport,
+                ExceptionKind::IncompleteExport,
                 format!(
-                    "`{}` line {}: the {what} listing reaches offset {end}, PagerDuty's REST ceiling of {REST_OFFSET_CEILING}: items after it cannot be listed this way, so the export is possibly truncated; export shorter date ranges",
+                    "`{}` line {}: the {what} page starts at offset {start}, but no page in the inputs ends there: the items before it are missing",
                     name(*n),
                     p.line
                 ),
             ));
-            continue;
         }
-        if start > 0 && !ends.contains(&start) && reported.insert(("before", start)) {
-            let below = ends.range(..start).next_back().copied().unwrap_or(0);
-            out.push(exception(
-                ExceptionKind::IncompleteExport,
-                format!(
-                    "`{}` line {}: the {what} page starts at offset {start}, but no page in the inputs ends there: items {below} to {} are missing",
-                    name(*n),
-                    p.line,
-                    start - 1
-                ),
-            ));
-        }
-        if p.more == Some(true) && !starts.contains(&end) && reported.insert(("after", end)) {
+        let continued = pages.iter().any(|(_, q)| {
+            q.offset.is_some_and(|o| o > start && ends(p).contains(&o)) && same_incident(p, q)
+        });
+        if p.more == Some(true) && !continued && reported.insert(("after", end)) {
             out.push(exception(
                 ExceptionKind::IncompleteExport,
                 format!(
@@ -509,31 +556,41 @@ fn extraction_late(ingested: &Ingested) -> Option<Exception> {
 }
 
 /// The incidents the exports hold, for PagerDuty's counts: every incident read (used,
-/// excluded, outside the period) once, and every rejected incident row whose number no
-/// incident read holds, once per number (rows with neither number nor id nor time once
-/// each).
+/// excluded, outside the period) once, and every rejected incident row that is no repeat and
+/// names no incident read, once per id or number (rows naming neither once per raw text).
 struct Held<'a> {
     incidents: Vec<&'a Incident>,
-    /// (number, creation time) of rejected incident rows not otherwise held.
-    rejected: Vec<(Option<i64>, Option<DateTime<Utc>>)>,
+    /// Rejected incident rows not otherwise held.
+    rejected: Vec<&'a crate::model::RejectedRow>,
 }
 
 fn held(ingested: &Ingested) -> Held<'_> {
     let numbers: BTreeSet<i64> = ingested.incidents.iter().filter_map(|i| i.number).collect();
-    let mut seen = BTreeSet::new();
+    let ids: BTreeSet<&str> = ingested.incidents.iter().map(|i| i.id.as_str()).collect();
+    let mut seen_numbers = BTreeSet::new();
+    let mut seen_ids = BTreeSet::new();
+    let mut seen_raw = BTreeSet::new();
     let rejected = ingested
         .rejected
         .iter()
         .filter(|r| {
-            ingested.files[r.source.file]
-                .format
-                .is_some_and(Format::has_incidents)
+            !r.repeat
+                && ingested.files[r.source.file]
+                    .format
+                    .is_some_and(Format::has_incidents)
         })
-        .filter(|r| match r.incident_number {
-            Some(n) => !numbers.contains(&n) && seen.insert(n),
-            None => true,
+        .filter(|r| {
+            let id_new = match r.incident_id.as_deref() {
+                Some(id) => !ids.contains(id) && seen_ids.insert(id),
+                None => true,
+            };
+            let number_new = match r.incident_number {
+                Some(n) => !numbers.contains(&n) && seen_numbers.insert(n),
+                None => true,
+            };
+            let named = r.incident_id.is_some() || r.incident_number.is_some();
+            id_new && number_new && (named || seen_raw.insert(r.raw.as_str()))
         })
-        .map(|r| (r.incident_number, r.created))
         .collect();
     Held {
         incidents: ingested.incidents.iter().collect(),
@@ -544,10 +601,36 @@ fn held(ingested: &Ingested) -> Held<'_> {
 /// Whether an aggregate's filters other than its window can be applied to incident
 /// records: `urgency` and `priority_names` can; any other (team, service ids) only when
 /// every incident export states the same filter, so the exports are already so narrowed.
-fn filter_fit<'a>(
-    aggregate: &'a Aggregate,
-    ingested: &Ingested,
-) -> Result<impl Fn(&Incident) -> bool + 'a, String> {
+/// The filters of an aggregate that can be applied to incident records.
+struct Filter {
+    urgency: Option<String>,
+    priorities: Option<Vec<String>>,
+}
+
+impl Filter {
+    fn takes(&self, urgency: Option<&str>, priority: Option<&str>) -> bool {
+        self.urgency
+            .as_ref()
+            .is_none_or(|u| urgency == Some(u.as_str()))
+            && self.priorities.as_ref().is_none_or(|ps| {
+                priority.is_some_and(|p| ps.contains(&p.trim().to_ascii_lowercase()))
+            })
+    }
+
+    fn incident(&self, i: &Incident) -> bool {
+        self.takes(i.urgency.as_deref(), i.priority.as_deref())
+    }
+
+    /// A rejected row: judged by what it states; `None` when a filter asks for what the row
+    /// does not state.
+    fn row(&self, r: &crate::model::RejectedRow) -> Option<bool> {
+        let unknown = (self.urgency.is_some() && r.urgency.is_none())
+            || (self.priorities.is_some() && r.priority.is_none());
+        (!unknown).then(|| self.takes(r.urgency.as_deref(), r.priority.as_deref()))
+    }
+}
+
+fn filter_fit(aggregate: &Aggregate, ingested: &Ingested) -> Result<Filter, String> {
     let applied = ["urgency", "priority_names"];
     for (k, v) in aggregate
         .filters
@@ -565,21 +648,16 @@ fn filter_fit<'a>(
             ));
         }
     }
-    let urgency = aggregate.filters.get("urgency").cloned();
-    let priorities: Option<Vec<String>> = aggregate.filters.get("priority_names").map(|v| {
-        v.split(',')
-            .map(|s| s.trim().to_ascii_lowercase())
-            .collect()
-    });
-    Ok(move |i: &Incident| {
-        urgency
-            .as_ref()
-            .is_none_or(|u| i.urgency.as_deref() == Some(u.as_str()))
-            && priorities.as_ref().is_none_or(|ps| {
-                i.priority
-                    .as_ref()
-                    .is_some_and(|p| ps.contains(&p.trim().to_ascii_lowercase()))
-            })
+    Ok(Filter {
+        urgency: aggregate
+            .filters
+            .get("urgency")
+            .map(|u| u.to_ascii_lowercase()),
+        priorities: aggregate.filters.get("priority_names").map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .collect()
+        }),
     })
 }
 
@@ -641,38 +719,45 @@ fn totals(ingested: &Ingested, policy: &Policy) -> (Vec<Comparison>, Vec<Excepti
             .incidents
             .iter()
             .copied()
-            .filter(|i| inside(i.created) && fit(i))
+            .filter(|i| inside(i.created) && fit.incident(i))
             .collect();
         // A rejected row without a readable time is in the window when its number lies
         // strictly between numbers of incidents created in it (numbers follow creation).
         let numbers: Vec<i64> = ours.iter().filter_map(|i| i.number).collect();
         let (lo, hi) = (numbers.iter().min().copied(), numbers.iter().max().copied());
-        let filtered = a
-            .filters
-            .keys()
-            .any(|k| k == "urgency" || k == "priority_names");
         let mut rejected_in = 0usize;
         let mut unplaced = 0usize;
-        for (number, created) in &held.rejected {
-            match (created, number, lo, hi) {
-                (Some(t), _, _, _) if inside(*t) => rejected_in += 1,
-                (Some(_), _, _, _) => {}
-                (None, Some(n), Some(lo), Some(hi)) if *n > lo && *n < hi => rejected_in += 1,
-                _ => unplaced += 1,
+        let mut unfiltered = 0usize;
+        for r in &held.rejected {
+            let placed = match (r.created, r.incident_number, lo, hi) {
+                (Some(t), _, _, _) => Some(inside(t)),
+                (None, Some(n), Some(lo), Some(hi)) if n > lo && n < hi => Some(true),
+                _ => None,
+            };
+            match (placed, fit.row(r)) {
+                (Some(false), _) | (_, Some(false)) => {}
+                (None, _) => unplaced += 1,
+                (Some(true), taken) => {
+                    rejected_in += 1;
+                    if taken.is_none() {
+                        unfiltered += 1;
+                    }
+                }
             }
         }
         let count = ours.len() + rejected_in;
-        let mut note = String::new();
-        if filtered && rejected_in > 0 {
-            note = format!(
-                "{rejected_in} rejected rows of the window are counted whatever their urgency or priority; "
-            );
+        let mut notes = Vec::new();
+        if unfiltered > 0 {
+            notes.push(format!(
+                "{unfiltered} rejected rows of the window state no urgency or priority and are counted"
+            ));
         }
         if unplaced > 0 {
-            note.push_str(&format!(
+            notes.push(format!(
                 "{unplaced} rejected incident rows state no readable creation time or number and could not be placed in the window"
             ));
         }
+        let note = notes.join("; ");
         let agrees = a.total_incident_count == Some(count as u64);
         let status = match a.total_incident_count {
             None => "not compared",
@@ -695,7 +780,7 @@ fn totals(ingested: &Ingested, policy: &Policy) -> (Vec<Comparison>, Vec<Excepti
             count_text(a.total_incident_count),
             count.to_string(),
             status,
-            note.trim_end_matches("; ").to_string(),
+            note.clone(),
         ));
         let rejected_any = rejected_in + unplaced;
         let means = [
@@ -819,27 +904,15 @@ fn rejected_by_severity(
 ) -> BTreeMap<String, usize> {
     let p = metrics.period;
     let held = held(ingested);
-    let numbers: BTreeSet<i64> = held.rejected.iter().filter_map(|(n, _)| *n).collect();
     let mut out = BTreeMap::new();
+    // A row whose creation time cannot be read counts: it may be of the period.
     let in_period = |t: Option<DateTime<Utc>>| {
         t.is_none_or(|t| {
             let d = crate::model::time::local_date(t, policy.timezone);
             d >= p.from && d <= p.to
         })
     };
-    let mut counted = BTreeSet::new();
-    for r in &ingested.rejected {
-        let incident_row = ingested.files[r.source.file]
-            .format
-            .is_some_and(Format::has_incidents);
-        if !incident_row || !in_period(r.created) {
-            continue;
-        }
-        if let Some(n) = r.incident_number
-            && (!numbers.contains(&n) || !counted.insert(n))
-        {
-            continue;
-        }
+    for r in held.rejected.iter().filter(|r| in_period(r.created)) {
         let severity = if r.priority.is_none() && r.urgency.is_none() {
             "unknown".to_string()
         } else {

@@ -147,6 +147,8 @@ pub(crate) fn read(
                         priority: None,
                         urgency: None,
                         created: None,
+                        incident_id: None,
+                        repeat: false,
                         source,
                         reason: "a `data` row that is not a JSON object".to_string(),
                         raw: item.get().chars().take(500).collect(),
@@ -154,6 +156,27 @@ pub(crate) fn read(
                     continue;
                 }
             };
+            // The per-service, per-team and per-policy endpoints group the same figures:
+            // a group is not the whole window, so it is not compared.
+            if let Some(key) = ["service_id", "team_id", "escalation_policy_id"]
+                .into_iter()
+                .find(|k| row.contains_key(*k))
+            {
+                out.rejected.push(RejectedRow {
+                    incident_number: None,
+                    priority: None,
+                    urgency: None,
+                    created: None,
+                    incident_id: None,
+                    repeat: false,
+                    source,
+                    reason: format!(
+                        "a row of a grouped aggregate response (`{key}`): only `POST /analytics/metrics/incidents/all` rows are compared with the exports"
+                    ),
+                    raw: item.get().chars().take(500).collect(),
+                });
+                continue;
+            }
             let parsed = (|| -> Result<Aggregate, String> {
                 // An aggregated row (`aggregate_unit`) covers its `range_start` to the
                 // start of the next unit, within the stated window.
@@ -221,6 +244,8 @@ pub(crate) fn read(
                     priority: None,
                     urgency: None,
                     created: None,
+                    incident_id: None,
+                    repeat: false,
                     source,
                     reason,
                     raw: item.get().chars().take(500).collect(),

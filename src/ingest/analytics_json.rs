@@ -114,6 +114,8 @@ pub(crate) fn read(
                 priority: None,
                 urgency: None,
                 created: None,
+                incident_id: None,
+                repeat: false,
                 source,
                 reason,
                 raw: item.get().to_string(),
@@ -156,20 +158,11 @@ pub(crate) fn read(
                     out.incidents.push(incident);
                     out.exceptions.extend(exception);
                 }
-                Err(reason) => {
-                    let (incident_number, priority, urgency, created) =
-                        super::record::rejected_facts(
-                            |f| fields[f as usize].as_deref(),
-                            rules.zone,
-                        );
-                    out.rejected.push(RejectedRow {
-                        incident_number,
-                        priority,
-                        urgency,
-                        created,
-                        ..reject(reason)
-                    })
-                }
+                Err(reason) => out.rejected.push(super::record::with_facts(
+                    reject(reason),
+                    |f| fields[f as usize].as_deref(),
+                    rules.zone,
+                )),
             }
         }
     }

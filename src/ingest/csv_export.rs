@@ -382,6 +382,8 @@ fn read_range(
             priority: None,
             urgency: None,
             created: None,
+            incident_id: None,
+            repeat: false,
             source,
             reason,
             raw: SourceRef {
@@ -423,17 +425,11 @@ fn read_range(
                 out.incidents.push(incident);
                 out.exceptions.extend(exception);
             }
-            Err(reason) => {
-                let (incident_number, priority, urgency, created) =
-                    super::record::rejected_facts(|f| fields[f as usize], rules.zone);
-                out.rejected.push(RejectedRow {
-                    incident_number,
-                    priority,
-                    urgency,
-                    created,
-                    ..reject(reason)
-                })
-            }
+            Err(reason) => out.rejected.push(super::record::with_facts(
+                reject(reason),
+                |f| fields[f as usize],
+                rules.zone,
+            )),
         }
     }
     Ok(out)

@@ -40,8 +40,9 @@ pub(crate) const TEMPLATE: &str = r#"# Extraction record: how the exports in thi
 account = ""
 # Who ran the exports (name and role).
 extracted_by = ""
-# When, as RFC 3339 with an offset. It becomes the default as-of time of the build.
-extracted_at = "2026-01-05T09:00:00Z"
+# When, as RFC 3339 with an offset (e.g. 2026-01-05T09:00:00Z). It becomes the default
+# as-of time of the build.
+extracted_at = ""
 # Which endpoint or screen: e.g. "POST /analytics/raw/incidents" or "Insights > Incident
 # Activity > Download CSV".
 source = ""
@@ -49,8 +50,8 @@ source = ""
 filters = ""
 # The number of incidents PagerDuty showed for the same range and filters (the count on
 # screen, or total_incident_count). auditpack compares it with the incidents the exports
-# hold. Delete the line when PagerDuty showed none.
-pagerduty_count = 0
+# hold. Remove the `#` and write the number when PagerDuty showed one.
+# pagerduty_count = 1234
 # Anything else the auditor should know (re-runs, known gaps).
 notes = ""
 "#;
@@ -92,10 +93,11 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<Option<Extraction>, Error>
                 toml::Value::Datetime(d) => d.to_string(),
                 _ => String::new(),
             };
-            let ok = text_value.len() > 19
-                && (text_value.ends_with('Z')
-                    || text_value.ends_with('z')
-                    || text_value[19..].contains(['+', '-']));
+            // An offset is required: `Z`, or a sign after the time of day.
+            let after_time: String = text_value.chars().skip(19).collect();
+            let ok = text_value.is_ascii()
+                && text_value.len() > 19
+                && (text_value.ends_with(['Z', 'z']) || after_time.contains(['+', '-']));
             let at = ok
                 .then(|| parse_timestamp(&text_value, chrono_tz::Tz::UTC).ok())
                 .flatten();
@@ -150,10 +152,16 @@ mod tests {
 
     #[test]
     fn the_template_parses() {
+        // Unedited, it states nothing: no time, no count, no account.
         let e = read(Path::new("x.toml"), TEMPLATE).unwrap().unwrap();
-        assert_eq!(e.extracted_at_text.as_deref(), Some("2026-01-05T09:00:00Z"));
-        assert_eq!(e.pagerduty_count, Some(0));
+        assert_eq!(e.extracted_at, None);
+        assert_eq!(e.pagerduty_count, None);
         assert_eq!(e.account, None);
+        let odd = read(
+            Path::new("e.toml"),
+            "[extraction]\nextracted_at = \"2026-01-05T09:00:0é+01:00\"\n",
+        );
+        assert!(odd.is_err());
     }
 
     #[test]

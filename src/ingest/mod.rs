@@ -108,7 +108,7 @@ impl Ingested {
         let status = self
             .status_incidents
             .iter()
-            .flat_map(|s| [Some(s.started), Some(s.notice), s.resolved])
+            .flat_map(|s| [Some(s.started), Some(s.notice), s.resolved, s.last_update])
             .flatten()
             .max();
         let audit = self
@@ -454,6 +454,8 @@ fn keep_first_of_each_id(
             priority: None,
             urgency: None,
             created: Some(incident.created),
+            incident_id: Some(incident.id.clone()),
+            repeat: true,
             source: incident.source,
             reason,
             raw: incident.source.raw(bytes),
@@ -544,6 +546,8 @@ pub(crate) fn combine(
                 priority: None,
                 urgency: None,
                 created: None,
+                incident_id: None,
+                repeat: false,
                 source: entry.source,
                 reason: format!(
                     "log entry `{}` is for incident `{}`, which no incidents export read holds",
@@ -648,6 +652,8 @@ fn gather_log_entries(
                 priority: None,
                 urgency: None,
                 created: None,
+                incident_id: None,
+                repeat: false,
                 source: e.source,
                 reason: format!(
                     "duplicate of log entry `{}` first read at {}:{}",

@@ -74,6 +74,8 @@ impl<'t> Reader<'t> {
             priority: None,
             urgency: None,
             created: None,
+            incident_id: None,
+            repeat: false,
             source,
             reason,
             raw: item.get().chars().take(500).collect(),

@@ -66,6 +66,12 @@ struct EntryIncident {
 }
 
 #[derive(Deserialize)]
+struct Executed {
+    #[serde(default)]
+    execution_time: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct IdOnly {
     #[serde(default)]
     id: Option<String>,
@@ -129,7 +135,19 @@ pub(crate) fn page(
             }
         })
         .flatten();
+    let times: Vec<chrono::DateTime<chrono::Utc>> = if listing == "records" {
+        list.iter()
+            .filter_map(|r| serde_json::from_str::<Executed>(r.get()).ok())
+            .filter_map(|r| r.execution_time)
+            .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Page {
+        newest: times.iter().max().copied(),
+        oldest: times.iter().min().copied(),
         line,
         listing: listing.to_string(),
         items: items.unwrap_or(list.len()) as u64,

@@ -1,12 +1,11 @@
 //! One export record (a CSV row or a JSON item, as text fields) → an `Incident`, or the
 //! reason it cannot be used. Shared by every export format.
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::timestamp::{parse_seconds, parse_timestamp};
 use crate::model::text::fmt_seconds;
-use crate::model::{Exception, ExceptionKind, Incident, Responders, SourceRef};
+use crate::model::{Exception, ExceptionKind, Incident, RejectedRow, Responders, SourceRef};
 
 /// The fields auditpack reads, under their Analytics (snake_case) names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,24 +237,23 @@ pub(crate) fn build_incident<'a>(
 }
 
 /// Whole numbers as exports write them: `928`, and `928.0` from spreadsheets.
-/// What a rejected incident row still says of itself, as far as it can be read: its
-/// number, priority, urgency and creation time (`zone` reads a naive time).
-pub(crate) fn rejected_facts<'a>(
+/// A rejected incident row with what it still says of itself, as far as it can be read: its
+/// id, number, priority, urgency and creation time (`zone` reads a naive time).
+pub(crate) fn with_facts<'a>(
+    row: RejectedRow,
     get: impl Fn(Field) -> Option<&'a str>,
     zone: Tz,
-) -> (
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<DateTime<Utc>>,
-) {
+) -> RejectedRow {
     let text = |f| get(f).map(str::trim).filter(|s| !s.is_empty());
-    (
-        text(Field::IncidentNumber).and_then(parse_whole),
-        text(Field::PriorityName).map(str::to_string),
-        text(Field::Urgency).map(str::to_ascii_lowercase),
-        text(Field::CreatedAt).and_then(|t| super::timestamp::parse_timestamp(t, zone).ok()),
-    )
+    RejectedRow {
+        incident_number: text(Field::IncidentNumber).and_then(parse_whole),
+        incident_id: text(Field::Id).map(str::to_string),
+        priority: text(Field::PriorityName).map(str::to_string),
+        urgency: text(Field::Urgency).map(str::to_ascii_lowercase),
+        created: text(Field::CreatedAt)
+            .and_then(|t| super::timestamp::parse_timestamp(t, zone).ok()),
+        ..row
+    }
 }
 
 pub(crate) fn parse_whole(text: &str) -> Option<i64> {

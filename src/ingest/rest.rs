@@ -254,6 +254,8 @@ pub(crate) fn read(
                     priority: None,
                     urgency: None,
                     created: None,
+                    incident_id: None,
+                    repeat: false,
                     source,
                     reason: why,
                     raw: source.raw(text.as_bytes()),
@@ -275,6 +277,8 @@ pub(crate) fn read(
                     priority: None,
                     urgency: None,
                     created: None,
+                    incident_id: None,
+                    repeat: false,
                     source,
                     reason,
                     raw: source.raw(text.as_bytes()),
@@ -444,18 +448,22 @@ pub(crate) fn finish(
     log: &[&LogEntry],
     zone: chrono_tz::Tz,
 ) -> Result<(Incident, Option<Exception>), Box<RejectedRow>> {
-    let (incident_number, priority, urgency, created) =
-        super::record::rejected_facts(|f| p.fields.get(&f).map(String::as_str), zone);
     let reject = |reason: String| {
-        Box::new(RejectedRow {
-            incident_number,
-            priority: priority.clone(),
-            urgency: urgency.clone(),
-            created,
-            source: p.source,
-            reason,
-            raw: p.raw.clone(),
-        })
+        Box::new(super::record::with_facts(
+            RejectedRow {
+                incident_number: None,
+                priority: None,
+                urgency: None,
+                created: None,
+                incident_id: None,
+                repeat: false,
+                source: p.source,
+                reason,
+                raw: p.raw.clone(),
+            },
+            |f| p.fields.get(&f).map(String::as_str),
+            zone,
+        ))
     };
     let created = match p.fields.get(&Field::CreatedAt) {
         Some(t) => {

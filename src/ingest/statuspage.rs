@@ -51,6 +51,10 @@ struct Named {
 struct RawUpdate {
     #[serde(default)]
     affected_components: Option<Vec<Named>>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    display_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -104,13 +108,20 @@ fn incident(item: &RawValue, source: SourceRef) -> Result<StatusIncident, String
         .ok_or("incident without `created_at` (when it was published)")?;
     let started = time("started_at", raw.started_at.as_deref())?.unwrap_or(notice);
     let resolved = time("resolved_at", raw.resolved_at.as_deref())?;
+    let updates = raw.incident_updates.unwrap_or_default();
+    // The latest update, for the default as-of time (an unreadable one is not an event).
+    let last_update = updates
+        .iter()
+        .flat_map(|u| [u.created_at.as_deref(), u.display_at.as_deref()])
+        .flatten()
+        .filter_map(|t| parse_timestamp(t, chrono_tz::Tz::UTC).ok())
+        .max();
     let mut components: Vec<String> = raw
         .components
         .unwrap_or_default()
         .into_iter()
         .chain(
-            raw.incident_updates
-                .unwrap_or_default()
+            updates
                 .into_iter()
                 .flat_map(|u| u.affected_components.unwrap_or_default()),
         )
@@ -127,6 +138,7 @@ fn incident(item: &RawValue, source: SourceRef) -> Result<StatusIncident, String
         started: started.min(notice),
         notice,
         resolved,
+        last_update,
         components,
         source,
     })
@@ -154,6 +166,8 @@ pub(crate) fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>)
                     priority: None,
                     urgency: None,
                     created: None,
+                    incident_id: None,
+                    repeat: false,
                     source,
                     reason,
                     raw: source.raw(text.as_bytes()),

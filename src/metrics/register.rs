@@ -244,7 +244,46 @@ pub(super) fn exceptions(
             .chain(excluded.iter().map(|x| x.incident))
             .map(|i| &ingested.incidents[i]),
         &rejected,
+        &filter_note(ingested),
     ));
+    out
+}
+
+/// The filters the incident exports state, other than their date range, in words: numbering
+/// gaps are expected under them (another team's or service's incidents take numbers too).
+fn filter_note(ingested: &Ingested) -> BTreeMap<usize, String> {
+    let mut out = BTreeMap::new();
+    for (n, f) in ingested
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.format.is_some_and(crate::model::Format::has_incidents))
+    {
+        let mut keys: Vec<String> = f
+            .pages
+            .iter()
+            .flat_map(|p| p.filters.iter())
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "created_at_start" | "created_at_end" | "since" | "until" | "date_range"
+                )
+            })
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if !keys.is_empty() {
+            out.insert(
+                n,
+                format!(
+                    "outside the filter `{}` states ({}), as expected: incidents outside it take numbers too",
+                    f.name,
+                    keys.join(", ")
+                ),
+            );
+        }
+    }
     out
 }
 
@@ -351,8 +390,19 @@ fn judgement_facts(
 fn number_gaps<'a>(
     incidents: impl Iterator<Item = &'a Incident>,
     rejected: &BTreeMap<i64, String>,
+    filter_notes: &BTreeMap<usize, String>,
 ) -> Vec<Exception> {
-    let numbers: BTreeSet<i64> = incidents.filter_map(|i| i.number).collect();
+    // Each number and the file it was read from: a gap next to an incident of a filtered
+    // export is expected under its filter.
+    let files: BTreeMap<i64, usize> = incidents
+        .filter_map(|i| Some((i.number?, i.source.file)))
+        .collect();
+    let numbers: BTreeSet<i64> = files.keys().copied().collect();
+    let filter_note = |p: i64, n: i64| {
+        [p, n]
+            .iter()
+            .find_map(|x| files.get(x).and_then(|f| filter_notes.get(f)))
+    };
     let mut out = Vec::new();
     let gap = |out: &mut Vec<Exception>, first: i64, last: i64, p: i64, n: i64| {
         if first > last {
@@ -370,7 +420,11 @@ fn number_gaps<'a>(
             severity: None,
             kind: ExceptionKind::IncidentNumberGap,
             detail: format!(
-                "{range} missing between #{p} and #{n}: deleted, merged, outside the export's filters, or not exported"
+                "{range} missing between #{p} and #{n}: {}",
+                match filter_note(p, n) {
+                    Some(note) => format!("deleted, merged or not exported, or {note}"),
+                    None => "deleted, merged, outside the export's filters, or not exported".to_string(),
+                }
             ),
             facts: None,
             cause: None,
@@ -418,7 +472,7 @@ mod tests {
             3,
             "rejected row, a.csv line 4: no creation time".to_string(),
         )]);
-        let got: Vec<(Option<i64>, &str)> = number_gaps(list.iter(), &rejected)
+        let got: Vec<(Option<i64>, &str)> = number_gaps(list.iter(), &rejected, &BTreeMap::new())
             .iter()
             .map(|e| (e.incident_number, e.kind.name()))
             .collect::<Vec<_>>()
@@ -441,7 +495,7 @@ mod tests {
             ..test_incident()
         };
         let list: Vec<Incident> = [5, 1, 2, 9, 6].into_iter().map(mk).collect();
-        let gaps = number_gaps(list.iter(), &BTreeMap::new());
+        let gaps = number_gaps(list.iter(), &BTreeMap::new(), &BTreeMap::new());
         let got: Vec<_> = gaps
             .iter()
             .map(|g| (g.incident_number, g.detail.clone()))

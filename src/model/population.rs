@@ -33,6 +33,9 @@ pub(crate) struct Page {
     pub time_zone: Option<String>,
     /// Log entries: the one incident every entry of the page names (a per-incident listing).
     pub incident: Option<String>,
+    /// Audit records: the newest and oldest `execution_time` of the page.
+    pub newest: Option<DateTime<Utc>>,
+    pub oldest: Option<DateTime<Utc>>,
 }
 
 impl Page {

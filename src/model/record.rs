@@ -249,6 +249,11 @@ pub(crate) struct RejectedRow {
     /// The creation time the incident row states, when it can be read (for the comparison
     /// with PagerDuty's totals).
     pub created: Option<DateTime<Utc>>,
+    /// The incident id the row states, when it can be read.
+    pub incident_id: Option<String>,
+    /// A repeat of an incident the exports hold (an overlapping page, a conflicting
+    /// duplicate): not another incident.
+    pub repeat: bool,
 }
 
 /// Of one input file's rows (configuration items, log entries, status-page incidents): how
@@ -388,6 +393,8 @@ pub(crate) struct StatusIncident {
     /// When customers were told: `created_at`, the moment the incident was published.
     pub notice: DateTime<Utc>,
     pub resolved: Option<DateTime<Utc>>,
+    /// The latest of its updates' times.
+    pub last_update: Option<DateTime<Utc>>,
     /// Affected component names, each once, sorted.
     pub components: Vec<String>,
     pub source: SourceRef,

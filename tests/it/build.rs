@@ -498,9 +498,9 @@ fn sample_data_builds_the_same_bytes_twice_and_reconciles() {
             .count(),
         2
     );
-    // The schedule, its overrides, the escalation policies, twelve monthly audit files and
-    // the status page.
-    assert_eq!(exports.len(), 2 + 3 + 12 + 1);
+    // The schedule, its overrides, the escalation policies, twelve monthly audit files,
+    // the status page, PagerDuty's aggregate totals and the extraction record.
+    assert_eq!(exports.len(), 2 + 3 + 12 + 1 + 2);
     assert!(documents.len() > 250, "{} documents", documents.len());
     for f in &exports {
         let n = |c: &str| f[c].parse::<u64>().unwrap();

@@ -127,7 +127,8 @@ fn every_paging_style_with_its_last_page_missing_is_incomplete() {
     // Five listings, each with a page that announces more and no page continuing it:
     // Analytics (`more: true`, last `c1`), REST incidents (offset 0, 1 item, more), log entries
     // (one page at offset 100: items 0 to 99 missing), audit records (a `next_cursor`), on-calls
-    // (offset 0, more). 5 incomplete listings.
+    // (offset 0, more), escalation policies (offset 0, more), overrides (no offset, more).
+    // 7 incomplete listings.
     let analytics = page(
         ITEMS,
         r#", "more": true, "first": "c0", "last": "c1", "starting_after": null"#,
@@ -136,16 +137,20 @@ fn every_paging_style_with_its_last_page_missing_is_incomplete() {
     let log = r#"{"log_entries": [{"id": "L1", "type": "trigger_log_entry", "created_at": "2026-01-06T00:00:00Z", "incident": {"id": "PR00009"}}], "limit": 100, "offset": 100, "more": false}"#;
     let audit = r#"{"records": [{"id": "R1", "execution_time": "2026-01-03T00:00:00.000Z", "method": {"type": "browser"}, "root_resource": {"id": "PU1", "type": "user_reference"}, "action": "update", "actors": [{"id": "PU1", "type": "user_reference", "summary": "Ann"}]}], "limit": 1, "next_cursor": "abc"}"#;
     let oncalls = r#"{"oncalls": [{"user": {"id": "PU1", "summary": "Ann"}, "schedule": {"id": "PS1", "summary": "Primary"}, "escalation_policy": {"id": "PE1", "summary": "EP"}, "escalation_level": 1, "start": "2026-01-01T00:00:00Z", "end": "2026-02-01T00:00:00Z"}], "limit": 1, "offset": 0, "more": true}"#;
+    let policies = r#"{"escalation_policies": [{"id": "PE1", "name": "EP", "num_loops": 0, "escalation_rules": [{"id": "R1", "escalation_delay_in_minutes": 5, "targets": [{"id": "PS1", "type": "schedule_reference", "summary": "Primary"}]}]}], "limit": 1, "offset": 0, "more": true}"#;
+    let overrides = r#"{"overrides": [{"id": "O1", "start": "2026-01-02T00:00:00Z", "end": "2026-01-03T00:00:00Z", "user": {"id": "PU2", "summary": "Bo"}}], "limit": 1, "more": true}"#;
     let input = folder(&[
         ("analytics.json", analytics),
         ("rest.json", rest.to_string()),
         ("log.json", log.to_string()),
         ("audit.json", audit.to_string()),
         ("oncalls.json", oncalls.to_string()),
+        ("policies.json", policies.to_string()),
+        ("overrides.json", overrides.to_string()),
     ]);
     let tmp = built(input.path(), &JAN);
     let got = exceptions(&tmp, "incomplete_export");
-    assert_eq!(got.len(), 5, "{got:#?}");
+    assert_eq!(got.len(), 7, "{got:#?}");
     let has = |file: &str, what: &str| {
         assert!(
             got.iter()
@@ -163,19 +168,24 @@ fn every_paging_style_with_its_last_page_missing_is_incomplete() {
     );
     has(
         "log.json",
-        "starts at offset 100, but no page in the inputs ends there: items 0 to 99 are missing",
+        "starts at offset 100, but no page in the inputs ends there: the items before it are missing",
     );
     has(
         "audit.json",
-        "names a `next_cursor`: the pages after it are missing",
+        "names a `next_cursor`, and no page in the inputs continues it",
     );
+    has(
+        "policies.json",
+        "says `more: true`, but no page in the inputs starts at offset 1",
+    );
+    has("overrides.json", "says `more: true` but states no `offset`");
     has(
         "oncalls.json",
         "says `more: true`, but no page in the inputs starts at offset 1",
     );
     assert_eq!(
         result(&tmp, "exports_complete"),
-        ("5".into(), "not_met".into())
+        ("7".into(), "not_met".into())
     );
 }
 
@@ -555,5 +565,191 @@ fn a_rails_zone_name_is_read_and_an_unknown_one_stops_the_build() {
         err.contains("schedule.json:1:")
             && err.contains("`schedule.time_zone`: `Atlantis Time` is neither an IANA time zone"),
         "{err}"
+    );
+}
+
+#[test]
+fn offsets_stepped_by_limit_and_a_global_log_listing_ending_on_one_incident_are_complete() {
+    // REST incidents: offset 0 holds 1 item of a limit of 2 and says more; the client asked
+    // for offset 2 next (offset + limit). Log entries (`GET /log_entries`, limit 2): offset 0
+    // names PX and PY, offset 2 only PY: one listing, not a per-incident one.
+    let rest = |offset: u32, n: u32, more: bool| {
+        format!(
+            r#"{{"incidents": [{{"id": "PR0000{n}", "incident_number": {n}, "title": "x", "created_at": "2026-01-0{n}T00:00:00Z", "status": "resolved", "resolved_at": "2026-01-0{n}T01:00:00Z", "urgency": "high"}}], "limit": 2, "offset": {offset}, "more": {more}}}"#
+        )
+    };
+    let entry = |id: &str, incident: &str| {
+        format!(
+            r#"{{"id": "{id}", "type": "annotate_log_entry", "created_at": "2026-01-07T00:00:00Z", "incident": {{"id": "{incident}"}}}}"#
+        )
+    };
+    let log0 = format!(
+        r#"{{"log_entries": [{}, {}], "limit": 2, "offset": 0, "more": true}}"#,
+        entry("L1", "PX"),
+        entry("L2", "PY")
+    );
+    let log2 = format!(
+        r#"{{"log_entries": [{}], "limit": 2, "offset": 2, "more": false}}"#,
+        entry("L3", "PY")
+    );
+    let input = folder(&[
+        ("rest-0.json", rest(0, 7, true)),
+        ("rest-2.json", rest(2, 8, false)),
+        ("log-0.json", log0),
+        ("log-2.json", log2),
+    ]);
+    let tmp = built(input.path(), &JAN);
+    assert!(
+        exceptions(&tmp, "incomplete_export").is_empty(),
+        "{:?}",
+        exceptions(&tmp, "incomplete_export")
+    );
+}
+
+#[test]
+fn audit_records_continued_in_another_file_are_complete() {
+    // January's first page (records of Jan 20 and Jan 25) names a next_cursor; the second
+    // page, in another file, holds Jan 3 and Jan 10: older than the first page's oldest, so it
+    // continues it. February's page ends with next_cursor null.
+    let record = |id: &str, at: &str| {
+        format!(
+            r#"{{"id": "{id}", "execution_time": "{at}", "method": {{"type": "browser"}}, "root_resource": {{"id": "PU1", "type": "user_reference"}}, "action": "update", "actors": [{{"id": "PU1", "type": "user_reference", "summary": "Ann"}}]}}"#
+        )
+    };
+    let audit = |records: &[String], cursor: &str| {
+        format!(
+            r#"{{"records": [{}], "limit": 2, "next_cursor": {cursor}}}"#,
+            records.join(", ")
+        )
+    };
+    let input = folder(&[
+        ("items.json", page(ITEMS, r#", "more": false"#)),
+        (
+            "audit-2026-01-a.json",
+            audit(
+                &[
+                    record("R2", "2026-01-25T00:00:00Z"),
+                    record("R1", "2026-01-20T00:00:00Z"),
+                ],
+                "\"c1\"",
+            ),
+        ),
+        (
+            "audit-2026-01-b.json",
+            audit(
+                &[
+                    record("R4", "2026-01-10T00:00:00Z"),
+                    record("R3", "2026-01-03T00:00:00Z"),
+                ],
+                "null",
+            ),
+        ),
+    ]);
+    let tmp = built(input.path(), &JAN);
+    assert!(
+        exceptions(&tmp, "incomplete_export").is_empty(),
+        "{:?}",
+        exceptions(&tmp, "incomplete_export")
+    );
+}
+
+#[test]
+fn coverage_is_the_union_of_the_pages_ranges_and_dates_are_read() {
+    // One file, two pages: Jan 1–10 and Jan 20 (a date) to Feb 1. Jan 10 to Jan 20 is not
+    // covered. An end written 23:59:59 leaves no one-second hole.
+    let items: Vec<&str> = ITEMS.trim_matches(['[', ']', '\n']).split(",\n").collect();
+    let p1 = page(
+        &format!("[{}]", items[0]),
+        r#", "more": false, "filters": {"created_at_start": "2026-01-01T00:00:00", "created_at_end": "2026-01-10T00:00:00"}"#,
+    );
+    let p2 = page(
+        &format!("[{}]", items[2]),
+        r#", "more": false, "filters": {"created_at_start": "2026-01-20", "created_at_end": "2026-01-31T23:59:59"}"#,
+    );
+    let input = folder(&[("pages.json", format!("{p1}\n{p2}\n"))]);
+    let tmp = built(input.path(), &JAN);
+    assert_eq!(
+        exceptions(&tmp, "period_not_covered"),
+        [
+            "the incident exports' stated creation ranges leave part of the period 2026-01-01 to 2026-01-31 uncovered: 2026-01-10T00:00:00Z to 2026-01-20T00:00:00Z; export those dates too"
+        ]
+    );
+}
+
+#[test]
+fn a_hostile_offset_is_a_cut_not_a_panic() {
+    let rest = r#"{"incidents": [{"id": "PR00001", "incident_number": 1, "title": "x", "created_at": "2026-01-06T00:00:00Z", "status": "resolved", "resolved_at": "2026-01-06T01:00:00Z", "urgency": "high"}], "limit": 1, "offset": 18446744073709551615, "more": false}"#;
+    let input = folder(&[("rest.json", rest.to_string())]);
+    let tmp = built(input.path(), &JAN);
+    assert_eq!(exceptions(&tmp, "truncated_export").len(), 1);
+}
+
+#[test]
+fn an_urgency_filtered_total_counts_rejected_rows_by_their_urgency() {
+    // PagerDuty: 3 high-urgency incidents. The export holds #1–#3 (high) and #4, low, rejected
+    // for a negative time to resolve: it is not counted. Means: not compared (no high row of
+    // the window was rejected? #4 is low; but rejected rows that could be of the window stop
+    // the comparison only when counted) — the three high ones give 90 s and 1600 s.
+    let items = ITEMS.replace(
+        "\n]",
+        ",\n {\"id\": \"PA00004\", \"incident_number\": 4, \"status\": \"resolved\", \"urgency\": \"low\", \"priority_name\": \"P4\", \"created_at\": \"2026-01-21T10:00:00\", \"seconds_to_first_ack\": 10, \"seconds_to_resolve\": -20}\n]",
+    );
+    let agg = AGG_MATCH.replace(
+        "\"create_range_end\": \"2026-02-01T00:00:00\"}",
+        "\"create_range_end\": \"2026-02-01T00:00:00\", \"urgency\": \"high\"}",
+    );
+    let input = folder(&[
+        ("page.json", page(&items, r#", "more": false"#)),
+        ("agg.json", agg),
+    ]);
+    let tmp = built(input.path(), &JAN);
+    assert!(
+        exceptions(&tmp, "aggregate_mismatch").is_empty(),
+        "{:?}",
+        exceptions(&tmp, "aggregate_mismatch")
+    );
+    assert_eq!(
+        result(&tmp, "pagerduty_totals_agree"),
+        ("0".into(), "met".into())
+    );
+}
+
+#[test]
+fn a_per_service_aggregate_is_not_compared() {
+    // `POST /analytics/metrics/incidents/services` rows name their service: each is a
+    // rejected row saying so, and nothing is compared.
+    let agg = r#"{"filters": {"create_range_start": "2026-01-01T00:00:00", "create_range_end": "2026-02-01T00:00:00"}, "time_zone": "Etc/UTC", "data": [{"service_id": "PS1", "service_name": "api", "total_incident_count": 2, "mean_seconds_to_first_ack": 120}]}"#;
+    let input = folder(&[
+        ("page.json", page(ITEMS, r#", "more": false"#)),
+        ("agg.json", agg.to_string()),
+    ]);
+    let tmp = built(input.path(), &JAN);
+    assert!(exceptions(&tmp, "aggregate_mismatch").is_empty());
+    let rejected = text(&tmp, "rejected_rows.csv");
+    assert!(
+        rejected.contains("a row of a grouped aggregate response (`service_id`)"),
+        "{rejected}"
+    );
+    let results = text(&tmp, "results.csv");
+    assert!(!results.contains("pagerduty_totals_agree"), "{results}");
+}
+
+#[test]
+fn numbering_gaps_under_a_stated_filter_say_so() {
+    // #1, #2 and #4 under team_ids=PT1: #3 is missing, as expected under a team filter.
+    let items = ITEMS.replace("\"incident_number\": 3", "\"incident_number\": 4");
+    let input = folder(&[(
+        "page.json",
+        page(
+            &items,
+            r#", "more": false, "filters": {"team_ids": ["PT1"]}"#,
+        ),
+    )]);
+    let tmp = built(input.path(), &JAN);
+    assert_eq!(
+        exceptions(&tmp, "incident_number_gap"),
+        [
+            "incident number 3 is missing between #2 and #4: deleted, merged or not exported, or outside the filter `page.json` states (team_ids=PT1), as expected: incidents outside it take numbers too"
+        ]
     );
 }
