@@ -48,6 +48,18 @@ impl AdminChange {
     }
 }
 
+impl AdminChange {
+    /// Whether the change changes nothing (a create or delete always changes something).
+    pub(crate) fn is_noop(&self) -> bool {
+        let r = &self.record;
+        r.action == "update"
+            && r.fields.iter().all(|f| f.before_value == f.value)
+            && r.references
+                .iter()
+                .all(|x| x.added.is_empty() && x.removed.is_empty())
+    }
+}
+
 /// Describes and flags one record.
 pub(crate) fn admin_change(record: &AuditRecord) -> AdminChange {
     let resource = record.resource.as_ref().unwrap_or(&record.root_resource);
@@ -153,6 +165,12 @@ pub(crate) struct AuditTrail {
 
 impl AuditTrail {
     /// Changes made with an API token.
+    /// Changes that change nothing: every field's value equals its value before, and no
+    /// reference was added or removed (Terraform re-applying a configuration, say).
+    pub(crate) fn noops(&self) -> usize {
+        self.changes.iter().filter(|c| c.is_noop()).count()
+    }
+
     pub(crate) fn by_token(&self) -> usize {
         self.changes
             .iter()

@@ -45,6 +45,8 @@ pub(crate) struct Finding {
     pub last_incident: Option<i64>,
     /// Exceptions in the finding.
     pub exceptions: usize,
+    /// The severities of its exceptions, sorted (empty for configuration-level findings).
+    pub severities: Vec<String>,
 }
 
 /// The area of an exception kind.
@@ -117,6 +119,7 @@ pub(crate) fn group(exceptions: &[Exception]) -> (Vec<Finding>, Vec<usize>) {
         kind: ExceptionKind,
         title: String,
         numbers: std::collections::BTreeSet<i64>,
+        severities: std::collections::BTreeSet<String>,
         first_seen: usize,
         exceptions: usize,
     }
@@ -134,10 +137,14 @@ pub(crate) fn group(exceptions: &[Exception]) -> (Vec<Finding>, Vec<usize>) {
             kind,
             title,
             numbers: Default::default(),
+            severities: Default::default(),
             first_seen: n,
             exceptions: 0,
         });
         g.exceptions += 1;
+        if let Some(sev) = &e.severity {
+            g.severities.insert(sev.clone());
+        }
         // Numbering gaps and unevaluable rows name their (first) number too.
         if let Some(number) = e.incident_number {
             g.numbers.insert(number);
@@ -167,6 +174,7 @@ pub(crate) fn group(exceptions: &[Exception]) -> (Vec<Finding>, Vec<usize>) {
                 first_incident: g.numbers.first().copied(),
                 last_incident: g.numbers.last().copied(),
                 exceptions: g.exceptions,
+                severities: g.severities.iter().cloned().collect(),
             }
         })
         .collect();

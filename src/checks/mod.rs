@@ -79,19 +79,13 @@ pub(crate) struct Evidence {
 impl Evidence {
     /// The SLA figures alone (`stats`): no check is run.
     pub(crate) fn figures_only(policy: Policy, ingested: Ingested, metrics: Metrics) -> Self {
-        let population = population::assess(&ingested, &metrics, &policy);
-        let mut results = population.results(&metrics);
-        results.extend(results::sla(&metrics, &policy));
-        let mut exceptions = metrics.exceptions.clone();
-        exceptions.extend(population.exceptions.iter().cloned());
-        metrics::sort_exceptions(&mut exceptions);
-        let (findings, finding_of) = findings::group(&exceptions);
-        let mut reconciliation = metrics.files.clone();
-        for rows in &population.file_counts {
-            reconciliation[rows.file].rows_used = rows.used;
-        }
+        // `stats` prints the SLA figures only: no population check runs.
+        let results = results::sla(&metrics, &policy);
+        let (findings, finding_of) = findings::group(&metrics.exceptions);
+        let exceptions = metrics.exceptions.clone();
+        let reconciliation = metrics.files.clone();
         Self {
-            population,
+            population: PopulationEvidence::default(),
             policy,
             findings,
             finding_of,

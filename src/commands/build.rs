@@ -146,8 +146,10 @@ pub(crate) fn assemble(
     if recipe.xlsx {
         let book = derived::xlsx::workbook(
             &derived,
+            &evidence.results,
             &evidence.policy.organization,
             evidence.metrics.as_of,
+            evidence.policy.timezone,
         )?;
         derived.push(("derived/incident-register.xlsx".to_string(), book));
     }
@@ -473,6 +475,11 @@ pub(crate) fn run(args: &BuildArgs, out: &mut dyn Write) -> Result<ExitStatus, E
             "warning: no `--prepared-by`: the report's cover says who prepared it is \"not stated\""
         );
     }
+    if !config.quiet && !loaded.evidence.policy.document.stated() {
+        eprint_line!(
+            "warning: the policy file names no approved policy document (`[organization] policy_title`, `policy_version`, `policy_approved_by`, `policy_approved_on`): the cover says \"not stated\""
+        );
+    }
     let io = |e| Error::io("write", "standard output", e);
     match config.format {
         OutputFormat::Json => {
@@ -482,7 +489,7 @@ pub(crate) fn run(args: &BuildArgs, out: &mut dyn Write) -> Result<ExitStatus, E
             writeln!(out, "{text}").map_err(io)?;
         }
         OutputFormat::Table if !config.quiet => {
-            out.write_all(summary::table(&loaded, &config.out, signed).as_bytes())
+            out.write_all(summary::table(&loaded, &config.out, signed, config.xlsx).as_bytes())
                 .map_err(io)?;
         }
         OutputFormat::Table => {}

@@ -265,14 +265,16 @@ fn file_sha256(path: &Path) -> Result<String, Error> {
     Ok(sha.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// What the auditor asks for, per item.
-fn request(row: &Row, exception: Option<&Row>) -> String {
+/// What the auditor asks for, per item: the timeline always; the ticket and the postmortem
+/// only for a severity whose policy (the bundle's `policy.toml`) has a postmortem rule, the
+/// rule the ticket check follows too.
+fn request(row: &Row, exception: Option<&Row>, needs_postmortem: &dyn Fn(&str) -> bool) -> String {
     let mut ask = vec![
         "the incident's PagerDuty timeline (log entries: trigger, notifications, acknowledgement, escalations, resolution)".to_string(),
-        "the linked ticket or change record".to_string(),
     ];
     let severity = row.get("severity").map(String::as_str).unwrap_or_default();
-    if matches!(severity, "P1" | "P2") {
+    if needs_postmortem(severity) {
+        ask.push("the linked ticket or change record".to_string());
         ask.push("the postmortem with its corrective actions and their status".to_string());
     }
     if let Some(e) = exception {
@@ -364,6 +366,7 @@ fn sample_files(
     chosen: &[(usize, String)],
     members: &[Member],
     rows: &BTreeMap<usize, (Row, Option<Row>)>,
+    needs_postmortem: &dyn Fn(&str) -> bool,
 ) -> Result<(Vec<u8>, Vec<u8>), Error> {
     let mut sample_csv = Vec::new();
     let mut request_csv = Vec::new();
@@ -423,7 +426,7 @@ fn sample_files(
                 get("id"),
                 get("created_at"),
                 get("severity"),
-                request(r, e.as_ref()),
+                request(r, e.as_ref(), needs_postmortem),
             ])
             .map_err(io)?;
         }
@@ -463,7 +466,20 @@ pub(crate) fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<ExitStatus, 
     let chosen = draw(&members, size, seed, args.stratify);
     let wanted: Vec<usize> = chosen.iter().map(|(i, _)| members.list[*i].row).collect();
     let rows = chosen_rows(&opened, &args.bundle, args.population, &wanted)?;
-    let (sample_csv, request_csv) = sample_files(&chosen, &members.list, &rows)?;
+    // The policy the bundle was built with (verified above) says which severities need a
+    // postmortem and a ticket.
+    let policy_text = super::verify::whole(&opened, crate::bundle::POLICY_PATH)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    let policy = crate::policy::Policy::parse(Path::new(crate::bundle::POLICY_PATH), &policy_text)?;
+    let needs_postmortem = |severity: &str| {
+        policy
+            .severities
+            .iter()
+            .any(|s| s.name == severity && s.postmortem_within.is_some())
+    };
+    let (sample_csv, request_csv) = sample_files(&chosen, &members.list, &rows, &needs_postmortem)?;
     let population_name = match args.population {
         Population::Incidents => "incidents",
         Population::Exceptions => "exceptions",

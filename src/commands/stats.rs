@@ -21,7 +21,32 @@ pub(crate) fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<ExitStatus, E
     let m = &loaded.evidence.metrics;
     let io = |e| Error::io("write", "standard output", e);
     match args.format {
-        StatsFormat::Table => out.write_all(sla_table(m).as_bytes()).map_err(io)?,
+        StatsFormat::Table => {
+            let e = &loaded.evidence;
+            let mut text = format!(
+                "period: {} to {} ({}); as of {}\nrejected rows: {}\n\n",
+                m.period.from,
+                m.period.to,
+                loaded.policy.policy.timezone.name(),
+                rfc3339(m.as_of),
+                e.ingested.rejected.len()
+            );
+            text.push_str(&sla_table(m));
+            text.push_str("\nresults:\n");
+            for r in e
+                .results
+                .iter()
+                .filter(|r| r.area == crate::metrics::results::Area::Sla)
+            {
+                text.push_str(&format!(
+                    "  {:<10} {} (target {})\n",
+                    r.verdict.words(),
+                    r.text,
+                    r.target_text
+                ));
+            }
+            out.write_all(text.as_bytes()).map_err(io)?;
+        }
         StatsFormat::Csv => derived::sla_summary(&loaded.evidence, &mut *out).map_err(io)?,
         StatsFormat::Json => {
             let doc = JsonStats {

@@ -256,7 +256,7 @@ fn population_line(e: &crate::checks::Evidence) -> String {
 }
 
 /// The terminal summary: period, SLA table, reconciliation, exceptions, outputs.
-pub(crate) fn table(loaded: &Loaded, out_dir: &Path, signed: bool) -> String {
+pub(crate) fn table(loaded: &Loaded, out_dir: &Path, signed: bool, xlsx: bool) -> String {
     let e = &loaded.evidence;
     let (m, ingested, p) = (&e.metrics, &e.ingested, &loaded.policy);
     let mut s = String::new();
@@ -381,7 +381,10 @@ postmortems: {} documents ({unreadable} unreadable)
         out_dir.display(),
         if signed { "signed" } else { "UNSIGNED" },
         out_dir.display(),
-        crate::derived::names().collect::<Vec<_>>().join(", ")
+        crate::derived::names()
+            .chain(xlsx.then_some("incident-register.xlsx"))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     s
 }

@@ -203,7 +203,7 @@ fn entries_under(opened: &Opened, folder: &str) -> Result<Vec<(String, Vec<u8>)>
     Ok(out)
 }
 
-fn whole(opened: &Opened, name: &str) -> Result<Vec<u8>, String> {
+pub(super) fn whole(opened: &Opened, name: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     match copy_entry(opened, name, &mut bytes) {
         Ok(true) => Ok(bytes),

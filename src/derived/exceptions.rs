@@ -48,6 +48,10 @@ pub(crate) fn findings(ev: &Evidence, out: &mut dyn Write) -> std::io::Result<()
         "incidents",
         "first_incident",
         "last_incident",
+        "severities",
+        "management_response",
+        "owner",
+        "due",
     ])
     .map_err(io)?;
     let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -61,6 +65,11 @@ pub(crate) fn findings(ev: &Evidence, out: &mut dyn Write) -> std::io::Result<()
             f.incidents.to_string(),
             number(f.first_incident),
             number(f.last_incident),
+            f.severities.join("; "),
+            // For the compliance lead to fill in (the workbook's Findings sheet too).
+            String::new(),
+            String::new(),
+            String::new(),
         ])
         .map_err(io)?;
     }

@@ -34,6 +34,7 @@ pub(crate) fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::R
         "resolved_by",
         "escalation_policy",
         "url",
+        "created_local",
     ])
     .map_err(io)?;
     for r in &e.metrics.register {
@@ -63,6 +64,7 @@ pub(crate) fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::R
             text(&i.responders.resolved_by),
             text(&i.escalation_policy),
             text(&i.responders.url),
+            crate::model::text::local_rfc3339(i.created, e.policy.timezone),
         ])
         .map_err(io)?;
     }

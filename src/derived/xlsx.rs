@@ -1,18 +1,35 @@
-//! The incident register workbook (`--xlsx`): the register, SLA summary, monthly trends and
-//! exceptions as sheets, each with a bold frozen header row and filters; times as Excel dates,
-//! durations in seconds and as `[h]:mm:ss`. Built from the derived CSVs, so the workbook and
-//! the CSVs cannot disagree. Deterministic: the document's creation time is the as-of time
-//! and rust_xlsxwriter writes fixed zip timestamps.
+//! The workbook (`--xlsx`): Results, Findings (with columns for management's response),
+//! Register, Security events, SLA summary, Monthly trends, Exceptions, Postmortems and Admin
+//! changes, each from its derived CSV, so the workbook and the CSVs cannot disagree. Headers
+//! in words, a bold frozen header row with filters, times as Excel dates in the
+//! organisation's zone (named in the header), durations as `[h]:mm:ss`, judgements as `met` /
+//! `not met` / `pending`, widths that fit and long text wrapped. Deterministic: the
+//! document's creation time is the as-of time and rust_xlsxwriter writes fixed zip
+//! timestamps.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono_tz::Tz;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use crate::error::Error;
+use crate::metrics::results::ResultRow;
+
+/// The sheets: derived CSV, sheet name.
+const SHEETS: [(&str, &str); 9] = [
+    ("derived/results.csv", "Results"),
+    ("derived/findings.csv", "Findings"),
+    ("derived/incident_register.csv", "Register"),
+    ("derived/security_incidents.csv", "Security events"),
+    ("derived/sla_summary.csv", "SLA summary"),
+    ("derived/monthly_trends.csv", "Monthly trends"),
+    ("derived/exceptions.csv", "Exceptions"),
+    ("derived/postmortems.csv", "Postmortems"),
+    ("derived/admin_changes.csv", "Admin changes"),
+];
 
 /// Columns kept as numbers.
 fn numeric(column: &str) -> bool {
-    column.ends_with("_s")
-        || column.ends_with("_pct")
+    column.ends_with("_pct")
         || matches!(
             column,
             "incident_number"
@@ -21,17 +38,132 @@ fn numeric(column: &str) -> bool {
                 | "ack_within_sla"
                 | "resolved"
                 | "resolve_within_sla"
+                | "resolved_unacknowledged"
                 | "source_line"
+                | "first_incident"
+                | "last_incident"
+                | "actions"
+                | "actions_missing_owner_or_due"
         )
 }
 
 /// Columns holding RFC 3339 instants.
 fn instant(column: &str) -> bool {
-    column.ends_with("_at")
+    column.ends_with("_at") || matches!(column, "execution_time" | "due_by")
 }
 
-fn excel_time(text: &str) -> Option<ExcelDateTime> {
-    let t = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
+/// Columns left out: the local creation time is what the Created column shows.
+fn skipped(column: &str) -> bool {
+    column == "created_local"
+}
+
+/// Long text: wide and wrapped.
+fn long_text(column: &str) -> bool {
+    matches!(
+        column,
+        "description"
+            | "detail"
+            | "changes"
+            | "title"
+            | "cause"
+            | "management_response"
+            | "missing_sections"
+    )
+}
+
+/// A column's header in words.
+fn header_words(column: &str, zone: Tz) -> String {
+    let known = match column {
+        "incident_number" => "Incident",
+        "id" => "PagerDuty id",
+        "tta_s" => "Time to acknowledge",
+        "ttr_s" => "Time to resolve",
+        "mtta_s" => "Mean time to acknowledge",
+        "mttr_s" => "Mean time to resolve",
+        "tta_p50_s" => "Time to acknowledge, median",
+        "tta_p90_s" => "Time to acknowledge, 90th percentile",
+        "tta_p95_s" => "Time to acknowledge, 95th percentile",
+        "ttr_p50_s" => "Time to resolve, median",
+        "ttr_p90_s" => "Time to resolve, 90th percentile",
+        "ttr_p95_s" => "Time to resolve, 95th percentile",
+        "ack_sla_met" => "Acknowledgement target",
+        "resolve_sla_met" => "Resolution target",
+        "ack_within_sla" => "Acknowledged within target",
+        "ack_within_sla_pct" => "Acknowledged within target (%)",
+        "resolve_within_sla" => "Resolved within target",
+        "resolve_within_sla_pct" => "Resolved within target (%)",
+        "resolved_unacknowledged" => "Resolved, nobody acknowledged",
+        "finding_id" => "Finding",
+        "management_response" => "Management response",
+        "due" => "Response due",
+        "postmortem_status" => "Postmortem",
+        "actions_missing_owner_or_due" => "Actions without owner or due date",
+        "url" => "Link",
+        _ => "",
+    };
+    let mut words = if known.is_empty() {
+        let w = column.replace('_', " ");
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    } else {
+        known.to_string()
+    };
+    if instant(column) {
+        words = format!("{} ({})", words.trim_end_matches(" at"), zone.name());
+    }
+    words
+}
+
+/// An area of the results or findings in words.
+fn area_words(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "population" => "Population",
+        "sla" => "Response targets",
+        "security" => "Security events",
+        "responders" => "Responders",
+        "statuspage" => "Status page",
+        "postmortems" => "Postmortems",
+        "tickets" => "Tickets",
+        "oncall" => "On-call coverage",
+        "escalation" => "Escalation",
+        "audit_trail" => "Admin change trail",
+        "data" => "Data completeness",
+        _ => return None,
+    })
+}
+
+/// A judgement or yes/no cell in words; kinds and areas by their titles.
+fn value_words(column: &str, text: &str) -> String {
+    if column == "kind"
+        && let Some(k) = crate::model::ExceptionKind::from_name(text)
+    {
+        return k.title().to_string();
+    }
+    if column == "area"
+        && let Some(a) = area_words(text)
+    {
+        return a.to_string();
+    }
+    if column == "status" || column == "postmortem_status" {
+        return text.replace('_', " ");
+    }
+    match (column.ends_with("_met") || column == "on_time", text) {
+        (true, "true") => "met".to_string(),
+        (true, "false") => "not met".to_string(),
+        (_, "not_met") => "not met".to_string(),
+        (_, "not_judged") => "not judged".to_string(),
+        (false, "true") => "yes".to_string(),
+        (false, "false") => "no".to_string(),
+        _ => text.to_string(),
+    }
+}
+
+fn excel_time(text: &str, zone: Tz) -> Option<ExcelDateTime> {
+    let t = DateTime::parse_from_rfc3339(text)
+        .ok()?
+        .with_timezone(&zone);
     ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)
         .ok()?
         .and_hms(t.hour() as u16, t.minute() as u8, f64::from(t.second()))
@@ -43,10 +175,14 @@ fn xlsx_error(e: XlsxError) -> Error {
 }
 
 /// Writes one sheet from a derived CSV.
-fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8]) -> Result<(), Error> {
-    let header_format = Format::new().set_bold().set_background_color("#E8E8E8");
+fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8], zone: Tz) -> Result<(), Error> {
+    let header_format = Format::new()
+        .set_bold()
+        .set_background_color("#E8E8E8")
+        .set_text_wrap();
     let date_format = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let duration_format = Format::new().set_num_format("[h]:mm:ss");
+    let wrap_format = Format::new().set_text_wrap();
     let ws = workbook.add_worksheet();
     ws.set_name(name).map_err(xlsx_error)?;
     let mut rdr = csv::Reader::from_reader(csv_bytes);
@@ -56,18 +192,17 @@ fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8]) -> Result<(), Er
         .iter()
         .map(str::to_string)
         .collect();
-    // Seconds columns get a duration column beside them.
-    let mut columns: Vec<(String, Option<usize>)> = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
-        columns.push((h.clone(), Some(i)));
-        if h.ends_with("_s") {
-            columns.push((format!("{} (h:mm:ss)", h.trim_end_matches("_s")), None));
-        }
-    }
-    for (c, (h, _)) in columns.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &header_format)
-            .map_err(xlsx_error)?;
-        ws.set_column_width(c as u16, (h.len() as f64 + 2.0).clamp(10.0, 40.0))
+    let columns: Vec<(usize, &String)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !skipped(h))
+        .collect();
+    let mut widths: Vec<usize> = columns
+        .iter()
+        .map(|(_, h)| header_words(h, zone).chars().count().min(28))
+        .collect();
+    for (c, (_, h)) in columns.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, header_words(h, zone), &header_format)
             .map_err(xlsx_error)?;
     }
     let mut rows = 0u32;
@@ -75,37 +210,48 @@ fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8]) -> Result<(), Er
         let record = record.map_err(|e| Error::Report(e.to_string()))?;
         let row = r as u32 + 1;
         rows = row;
-        let mut last_seconds: Option<f64> = None;
-        for (c, (h, source)) in columns.iter().enumerate() {
+        for (c, (i, h)) in columns.iter().enumerate() {
             let col = c as u16;
-            let Some(i) = source else {
-                if let Some(s) = last_seconds {
-                    ws.write_number_with_format(row, col, s / 86_400.0, &duration_format)
-                        .map_err(xlsx_error)?;
-                }
-                continue;
-            };
             let text = record.get(*i).unwrap_or_default();
-            last_seconds = None;
             if text.is_empty() {
                 continue;
             }
             if instant(h)
-                && let Some(t) = excel_time(text)
+                && let Some(t) = excel_time(text, zone)
             {
                 ws.write_datetime_with_format(row, col, &t, &date_format)
                     .map_err(xlsx_error)?;
+                widths[c] = widths[c].max(19);
+            } else if h.ends_with("_s")
+                && let Ok(v) = text.parse::<f64>()
+            {
+                ws.write_number_with_format(row, col, v / 86_400.0, &duration_format)
+                    .map_err(xlsx_error)?;
+                widths[c] = widths[c].max(10);
             } else if numeric(h)
                 && let Ok(v) = text.parse::<f64>()
             {
                 ws.write_number(row, col, v).map_err(xlsx_error)?;
-                if h.ends_with("_s") {
-                    last_seconds = Some(v);
-                }
+                widths[c] = widths[c].max(text.len());
             } else {
-                ws.write_string(row, col, text).map_err(xlsx_error)?;
+                let words = value_words(h, text);
+                if long_text(h) {
+                    ws.write_string_with_format(row, col, &words, &wrap_format)
+                        .map_err(xlsx_error)?;
+                } else {
+                    ws.write_string(row, col, &words).map_err(xlsx_error)?;
+                }
+                widths[c] = widths[c].max(words.chars().count());
             }
         }
+    }
+    for (c, (_, h)) in columns.iter().enumerate() {
+        let width = if long_text(h) {
+            60.0
+        } else {
+            (widths[c] as f64 + 2.0).clamp(8.0, 40.0)
+        };
+        ws.set_column_width(c as u16, width).map_err(xlsx_error)?;
     }
     ws.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     ws.autofilter(0, 0, rows, columns.len().saturating_sub(1) as u16)
@@ -113,30 +259,69 @@ fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8]) -> Result<(), Er
     Ok(())
 }
 
-/// The workbook's bytes. `derived` are the derived CSVs by path (`derived/…`).
+/// The Results sheet: each result in the report's words, its target and verdict, and the
+/// figures of `results.csv`.
+fn results_sheet(workbook: &mut Workbook, results: &[ResultRow]) -> Result<(), Error> {
+    let header_format = Format::new().set_bold().set_background_color("#E8E8E8");
+    let ws = workbook.add_worksheet();
+    ws.set_name("Results").map_err(xlsx_error)?;
+    let headers = ["Area", "Result", "Target", "Verdict", "Value", "Pass line"];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &header_format)
+            .map_err(xlsx_error)?;
+    }
+    for (r, row) in results.iter().enumerate() {
+        let n = r as u32 + 1;
+        let cells = [
+            area_words(row.area.name())
+                .unwrap_or(row.area.name())
+                .to_string(),
+            row.text.clone(),
+            row.target_text.clone(),
+            row.verdict.words().to_string(),
+            row.value.clone(),
+            row.target.clone(),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            match (c >= 4).then(|| v.parse::<f64>().ok()).flatten() {
+                Some(x) => ws.write_number(n, c as u16, x),
+                None => ws.write_string(n, c as u16, v),
+            }
+            .map_err(xlsx_error)?;
+        }
+    }
+    for (c, w) in [20.0, 70.0, 30.0, 12.0, 10.0, 10.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w).map_err(xlsx_error)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    ws.autofilter(0, 0, results.len() as u32, 5)
+        .map_err(xlsx_error)?;
+    Ok(())
+}
+
+/// The workbook's bytes. `derived` are the derived CSVs by path (`derived/…`); times are
+/// shown in `zone`.
 pub(crate) fn workbook(
     derived: &[(String, Vec<u8>)],
+    results: &[ResultRow],
     organization: &str,
     as_of: DateTime<Utc>,
+    zone: Tz,
 ) -> Result<Vec<u8>, Error> {
     let mut wb = Workbook::new();
-    let created = excel_time(&as_of.to_rfc3339())
+    let created = excel_time(&as_of.to_rfc3339(), Tz::UTC)
         .ok_or_else(|| Error::Report(format!("as-of {as_of} is outside Excel's dates")))?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title("Incident register — SOC 2 CC7.3")
+            .set_title("Incident response evidence — SOC 2 CC7.3")
             .set_company(organization)
             .set_author("auditpack")
             .set_creation_datetime(&created),
     );
-    for (file, name) in [
-        ("derived/incident_register.csv", "Register"),
-        ("derived/sla_summary.csv", "SLA summary"),
-        ("derived/monthly_trends.csv", "Monthly trends"),
-        ("derived/exceptions.csv", "Exceptions"),
-    ] {
+    results_sheet(&mut wb, results)?;
+    for (file, name) in SHEETS.into_iter().skip(1) {
         if let Some((_, bytes)) = derived.iter().find(|(p, _)| p == file) {
-            sheet(&mut wb, name, bytes)?;
+            sheet(&mut wb, name, bytes, zone)?;
         }
     }
     wb.save_to_buffer().map_err(xlsx_error)

@@ -172,6 +172,29 @@ impl SlaRow {
     }
 }
 
+impl SlaRow {
+    /// The cells as the report prints them: the same counts and percentages, durations in
+    /// words (`2 h 14 min`).
+    pub(crate) fn cells_words(&self) -> [String; 17] {
+        use crate::model::text::words_of;
+        let s = &self.stats;
+        let mut c = self.cells();
+        for (i, v) in [
+            (6, s.mtta_s),
+            (7, s.tta_p50_s),
+            (8, s.tta_p90_s),
+            (9, s.tta_p95_s),
+            (13, s.mttr_s),
+            (14, s.ttr_p50_s),
+            (15, s.ttr_p90_s),
+            (16, s.ttr_p95_s),
+        ] {
+            c[i] = words_of(v);
+        }
+        c
+    }
+}
+
 /// One incident of the register.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RegisterEntry {

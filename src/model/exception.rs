@@ -81,6 +81,49 @@ pub(crate) enum ExceptionKind {
 }
 
 impl ExceptionKind {
+    /// Every kind, in order.
+    pub(crate) const ALL: [Self; 34] = [
+        Self::TruncatedExport,
+        Self::IncompleteExport,
+        Self::PeriodNotCovered,
+        Self::ExtractionBeforeData,
+        Self::AggregateMismatch,
+        Self::IncidentNumberGap,
+        Self::NotEvaluable,
+        Self::ConflictingDuplicate,
+        Self::InconsistentTimestamps,
+        Self::Unclassified,
+        Self::SecurityUnclassified,
+        Self::NoResponder,
+        Self::AckBreach,
+        Self::ResolveBreach,
+        Self::SlaPending,
+        Self::ExcludedUnacknowledged,
+        Self::PostmortemMissing,
+        Self::PostmortemLate,
+        Self::PostmortemUndated,
+        Self::PostmortemBeforeIncident,
+        Self::PostmortemIncomplete,
+        Self::PostmortemUnreadable,
+        Self::PostmortemOrphan,
+        Self::PostmortemAmbiguous,
+        Self::OncallGap,
+        Self::OncallLongShift,
+        Self::EscalationNonconformity,
+        Self::EscalationLate,
+        Self::OnCallTargetDeleted,
+        Self::AuditTrailGap,
+        Self::AdminChangeUnattributed,
+        Self::TicketMissing,
+        Self::StatuspageUnmatched,
+        Self::DetectedAfterNotice,
+    ];
+
+    /// The kind `exceptions.csv` names `name`.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The name in `exceptions.csv`.
     pub(crate) fn name(self) -> &'static str {
         match self {

@@ -88,11 +88,44 @@ impl BusinessHours {
     }
 }
 
+/// The approved incident-response policy document that the policy file transcribes
+/// (`[organization] policy_title`, `policy_version`, `policy_approved_by`,
+/// `policy_approved_on`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct PolicyDocument {
+    pub title: Option<String>,
+    pub version: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<NaiveDate>,
+}
+
+impl PolicyDocument {
+    /// Whether the file names the document (a title at least).
+    pub(crate) fn stated(&self) -> bool {
+        self.title.is_some()
+    }
+
+    /// In words: `Incident Response Policy, version 3.2, approved by J. Doe (CISO) on
+    /// 2025-01-15`, with "not stated" for each part missing.
+    pub(crate) fn words(&self) -> String {
+        let not = "not stated";
+        format!(
+            "{}, version {}, approved by {} on {}",
+            self.title.as_deref().unwrap_or("title not stated"),
+            self.version.as_deref().unwrap_or(not),
+            self.approved_by.as_deref().unwrap_or(not),
+            self.approved_on.map_or(not.to_string(), |d| d.to_string())
+        )
+    }
+}
+
 /// The validated policy.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Policy {
     /// Organisation name, as printed on the evidence.
     pub organization: String,
+    /// The approved policy document this file transcribes.
+    pub document: PolicyDocument,
     /// Zone for months, the period and business days.
     pub timezone: Tz,
     /// Zone for input timestamps without an offset.

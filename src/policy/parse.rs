@@ -87,6 +87,10 @@ struct RawOncall {
 struct RawOrganization {
     name: Option<String>,
     timezone: Option<Spanned<String>>,
+    policy_title: Option<String>,
+    policy_version: Option<String>,
+    policy_approved_by: Option<String>,
+    policy_approved_on: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -612,6 +616,41 @@ impl Checker<'_> {
     }
 
     /// `[escalation] levels` (default 5m, 10m, 20m, 30m), in seconds.
+    /// The approved policy document the file transcribes; `policy_approved_on` a date.
+    fn document(&self, o: &RawOrganization) -> Result<super::PolicyDocument, Error> {
+        let given = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let approved_on = match &o.policy_approved_on {
+            None => None,
+            Some(v) => {
+                let text = match v.get_ref() {
+                    toml::Value::String(s) => s.trim().to_string(),
+                    toml::Value::Datetime(d) => d.to_string(),
+                    _ => String::new(),
+                };
+                match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+                    Ok(d) => Some(d),
+                    Err(_) if text.is_empty() => None,
+                    Err(_) => {
+                        return self.error(
+                            v.span(),
+                            format!("`organization.policy_approved_on`: `{text}` is not a date (expected YYYY-MM-DD)"),
+                        );
+                    }
+                }
+            }
+        };
+        Ok(super::PolicyDocument {
+            title: given(&o.policy_title),
+            version: given(&o.policy_version),
+            approved_by: given(&o.policy_approved_by),
+            approved_on,
+        })
+    }
+
     fn escalation_levels(&self, levels: &Option<Vec<Spanned<String>>>) -> Result<Vec<i64>, Error> {
         match levels {
             None => Ok(vec![300, 600, 1200, 1800]),
@@ -670,7 +709,9 @@ impl Policy {
             },
         };
         let exclusions = check.exclusions(&raw.exclusion, timezone)?;
+        let document = check.document(&raw.organization)?;
         Ok(Self {
+            document,
             organization: raw
                 .organization
                 .name

@@ -57,6 +57,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/register.typ.j2"),
     ),
     (
+        "security.typ.j2",
+        include_str!("../../report-templates/security.typ.j2"),
+    ),
+    (
+        "appendices.typ.j2",
+        include_str!("../../report-templates/appendices.typ.j2"),
+    ),
+    (
         "provenance.typ.j2",
         include_str!("../../report-templates/provenance.typ.j2"),
     ),

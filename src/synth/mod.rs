@@ -622,6 +622,14 @@ pub(crate) fn policy_for(spec: &Spec) -> String {
             format!("timezone = \"{zone}\"")
         } else if line.starts_with("holidays = ") {
             format!("holidays = [{}]", holidays.join(", "))
+        } else if line.starts_with("policy_title = ") {
+            "policy_title = \"Incident Response Policy (IRP-01)\"".to_string()
+        } else if line.starts_with("policy_version = ") {
+            "policy_version = \"3.1\"".to_string()
+        } else if line.starts_with("policy_approved_by = ") {
+            "policy_approved_by = \"Dana Whitfield, CISO\"".to_string()
+        } else if line.starts_with("policy_approved_on = ") {
+            format!("policy_approved_on = \"{}-12-16\"", spec.start.year() - 1)
         } else {
             line.to_string()
         };

@@ -678,17 +678,31 @@ fn xlsx_workbook_is_deterministic_and_holds_the_register() {
         s
     };
     let workbook = text("xl/workbook.xml");
-    for sheet in ["Register", "SLA summary", "Monthly trends", "Exceptions"] {
+    for sheet in [
+        "Results",
+        "Findings",
+        "Register",
+        "Security events",
+        "SLA summary",
+        "Monthly trends",
+        "Exceptions",
+        "Postmortems",
+        "Admin changes",
+    ] {
         assert!(
             workbook.contains(&format!("name=\"{sheet}\"")),
             "{workbook}"
         );
     }
-    let register = text("xl/worksheets/sheet1.xml");
+    // Sheet 3 is the register (after Results and Findings).
+    let register = text("xl/worksheets/sheet3.xml");
     assert!(register.contains("<pane ySplit=\"1\""), "frozen header row");
     assert!(register.contains("<autoFilter ref=\"A1:"), "filters");
     let strings = text("xl/sharedStrings.xml");
     assert!(strings.contains("PA00001") && strings.contains("PU00011"));
+    // Headers and judgements in words, not code names.
+    assert!(strings.contains("Acknowledgement target") && strings.contains("Time to acknowledge"));
+    assert!(strings.contains(">not met<") && !strings.contains(">ack_sla_met<"));
     // The bundle carries it too.
     let zip_bytes = fs::read(a.path().join("out/evidence-bundle.zip")).unwrap();
     let mut bundle = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();

@@ -421,3 +421,34 @@ fn security_events_are_singled_out_and_judged() {
     );
     assert!(!exceptions.contains("4,unclassified,security_unclassified"));
 }
+
+#[test]
+fn findings_name_their_severities_and_leave_room_for_the_response() {
+    // The sla fixture: P1 #2 acknowledged after 301 s is finding "P1 incidents acknowledged
+    // later than 5m", of severity P1; the register's local creation time is UTC here.
+    let tmp = built(&fixture("sla"), &SLA_ARGS);
+    let findings = text(&tmp, "findings.csv");
+    assert!(
+        findings
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",last_incident,severities,management_response,owner,due"),
+        "{findings}"
+    );
+    let rows = read_csv(&derived(&tmp, "findings.csv"));
+    let late = row(&rows, "title", "P1 incidents acknowledged later than 5m");
+    assert_eq!(late["severities"], "P1");
+    assert_eq!(late["management_response"], "");
+    let tickets = row(
+        &rows,
+        "title",
+        "Significant incidents without a linked ticket",
+    );
+    assert_eq!(tickets["severities"], "P1; P2");
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    assert_eq!(
+        row(&register, "incident_number", "1")["created_local"],
+        "2026-01-05T10:00:00+00:00"
+    );
+}

@@ -172,3 +172,41 @@ fn auto_size_and_strata() {
     );
     assert!(!tmp.path().join("none").exists());
 }
+
+#[test]
+fn the_request_list_asks_only_what_the_policy_requires_of_the_severity() {
+    // The sla fixture's policy has postmortem rules for P1 and P2 only: a P1 or P2 item is
+    // asked for its ticket and postmortem, any other only for its timeline. The whole
+    // register (11 incidents) is drawn.
+    let (tmp, out) = build(&fixture("sla"), &["--as-of", "2026-01-31T00:00:00Z"]);
+    assert_success(&out);
+    let s = sample(tmp.path(), &["--size", "11", "--seed", "1", "--out", "all"]);
+    assert_success(&s);
+    let items = read_csv(&tmp.path().join("all/sample.csv"));
+    let requests = read_csv(&tmp.path().join("all/request-list.csv"));
+    assert_eq!(requests.len(), 11);
+    let severity_of = |n: &str| {
+        items
+            .iter()
+            .find(|r| r["incident_number"] == n)
+            .map(|r| r["severity"].clone())
+            .unwrap()
+    };
+    for r in &requests {
+        let severity = severity_of(&r["incident_number"]);
+        let significant = matches!(severity.as_str(), "P1" | "P2");
+        assert_eq!(
+            r["provide"].contains("ticket"),
+            significant,
+            "{severity}: {}",
+            r["provide"]
+        );
+        assert_eq!(
+            r["provide"].contains("postmortem"),
+            significant,
+            "{severity}: {}",
+            r["provide"]
+        );
+        assert!(r["provide"].contains("timeline"));
+    }
+}

@@ -1,10 +1,11 @@
-//! Every exception, grouped by kind, with the measured facts of breaches.
+//! Every exception, grouped by finding (its cause), with the measured facts of breaches;
+//! times in the organisation's zone.
 
 use serde::Serialize;
 
 use crate::checks::Evidence;
 use crate::model::ExceptionKind;
-use crate::model::text::rfc3339;
+use crate::model::text::local_text;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct ExceptionGroup {
@@ -19,9 +20,9 @@ pub(crate) struct ExceptionGroup {
     pub total: usize,
 }
 
-/// Exceptions printed per kind in the PDF: beyond this a table of tens of thousands of rows
+/// Exceptions printed per finding in the PDF: beyond this a table of tens of thousands of rows
 /// costs gigabytes to typeset and helps no reader; the CSV lists every one.
-pub(crate) const EXCEPTIONS_PER_KIND: usize = 1000;
+pub(crate) const EXCEPTIONS_PER_KIND: usize = 250;
 
 /// The exceptions grouped by kind, the first `EXCEPTIONS_PER_KIND` of each.
 pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
@@ -32,17 +33,18 @@ pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
         .map(|r| (ingested.incidents[r.incident].id.as_str(), r.incident))
         .collect();
     let mut exception_groups: Vec<ExceptionGroup> = Vec::new();
-    let mut kinds: Vec<ExceptionKind> = e.exceptions.iter().map(|e| e.kind).collect();
-    kinds.sort();
-    kinds.dedup();
-    for kind in kinds {
-        let total = e.exceptions.iter().filter(|x| x.kind == kind).count();
-        let rows = e
-            .exceptions
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); e.findings.len()];
+    for (n, &f) in e.finding_of.iter().enumerate() {
+        members[f].push(n);
+    }
+    for (finding, list) in e.findings.iter().zip(members) {
+        let kind = finding.kind;
+        let total = list.len();
+        let rows = list
             .iter()
-            .filter(|x| x.kind == kind)
             .take(EXCEPTIONS_PER_KIND)
-            .map(|x| {
+            .map(|&n| {
+                let x = &e.exceptions[n];
                 let incident = x
                     .incident_id
                     .as_deref()
@@ -56,7 +58,9 @@ pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
                     x.incident_number.map(|n| n.to_string()).unwrap_or_default(),
                     x.severity.clone().unwrap_or_default(),
                     incident.and_then(|i| i.service.clone()).unwrap_or_default(),
-                    incident.map(|i| rfc3339(i.created)).unwrap_or_default(),
+                    incident
+                        .map(|i| local_text(i.created, e.policy.timezone))
+                        .unwrap_or_default(),
                 ];
                 row.extend(tail);
                 row
@@ -64,7 +68,7 @@ pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
             .collect();
         exception_groups.push(ExceptionGroup {
             kind: kind.name().to_string(),
-            title: kind.title().to_string(),
+            title: format!("{} — {}", finding.id, finding.title),
             has_facts: matches!(
                 kind,
                 ExceptionKind::AckBreach

@@ -85,6 +85,11 @@ pub(crate) struct ReportData {
     pub statuspage: StatusView,
     pub security: SecurityView,
     pub population: PopulationView,
+    /// The findings, one line each: id, title, severities, exceptions, incidents.
+    pub findings: Vec<Vec<String>>,
+    /// Postmortems by incident: incident, severity, resolved, due, document, published,
+    /// status.
+    pub postmortem_rows: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,6 +115,12 @@ pub(crate) struct Meta {
     pub key_sha256: String,
     /// Signed with the published demo key: not evidence.
     pub demo_key: bool,
+    /// The approved incident-response policy the policy file transcribes, in words.
+    pub policy_document: String,
+    /// Whether the policy file names it.
+    pub policy_document_stated: bool,
+    /// Whether `--prepared-by` was given.
+    pub prepared_by_stated: bool,
 }
 
 /// One key result against its target.
@@ -192,6 +203,9 @@ fn meta(e: &Evidence, params: &ReportParams) -> Meta {
         signer: params.signer.clone().unwrap_or_default(),
         key_sha256: params.key_sha256.clone().unwrap_or_default(),
         demo_key: params.demo_key,
+        policy_document: policy.document.words(),
+        policy_document_stated: policy.document.stated(),
+        prepared_by_stated: params.prepared_by.is_some(),
     }
 }
 
@@ -209,7 +223,7 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
             .metrics
             .summary
             .iter()
-            .map(|r| r.cells().to_vec())
+            .map(|r| r.cells_words().to_vec())
             .collect(),
         histograms: response::histograms(e),
         monthly: trends::months(&e.metrics),
@@ -235,6 +249,24 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
         statuspage: statuspage::view(e),
         security: security::view(e),
         population: population::view(e),
+        findings: e
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    f.id.clone(),
+                    f.title.clone(),
+                    f.severities.join(", "),
+                    f.exceptions.to_string(),
+                    if f.incidents == 0 {
+                        String::new()
+                    } else {
+                        f.incidents.to_string()
+                    },
+                ]
+            })
+            .collect(),
+        postmortem_rows: postmortems::by_incident(e),
     }
 }
 

@@ -37,6 +37,15 @@ pub(crate) struct OnCallView {
     /// Time, resource type, resource, action, actor, method, changes, flags.
     pub changes: Vec<Vec<String>>,
     pub changes_total: usize,
+    /// Changes that change nothing: counted, not listed.
+    pub changes_noop: usize,
+    /// Changes listed in the appendix (all but no-ops, up to the limit).
+    pub changes_listed: usize,
+    /// By resource type, action and actor: (type, action, actor, changes, of them flagged).
+    pub change_summary: Vec<Vec<String>>,
+    /// The flagged changes the body lists: role changes and deletions of on-call targets
+    /// (changes made with an API token are summarised per token above).
+    pub flagged: Vec<Vec<String>>,
     pub changes_by_token: usize,
     pub target_deletions: usize,
     /// Uncovered audit days, as text.
@@ -214,26 +223,72 @@ fn change_counts(
         .collect()
 }
 
-/// Time, resource type, resource, action, actor, method, changes, flags: the first
-/// `CHANGES_LIMIT` changes.
-fn change_rows(a: &AuditTrail) -> Vec<Vec<String>> {
+/// (resource type, action, actor, changes, flagged), most changes first.
+fn change_summary(a: &AuditTrail) -> Vec<Vec<String>> {
+    let mut counts: std::collections::BTreeMap<(String, String, String), (usize, usize)> =
+        Default::default();
+    for c in &a.changes {
+        let key = (
+            c.resource_type.replace('_', " "),
+            c.record.action.clone(),
+            format!(
+                "{} ({})",
+                audit_trail::actor(&c.record),
+                audit_trail::method(&c.record)
+            ),
+        );
+        let slot = counts.entry(key).or_default();
+        slot.0 += 1;
+        if !c.flags.is_empty() && !c.is_noop() {
+            slot.1 += 1;
+        }
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+    rows.into_iter()
+        .map(|((t, action, actor), (n, flagged))| {
+            vec![t, action, actor, n.to_string(), flagged.to_string()]
+        })
+        .collect()
+}
+
+/// A flag in words.
+fn flag_words(f: &str) -> &'static str {
+    match f {
+        "api_token" => "made with an API token",
+        "on_call_target_deleted" => "on-call target deleted",
+        "role_change" => "role changed",
+        _ => "flagged",
+    }
+}
+
+/// Time, resource type, resource, action, actor, method, changes, flags: the changes that
+/// change something, up to `CHANGES_LIMIT`; with `only`, those whose flags it accepts.
+fn change_rows(
+    a: &AuditTrail,
+    zone: chrono_tz::Tz,
+    only: Option<&dyn Fn(&str) -> bool>,
+) -> Vec<Vec<String>> {
     a.changes
         .iter()
+        .filter(|c| !c.is_noop())
+        .filter(|c| only.is_none_or(|f| c.flags.iter().any(|x| f(x))))
         .take(CHANGES_LIMIT)
         .map(|c| {
             let r = &c.record;
             vec![
-                r.execution_time
-                    .with_timezone(&Utc)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                crate::model::text::local_text(r.execution_time.with_timezone(&Utc), zone),
                 c.resource_type.clone(),
                 c.resource().to_string(),
                 r.action.clone(),
                 audit_trail::actor(r),
                 audit_trail::method(r),
                 c.changes.clone(),
-                c.flags.join(" "),
+                c.flags
+                    .iter()
+                    .map(|f| flag_words(f))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ]
         })
         .collect()
@@ -262,8 +317,16 @@ pub(super) fn view(e: &Evidence) -> OnCallView {
         services_without_policy: x.services_without_policy.clone(),
         change_months: months.iter().map(|mm| mm[5..].to_string()).collect(),
         change_counts: change_counts(a, &months, e.policy.timezone),
-        changes: change_rows(a),
+        changes: change_rows(a, e.policy.timezone, None),
         changes_total: a.changes.len(),
+        changes_noop: a.noops(),
+        changes_listed: (a.changes.len() - a.noops()).min(CHANGES_LIMIT),
+        change_summary: change_summary(a),
+        flagged: change_rows(
+            a,
+            e.policy.timezone,
+            Some(&|f: &str| f == "role_change" || f == "on_call_target_deleted"),
+        ),
         changes_by_token: a.by_token(),
         target_deletions: a.target_deletions(),
         audit_gaps: a

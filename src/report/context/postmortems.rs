@@ -13,6 +13,8 @@ pub(crate) struct PostmortemView {
     pub supplied: bool,
     /// Severity, rule, required, present, on time, complete (with %), not yet due.
     pub coverage: Vec<Vec<String>>,
+    /// Per severity, the counts said so they add up.
+    pub coverage_words: Vec<String>,
     /// Document, incidents, date (source), status, SHA-256.
     pub documents: Vec<Vec<String>>,
     /// Postmortem exception kinds (`exceptions.csv` name) and counts, in kind order.
@@ -39,6 +41,23 @@ pub(super) fn view(e: &Evidence) -> PostmortemView {
                 count_pct(c.complete, c.required),
                 c.not_yet_due.to_string(),
             ]
+        })
+        .collect();
+    let coverage_words = p
+        .coverage
+        .iter()
+        .map(|c| {
+            let missing = c.required - c.present.min(c.required);
+            format!(
+                "{}: {} incidents need a postmortem within {} of resolution; {} of them were due by the as-of time, and of those {} have one and {} have none; {} are not yet due (open, or their deadline is later).",
+                c.severity,
+                c.required + c.not_yet_due,
+                c.within,
+                c.required,
+                c.present,
+                missing,
+                c.not_yet_due
+            )
         })
         .collect();
     let documents = p
@@ -82,15 +101,57 @@ pub(super) fn view(e: &Evidence) -> PostmortemView {
     }
     let exceptions = counts
         .into_iter()
-        .map(|(k, n)| (k.name().to_string(), n))
+        .map(|(k, n)| (k.title().to_string(), n))
         .collect();
     let (tickets_linked, tickets_checked) = e.tickets.linked();
     PostmortemView {
         supplied,
         coverage,
+        coverage_words,
         documents,
         exceptions,
         tickets_linked,
         tickets_checked,
     }
+}
+
+/// Postmortems by incident, sorted by incident number: incident, severity, resolved, due,
+/// document, published, status (times in the organisation's zone).
+pub(super) fn by_incident(e: &Evidence) -> Vec<Vec<String>> {
+    use crate::model::text::local_text;
+    let (p, ingested, zone) = (&e.postmortems, &e.ingested, e.policy.timezone);
+    let mut rows: Vec<(Option<i64>, Vec<String>)> = p
+        .rows
+        .iter()
+        .map(|r| {
+            let inc = r.incident.map(|i| &ingested.incidents[i]);
+            let number = inc.and_then(|i| i.number);
+            let label = inc.map_or_else(String::new, |i| {
+                i.number.map_or_else(|| i.id.clone(), |n| format!("#{n}"))
+            });
+            let doc = r.document.map(|d| &p.documents[d]);
+            let published = doc.map_or_else(String::new, |d| match (&d.unreadable, &d.date) {
+                (Some(_), _) => "unreadable".to_string(),
+                (None, Some((date, _))) => date.render(),
+                (None, None) => "no date".to_string(),
+            });
+            (
+                number,
+                vec![
+                    label,
+                    r.severity.clone().unwrap_or_default(),
+                    r.resolved_at
+                        .map(|t| local_text(t, zone))
+                        .unwrap_or_default(),
+                    r.due_by.map(|t| local_text(t, zone)).unwrap_or_default(),
+                    doc.map(|d| d.name.clone())
+                        .unwrap_or_else(|| "none".to_string()),
+                    published,
+                    r.status.replace('_', " "),
+                ],
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    rows.into_iter().map(|(_, r)| r).collect()
 }

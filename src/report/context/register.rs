@@ -2,7 +2,7 @@
 
 use crate::checks::Evidence;
 use crate::metrics::SlaStatus;
-use crate::model::text::format_duration;
+use crate::model::text::{local_text, words};
 
 /// The register rows printed, and how many there are in all.
 pub(super) struct RegisterView {
@@ -42,13 +42,10 @@ pub(super) fn view(e: &Evidence, limit: usize) -> RegisterView {
         .take(register_shown)
         .map(|r| {
             let i = &ingested.incidents[r.incident];
-            let secs = |v: Option<f64>| {
-                v.map(|s| format_duration(s.round() as i64))
-                    .unwrap_or_default()
-            };
+            let secs = |v: Option<f64>| v.map(words).unwrap_or_default();
             vec![
                 i.number.map(|n| n.to_string()).unwrap_or_default(),
-                i.created.format("%Y-%m-%d %H:%M").to_string(),
+                local_text(i.created, e.policy.timezone),
                 r.severity.clone(),
                 i.service.clone().unwrap_or_default(),
                 i.description.clone().unwrap_or_default(),

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::checks::Evidence;
 use crate::metrics::UNCLASSIFIED;
 use crate::metrics::results::pct_text;
-use crate::model::text::format_duration;
+use crate::model::text::{local_text, words};
 
 /// Security incidents printed in the report; `derived/security_incidents.csv` has all.
 const SHOWN: usize = 40;
@@ -31,10 +31,7 @@ pub(crate) struct SecurityView {
 pub(super) fn view(e: &Evidence) -> SecurityView {
     let (m, s) = (&e.metrics, &e.security);
     let (met, judged) = s.acknowledged(m);
-    let secs = |v: Option<f64>| {
-        v.map(|s| format_duration(s.round() as i64))
-            .unwrap_or_default()
-    };
+    let secs = |v: Option<f64>| v.map(words).unwrap_or_default();
     let rows = s
         .rows
         .iter()
@@ -44,7 +41,7 @@ pub(super) fn view(e: &Evidence) -> SecurityView {
             let i = &e.ingested.incidents[r.incident];
             vec![
                 i.number.map(|n| n.to_string()).unwrap_or_default(),
-                i.created.format("%Y-%m-%d %H:%M").to_string(),
+                local_text(i.created, e.policy.timezone),
                 r.severity.clone(),
                 i.description.clone().unwrap_or_default(),
                 i.responders
@@ -54,7 +51,7 @@ pub(super) fn view(e: &Evidence) -> SecurityView {
                 secs(i.tta_s),
                 secs(i.ttr_s),
                 super::register::status_word(r.ack).to_string(),
-                row.postmortem_status.clone(),
+                row.postmortem_status.replace('_', " "),
             ]
         })
         .collect::<Vec<_>>();

@@ -22,11 +22,23 @@ pub(crate) struct MonthRow {
     pub resolve_pct: Option<f64>,
     pub ack_pct_text: String,
     pub resolve_pct_text: String,
+    /// The percentages as printed on the bars.
+    pub ack_pct_short: String,
+    pub resolve_pct_short: String,
     pub mtta_min: Option<f64>,
     pub tta_p90_min: Option<f64>,
     pub mttr_h: Option<f64>,
     pub ttr_p90_h: Option<f64>,
     pub cells: Vec<String>,
+}
+
+/// A percentage on a bar: one decimal, none when whole (`94.7`, `100`).
+fn short_pct(v: Option<f64>) -> String {
+    v.map(|v| {
+        let t = format!("{v:.1}");
+        t.strip_suffix(".0").map_or(t.clone(), str::to_string)
+    })
+    .unwrap_or_default()
 }
 
 fn minutes(v: Option<f64>) -> Option<f64> {
@@ -57,6 +69,8 @@ pub(super) fn months(m: &Metrics) -> Vec<Month> {
                 ack_pct: r.ack_within_sla_pct(),
                 resolve_pct: r.resolve_within_sla_pct(),
                 ack_pct_text: fmt_pct(r.ack_within_sla_pct()),
+                ack_pct_short: short_pct(r.ack_within_sla_pct()),
+                resolve_pct_short: short_pct(r.resolve_within_sla_pct()),
                 resolve_pct_text: fmt_pct(r.resolve_within_sla_pct()),
                 mtta_min: minutes(r.stats.mtta_s),
                 tta_p90_min: minutes(r.stats.tta_p90_s),
