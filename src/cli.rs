@@ -187,7 +187,7 @@ pub struct BuildArgs {
     pub prepared_by: Option<String>,
 
     /// Print at most this many incidents in the PDF register (the CSV always has all)
-    #[arg(long, value_name = "N", default_value_t = 2000)]
+    #[arg(long, value_name = "N", default_value_t = crate::commands::build::REGISTER_LIMIT)]
     pub register_limit: usize,
 
     /// Folder of report templates (`*.typ.j2`) overriding the built-in ones file by file;

@@ -27,7 +27,7 @@ use crate::report::templates::Templates;
 use crate::report::{self, context, context::ReportParams};
 
 /// `--register-limit`'s default (the command line records the flag only when it differs).
-pub(crate) const REGISTER_LIMIT: usize = 5000;
+pub(crate) const REGISTER_LIMIT: usize = 2000;
 
 /// A word of a command line, quoted where a shell would need it.
 fn shell_word(a: &str) -> String {

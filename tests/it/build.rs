@@ -701,7 +701,9 @@ fn xlsx_workbook_is_deterministic_and_holds_the_register() {
     let strings = text("xl/sharedStrings.xml");
     assert!(strings.contains("PA00001") && strings.contains("PU00011"));
     // Headers and judgements in words, not code names.
-    assert!(strings.contains("Acknowledgement target") && strings.contains("Time to acknowledge"));
+    assert!(
+        strings.contains("Acknowledgement target met") && strings.contains("Time to acknowledge")
+    );
     assert!(strings.contains(">not met<") && !strings.contains(">ack_sla_met<"));
     // The bundle carries it too.
     let zip_bytes = fs::read(a.path().join("out/evidence-bundle.zip")).unwrap();

@@ -331,9 +331,9 @@ fn exceptions_in_the_pdf_are_capped_per_kind_and_the_csv_has_all() {
     // The 1001 share one cause, so one finding holds them.
     assert!(words.contains("Incidents with no severity"), "{words}");
     assert!(words.contains("(1001)"), "{words}");
-    assert!(words.contains("The first 250 of 1001"), "no cap note");
-    assert!(words.contains("PC00250"), "the 250th is missing");
-    assert!(!words.contains("PC00251"), "the 251st is in the PDF");
+    assert!(words.contains("The first 100 of 1001"), "no cap note");
+    assert!(words.contains("PC00100"), "the 100th is missing");
+    assert!(!words.contains("PC00101"), "the 101st is in the PDF");
 }
 
 #[test]

@@ -112,7 +112,10 @@ fn rows_reconcile_and_the_report_judges_the_share() {
         "{text}"
     );
     assert!(text.contains("Matched: 3 of 4; detected internally first: 2 (50.0 %)"));
-    assert!(text.contains("median lead time of the matched: 10m"));
+    assert!(
+        text.contains("median lead time of the matched: 10 min"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -22,7 +22,10 @@ pub(crate) struct ExceptionGroup {
 
 /// Exceptions printed per finding in the PDF: beyond this a table of tens of thousands of rows
 /// costs gigabytes to typeset and helps no reader; the CSV lists every one.
-pub(crate) const EXCEPTIONS_PER_KIND: usize = 250;
+pub(crate) const EXCEPTIONS_PER_KIND: usize = 100;
+
+/// Exceptions printed in all: beyond this, each further finding shows its count only.
+pub(crate) const EXCEPTIONS_IN_ALL: usize = 2500;
 
 /// The exceptions grouped by kind, the first `EXCEPTIONS_PER_KIND` of each.
 pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
@@ -37,12 +40,15 @@ pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
     for (n, &f) in e.finding_of.iter().enumerate() {
         members[f].push(n);
     }
+    let mut printed = 0usize;
     for (finding, list) in e.findings.iter().zip(members) {
         let kind = finding.kind;
         let total = list.len();
+        let take = EXCEPTIONS_PER_KIND.min(EXCEPTIONS_IN_ALL.saturating_sub(printed));
+        printed += take.min(total);
         let rows = list
             .iter()
-            .take(EXCEPTIONS_PER_KIND)
+            .take(take)
             .map(|&n| {
                 let x = &e.exceptions[n];
                 let incident = x

@@ -90,6 +90,8 @@ pub(crate) struct ReportData {
     /// Postmortems by incident: incident, severity, resolved, due, document, published,
     /// status.
     pub postmortem_rows: Vec<Vec<String>>,
+    /// How many incidents need a postmortem in all.
+    pub postmortem_rows_total: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -267,6 +269,7 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
             })
             .collect(),
         postmortem_rows: postmortems::by_incident(e),
+        postmortem_rows_total: e.postmortems.rows.len(),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::checks::Evidence;
 use crate::checks::audit_trail::{self, AuditTrail};
 use crate::checks::escalation::EscalationEvidence;
 use crate::checks::oncall::{Coverage, OnCallEvidence};
-use crate::model::text::format_duration;
+use crate::model::text::{format_duration, words};
 
 /// The on-call, escalation and admin-trail sections.
 #[derive(Debug, Serialize)]
@@ -78,7 +78,7 @@ fn coverage_rows(o: &OnCallEvidence) -> Vec<Vec<String>> {
                 c.schedule.clone(),
                 if c.first_level { "yes" } else { "no" }.to_string(),
                 format!("{:.2} %", c.covered_pct()),
-                format_duration(c.covered_s),
+                words(c.covered_s as f64),
                 c.gaps.len().to_string(),
                 c.overrides.len().to_string(),
                 format!("{:.2}", c.handoffs_per_week),

@@ -37,6 +37,29 @@ pub(crate) struct ComparisonGroup {
     pub rows: Vec<Vec<String>>,
 }
 
+/// The gaps in incident numbering, in one line: each one when there are few, else how many.
+fn gap_summary(e: &Evidence) -> Option<String> {
+    let gaps: Vec<&crate::model::Exception> = e
+        .exceptions
+        .iter()
+        .filter(|x| x.kind == ExceptionKind::IncidentNumberGap)
+        .collect();
+    match gaps.len() {
+        0 => None,
+        n if n <= 10 => Some(format!(
+            "Gaps in incident numbering ({n}): {}",
+            gaps.iter()
+                .map(|g| g.detail.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        n => Some(format!(
+            "Gaps in incident numbering: {n}, the first at #{}; each is listed under its finding in the exceptions appendix and in `derived/exceptions.csv`",
+            gaps[0].incident_number.unwrap_or_default()
+        )),
+    }
+}
+
 pub(super) fn view(e: &Evidence) -> PopulationView {
     let p = &e.population;
     let files = &e.ingested.files;
@@ -99,9 +122,12 @@ pub(super) fn view(e: &Evidence) -> PopulationView {
                     | ExceptionKind::TruncatedExport
                     | ExceptionKind::PeriodNotCovered
                     | ExceptionKind::ExtractionBeforeData
+                    | ExceptionKind::IncidentNumberGap
             )
         })
+        .filter(|x| x.kind != ExceptionKind::IncidentNumberGap)
         .map(|x| x.detail.clone())
+        .chain(gap_summary(e))
         .collect();
     let mut comparisons: Vec<ComparisonGroup> = Vec::new();
     for c in &p.comparisons {

@@ -9,7 +9,7 @@ use crate::metrics::results::pct_text;
 use crate::model::text::{local_text, words};
 
 /// Security incidents printed in the report; `derived/security_incidents.csv` has all.
-const SHOWN: usize = 40;
+const SHOWN: usize = 300;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct SecurityView {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::checks::Evidence;
-use crate::model::text::{format_duration, rfc3339};
+use crate::model::text::{format_duration, local_text, words};
 
 /// Status-page incidents against internal detection (`derived/statuspage_matches.csv`).
 #[derive(Debug, Serialize)]
@@ -23,6 +23,7 @@ pub(crate) struct StatusView {
 /// The status-page section.
 pub(super) fn view(ev: &Evidence) -> StatusView {
     let (e, ingested, policy) = (&ev.statuspage, &ev.ingested, &ev.policy);
+    let zone = policy.timezone;
     let (matched, first, total) = e.counts();
     let pct = (total > 0).then(|| 100.0 * first as f64 / total as f64);
     let rows = e
@@ -34,12 +35,21 @@ pub(super) fn view(ev: &Evidence) -> StatusView {
             vec![
                 format!("{} ({})", s.name, s.id),
                 s.impact.clone().unwrap_or_default(),
-                rfc3339(s.notice),
+                local_text(s.notice, zone),
                 pd.map_or_else(
                     || "none".to_string(),
-                    |i| i.number.map_or_else(|| i.id.clone(), |n| format!("#{n}")),
+                    |i| {
+                        let label = i.number.map_or_else(|| i.id.clone(), |n| format!("#{n}"));
+                        // A match on time alone is marked for review.
+                        match r.incident {
+                            Some((_, crate::checks::statuspage::MatchedBy::Time)) => {
+                                format!("{label} (time only: review)")
+                            }
+                            _ => label,
+                        }
+                    },
                 ),
-                r.lead_s.map(format_duration).unwrap_or_default(),
+                r.lead_s.map(|s| words(s as f64)).unwrap_or_default(),
                 match r.detected_first() {
                     Some(true) => "yes",
                     Some(false) => "no",
@@ -55,10 +65,7 @@ pub(super) fn view(ev: &Evidence) -> StatusView {
         matched,
         detected_first: first,
         detected_first_pct: pct.map(|p| format!("{p:.1} %")).unwrap_or_default(),
-        median_lead: e
-            .median_lead_s()
-            .map(|s| format_duration(s.round() as i64))
-            .unwrap_or_default(),
+        median_lead: e.median_lead_s().map(words).unwrap_or_default(),
         window: format_duration(policy.statuspage.match_window_s),
         rows,
     }
