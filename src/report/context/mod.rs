@@ -92,6 +92,9 @@ pub(crate) struct ReportData {
     pub postmortem_rows: Vec<Vec<String>>,
     /// How many incidents need a postmortem in all.
     pub postmortem_rows_total: usize,
+    /// The denominators of the response tables' percentages, per severity row: (severity,
+    /// acknowledgement judged, resolution judged).
+    pub judged: Vec<(String, u64, u64)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,6 +273,12 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
             .collect(),
         postmortem_rows: postmortems::by_incident(e),
         postmortem_rows_total: e.postmortems.rows.len(),
+        judged: e
+            .metrics
+            .summary
+            .iter()
+            .map(|r| (r.severity.clone(), r.ack_judged(), r.resolve_judged()))
+            .collect(),
     }
 }
 
