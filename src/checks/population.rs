@@ -93,21 +93,9 @@ impl PopulationEvidence {
         self.rejected_by_severity.values().sum()
     }
 
-    /// Whether nothing is missing from a listing and nothing was cut.
-    pub(crate) fn exports_complete(&self, metrics: &Metrics) -> bool {
-        !self.exceptions.iter().chain(&metrics.exceptions).any(|e| {
-            matches!(
-                e.kind,
-                ExceptionKind::IncompleteExport | ExceptionKind::TruncatedExport
-            )
-        })
-    }
-
-    /// `population` rows of `results.csv`: the exports complete (always), PagerDuty's totals
-    /// agreeing (when there are any to compare).
-    pub(crate) fn results(&self, metrics: &Metrics) -> Vec<ResultRow> {
-        let problems = self
-            .exceptions
+    /// Listings with pages missing or cut, the ingest's cut files included.
+    fn problems(&self, metrics: &Metrics) -> usize {
+        self.exceptions
             .iter()
             .chain(&metrics.exceptions)
             .filter(|e| {
@@ -116,7 +104,18 @@ impl PopulationEvidence {
                     ExceptionKind::IncompleteExport | ExceptionKind::TruncatedExport
                 )
             })
-            .count();
+            .count()
+    }
+
+    /// Whether nothing is missing from a listing and nothing was cut.
+    pub(crate) fn exports_complete(&self, metrics: &Metrics) -> bool {
+        self.problems(metrics) == 0
+    }
+
+    /// `population` rows of `results.csv`: the exports complete (always), PagerDuty's totals
+    /// agreeing (when there are any to compare).
+    pub(crate) fn results(&self, metrics: &Metrics) -> Vec<ResultRow> {
+        let problems = self.problems(metrics);
         let mut out = vec![ResultRow {
             area: Area::Population,
             subject: crate::metrics::ALL.to_string(),
@@ -184,10 +183,12 @@ pub(crate) fn assess(
     out.period_covered = covered;
     out.exceptions.extend(gap);
     out.exceptions.extend(extraction_late(ingested));
-    let (comparisons, mismatches) = totals(ingested, policy);
+    // The incidents the exports hold, once for the totals and the per-severity counts.
+    let held = held(ingested);
+    let (comparisons, mismatches) = totals(ingested, &held);
     out.comparisons = comparisons;
     out.exceptions.extend(mismatches);
-    out.rejected_by_severity = rejected_by_severity(ingested, metrics, policy);
+    out.rejected_by_severity = rejected_by_severity(&held, metrics, policy);
     for (n, f) in ingested.files.iter().enumerate() {
         if matches!(
             f.format,
@@ -668,9 +669,7 @@ fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
 
 /// PagerDuty's totals (aggregate rows, the extraction record's count) against the
 /// incidents the exports hold.
-fn totals(ingested: &Ingested, policy: &Policy) -> (Vec<Comparison>, Vec<Exception>) {
-    let _ = policy;
-    let held = held(ingested);
+fn totals(ingested: &Ingested, held: &Held<'_>) -> (Vec<Comparison>, Vec<Exception>) {
     let mut rows = Vec::new();
     let mut exceptions = Vec::new();
     for a in &ingested.aggregates {
@@ -898,12 +897,11 @@ fn count_text(c: Option<u64>) -> String {
 /// Incidents of the period that were rejected, per severity where the row states a
 /// priority or urgency the policy matches.
 fn rejected_by_severity(
-    ingested: &Ingested,
+    held: &Held<'_>,
     metrics: &Metrics,
     policy: &Policy,
 ) -> BTreeMap<String, usize> {
     let p = metrics.period;
-    let held = held(ingested);
     let mut out = BTreeMap::new();
     // A row whose creation time cannot be read counts: it may be of the period.
     let in_period = |t: Option<DateTime<Utc>>| {

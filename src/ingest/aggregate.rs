@@ -26,17 +26,13 @@ const ROW_KEYS: [&str; 3] = [
     "mean_seconds_to_resolve",
 ];
 
-/// Whether a page is an aggregate-metrics response: `data` rows with PagerDuty's totals,
-/// or no rows and a `filters` echo naming the window as only this endpoint does.
-pub(crate) fn kind(page: &Object<'_>) -> bool {
-    let Some(data) = page.get("data") else {
-        return false;
-    };
-    let Ok(rows) = serde_json::from_str::<Vec<Object<'_>>>(data.get()) else {
-        return false;
-    };
-    match rows.first() {
-        Some(first) => ROW_KEYS.iter().any(|k| first.contains_key(*k)),
+/// Whether a page with these `data` items (`analytics_json::data_items`) is an
+/// aggregate-metrics response: its first row has PagerDuty's totals, or it has no rows and
+/// a `filters` echo naming the window as only this endpoint does.
+pub(crate) fn fits(page: &Object<'_>, items: &[&RawValue]) -> bool {
+    match items.first() {
+        Some(first) => serde_json::from_str::<Object<'_>>(first.get())
+            .is_ok_and(|row| ROW_KEYS.iter().any(|k| row.contains_key(*k))),
         None => page
             .get("filters")
             .and_then(|f| serde_json::from_str::<Object<'_>>(f.get()).ok())
@@ -117,19 +113,7 @@ pub(crate) fn read(
         let others: BTreeMap<String, String> = filters
             .iter()
             .filter(|(k, _)| !k.starts_with("create_range_") && !k.starts_with("created_at_"))
-            .filter_map(|(k, v)| match v {
-                Value::Null => None,
-                Value::String(s) => Some((k.clone(), s.clone())),
-                Value::Array(a) if a.is_empty() => None,
-                Value::Array(a) => Some((
-                    k.clone(),
-                    a.iter()
-                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                        .collect::<Vec<_>>()
-                        .join(","),
-                )),
-                other => Some((k.clone(), other.to_string())),
-            })
+            .filter_map(|(k, v)| Some((k.clone(), super::paging::value_text(v)?)))
             .collect();
         let unit = page
             .get("aggregate_unit")
@@ -142,17 +126,11 @@ pub(crate) fn read(
             let row: BTreeMap<String, Value> = match serde_json::from_str(item.get()) {
                 Ok(r) => r,
                 Err(_) => {
-                    out.rejected.push(RejectedRow {
-                        incident_number: None,
-                        priority: None,
-                        urgency: None,
-                        created: None,
-                        incident_id: None,
-                        repeat: false,
+                    out.rejected.push(RejectedRow::new(
                         source,
-                        reason: "a `data` row that is not a JSON object".to_string(),
-                        raw: item.get().chars().take(500).collect(),
-                    });
+                        "a `data` row that is not a JSON object".to_string(),
+                        item.get().chars().take(500).collect(),
+                    ));
                     continue;
                 }
             };
@@ -162,19 +140,9 @@ pub(crate) fn read(
                 .into_iter()
                 .find(|k| row.contains_key(*k))
             {
-                out.rejected.push(RejectedRow {
-                    incident_number: None,
-                    priority: None,
-                    urgency: None,
-                    created: None,
-                    incident_id: None,
-                    repeat: false,
-                    source,
-                    reason: format!(
+                out.rejected.push(RejectedRow::new(source, format!(
                         "a row of a grouped aggregate response (`{key}`): only `POST /analytics/metrics/incidents/all` rows are compared with the exports"
-                    ),
-                    raw: item.get().chars().take(500).collect(),
-                });
+                    ), item.get().chars().take(500).collect()));
                 continue;
             }
             let parsed = (|| -> Result<Aggregate, String> {
@@ -239,17 +207,11 @@ pub(crate) fn read(
             })();
             match parsed {
                 Ok(a) => out.aggregates.push(a),
-                Err(reason) => out.rejected.push(RejectedRow {
-                    incident_number: None,
-                    priority: None,
-                    urgency: None,
-                    created: None,
-                    incident_id: None,
-                    repeat: false,
+                Err(reason) => out.rejected.push(RejectedRow::new(
                     source,
                     reason,
-                    raw: item.get().chars().take(500).collect(),
-                }),
+                    item.get().chars().take(500).collect(),
+                )),
             }
         }
     }

@@ -50,22 +50,29 @@ fn names_text(v: &Value) -> Result<Option<String>, &'static str> {
     }
 }
 
-/// The `data` items of an Analytics raw-incidents page, when `page` is one.
-pub(crate) fn page_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
+/// The `data` items of a page: its list, or the one object of a single-incident response
+/// (`GET /analytics/raw/incidents/{id}`); `None` without a `data` list or object. Parsed once
+/// per page by the recogniser and kept for the reader.
+pub(crate) fn data_items<'a>(page: &Object<'a>) -> Option<Vec<&'a RawValue>> {
     let data = page.get("data")?;
-    // `GET /analytics/raw/incidents/{id}` answers with `data` as the one incident.
-    if let Ok(one) = serde_json::from_str::<Object<'_>>(data.get()) {
-        return (one.contains_key("incident_number") || one.contains_key("seconds_to_first_ack"))
-            .then(|| vec![*data]);
+    if data.get().trim_start().starts_with('{') {
+        return Some(vec![*data]);
     }
-    let items: Vec<&RawValue> = serde_json::from_str(data.get()).ok()?;
-    let looks_right = page.contains_key("time_zone")
-        || items.first().is_some_and(|first| {
-            serde_json::from_str::<Object<'_>>(first.get()).is_ok_and(|o| {
-                o.contains_key("incident_number") || o.contains_key("seconds_to_first_ack")
-            })
-        });
-    looks_right.then_some(items)
+    serde_json::from_str(data.get()).ok()
+}
+
+/// Whether a page's `data` items (`data_items`) are Analytics raw incidents: its first item
+/// names an incident, or the page states a `time_zone` (a list, possibly empty).
+pub(crate) fn fits(page: &Object<'_>, items: &[&RawValue]) -> bool {
+    let first_is_incident = items.first().is_some_and(|first| {
+        serde_json::from_str::<Object<'_>>(first.get()).is_ok_and(|o| {
+            o.contains_key("incident_number") || o.contains_key("seconds_to_first_ack")
+        })
+    });
+    let single = page
+        .get("data")
+        .is_some_and(|d| d.get().trim_start().starts_with('{'));
+    first_is_incident || (!single && page.contains_key("time_zone"))
 }
 
 /// Reads the incidents of recognised Analytics pages. `text` is the whole file.
@@ -109,17 +116,7 @@ pub(crate) fn read(
         for item in items {
             out.rows_read += 1;
             let source = source_of(path, text, item);
-            let reject = |reason: String| RejectedRow {
-                incident_number: None,
-                priority: None,
-                urgency: None,
-                created: None,
-                incident_id: None,
-                repeat: false,
-                source,
-                reason,
-                raw: item.get().to_string(),
-            };
+            let reject = |reason: String| RejectedRow::new(source, reason, item.get().to_string());
             let obj: BTreeMap<String, Value> = match serde_json::from_str(item.get()) {
                 Ok(o) => o,
                 Err(_) => {

@@ -377,21 +377,17 @@ fn read_range(
             start: start + base,
             end: end + base,
         };
-        let reject = |reason: String| RejectedRow {
-            incident_number: None,
-            priority: None,
-            urgency: None,
-            created: None,
-            incident_id: None,
-            repeat: false,
-            source,
-            reason,
-            raw: SourceRef {
-                start,
-                end,
-                ..source
-            }
-            .raw(text),
+        let reject = |reason: String| {
+            RejectedRow::new(
+                source,
+                reason,
+                SourceRef {
+                    start,
+                    end,
+                    ..source
+                }
+                .raw(text),
+            )
         };
         if record.len() != header.width {
             out.rejected.push(reject(format!(

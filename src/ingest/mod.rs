@@ -541,20 +541,14 @@ pub(crate) fn combine(
         if seen.get(&entry.incident_id, &out.incidents).is_some() {
             out.log_entries.push(entry);
         } else {
-            out.rejected.push(RejectedRow {
-                incident_number: None,
-                priority: None,
-                urgency: None,
-                created: None,
-                incident_id: None,
-                repeat: false,
-                source: entry.source,
-                reason: format!(
+            out.rejected.push(RejectedRow::new(
+                entry.source,
+                format!(
                     "log entry `{}` is for incident `{}`, which no incidents export read holds",
                     entry.id, entry.incident_id
                 ),
-                raw: entry.source.raw(all_bytes[entry.source.file]),
-            });
+                entry.source.raw(all_bytes[entry.source.file]),
+            ));
         }
     }
     // Two extraction records would say two different things about one population.
@@ -647,20 +641,14 @@ fn gather_log_entries(
             true
         }
         Some(at) => {
-            rejected.push(RejectedRow {
-                incident_number: None,
-                priority: None,
-                urgency: None,
-                created: None,
-                incident_id: None,
-                repeat: false,
-                source: e.source,
-                reason: format!(
+            rejected.push(RejectedRow::new(
+                e.source,
+                format!(
                     "duplicate of log entry `{}` first read at {}:{}",
                     e.id, names[at.file], at.line
                 ),
-                raw: e.source.raw(bytes[e.source.file]),
-            });
+                e.source.raw(bytes[e.source.file]),
+            ));
             false
         }
     });

@@ -69,17 +69,11 @@ impl<'t> Reader<'t> {
 
     fn reject(&mut self, item: &RawValue, reason: String) {
         let source = self.source(item);
-        self.out.rejected.push(RejectedRow {
-            incident_number: None,
-            priority: None,
-            urgency: None,
-            created: None,
-            incident_id: None,
-            repeat: false,
+        self.out.rejected.push(RejectedRow::new(
             source,
             reason,
-            raw: item.get().chars().take(500).collect(),
-        });
+            item.get().chars().take(500).collect(),
+        ));
     }
 
     /// `items` of a list under `key`; a missing or malformed list rejects the page.

@@ -41,7 +41,7 @@ const ECHOES: [&str; 10] = [
 
 /// A filter value as text: strings as they are, lists joined by `,`, other values as
 /// compact JSON; `None` for null or an empty list.
-fn value_text(v: &Value) -> Option<String> {
+pub(crate) fn value_text(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(s.trim().to_string()),

@@ -49,20 +49,24 @@ impl JsonKind<'_> {
 }
 
 /// The formats a JSON page fits, by its keys: none, one, or (for a page no export could
-/// be) several.
-fn candidates(page: &Object<'_>) -> Vec<Format> {
+/// be) several; with its `data` items, parsed once here and kept for the reader.
+fn candidates<'a>(page: &Object<'a>) -> (Vec<Format>, Option<Vec<&'a RawValue>>) {
     let mut out = Vec::new();
     out.extend(pagerduty_config::kind(page));
     out.extend(rest::kind(page));
     if statuspage::kind(page) {
         out.push(Format::StatuspageIncidents);
     }
-    if aggregate::kind(page) {
-        out.push(Format::PdAggregateMetrics);
-    } else if analytics_json::page_items(page).is_some() {
-        out.push(Format::AnalyticsJson);
+    let items = analytics_json::data_items(page);
+    if let Some(items) = &items {
+        // An aggregate response also states a `time_zone`: its rows decide.
+        if aggregate::fits(page, items) {
+            out.push(Format::PdAggregateMetrics);
+        } else if analytics_json::fits(page, items) {
+            out.push(Format::AnalyticsJson);
+        }
     }
-    out
+    (out, items)
 }
 
 fn keys_of(page: &Object<'_>) -> String {
@@ -82,7 +86,9 @@ pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error
     let Some((first, first_raw)) = pages.first() else {
         return Ok(JsonKind::Other("an empty JSON list".to_string()));
     };
-    let fits = candidates(first);
+    let mut scored: Vec<(Vec<Format>, Option<Vec<&RawValue>>)> =
+        pages.iter().map(|(p, _)| candidates(p)).collect();
+    let fits = scored[0].0.clone();
     let format = match fits.as_slice() {
         [] if first.contains_key("notes") => {
             return Ok(JsonKind::Other(
@@ -110,10 +116,10 @@ pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error
             });
         }
     };
-    if let Some(other) = pages
+    if let Some(((other, _), _)) = pages
         .iter()
-        .map(|(p, _)| p)
-        .find(|p| candidates(p) != [format])
+        .zip(&scored)
+        .find(|(_, (fits, _))| *fits != [format])
     {
         return Err(Error::InputInvalid {
             location: Location::file(path),
@@ -132,8 +138,9 @@ pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error
         Format::AnalyticsJson => JsonKind::Analytics(
             pages
                 .iter()
-                .map(|(page, whole)| {
-                    let items = analytics_json::page_items(page).unwrap_or_default();
+                .zip(scored.iter_mut())
+                .map(|((page, whole), (_, items))| {
+                    let items = items.take().unwrap_or_default();
                     let time_zone = page
                         .get("time_zone")
                         .and_then(|v| serde_json::from_str::<Option<String>>(v.get()).ok())

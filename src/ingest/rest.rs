@@ -249,17 +249,8 @@ pub(crate) fn read(
             Err(why) => {
                 out.rows_read += 1;
                 let source = source_of(path, text, whole);
-                out.rejected.push(RejectedRow {
-                    incident_number: None,
-                    priority: None,
-                    urgency: None,
-                    created: None,
-                    incident_id: None,
-                    repeat: false,
-                    source,
-                    reason: why,
-                    raw: source.raw(text.as_bytes()),
-                });
+                out.rejected
+                    .push(RejectedRow::new(source, why, source.raw(text.as_bytes())));
                 continue;
             }
         };
@@ -272,17 +263,11 @@ pub(crate) fn read(
                     .map(|p| out.pending_rest.push(p)),
             };
             if let Err(reason) = outcome {
-                out.rejected.push(RejectedRow {
-                    incident_number: None,
-                    priority: None,
-                    urgency: None,
-                    created: None,
-                    incident_id: None,
-                    repeat: false,
+                out.rejected.push(RejectedRow::new(
                     source,
                     reason,
-                    raw: source.raw(text.as_bytes()),
-                });
+                    source.raw(text.as_bytes()),
+                ));
             }
         }
     }
@@ -450,17 +435,7 @@ pub(crate) fn finish(
 ) -> Result<(Incident, Option<Exception>), Box<RejectedRow>> {
     let reject = |reason: String| {
         Box::new(super::record::with_facts(
-            RejectedRow {
-                incident_number: None,
-                priority: None,
-                urgency: None,
-                created: None,
-                incident_id: None,
-                repeat: false,
-                source: p.source,
-                reason,
-                raw: p.raw.clone(),
-            },
+            RejectedRow::new(p.source, reason, p.raw.clone()),
             |f| p.fields.get(&f).map(String::as_str),
             zone,
         ))

@@ -161,17 +161,11 @@ pub(crate) fn read(path: &Path, text: &str, pages: Vec<(Object<'_>, &RawValue)>)
             let source = source_of(path, text, item);
             match incident(item, source) {
                 Ok(i) => out.status_incidents.push(i),
-                Err(reason) => out.rejected.push(RejectedRow {
-                    incident_number: None,
-                    priority: None,
-                    urgency: None,
-                    created: None,
-                    incident_id: None,
-                    repeat: false,
+                Err(reason) => out.rejected.push(RejectedRow::new(
                     source,
                     reason,
-                    raw: source.raw(text.as_bytes()),
-                }),
+                    source.raw(text.as_bytes()),
+                )),
             }
         }
     }

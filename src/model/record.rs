@@ -256,6 +256,24 @@ pub(crate) struct RejectedRow {
     pub repeat: bool,
 }
 
+impl RejectedRow {
+    /// A rejected row that states nothing of an incident (a configuration item, a log entry,
+    /// a page): where it is, why, and its raw text.
+    pub(crate) fn new(source: SourceRef, reason: impl Into<String>, raw: String) -> Self {
+        Self {
+            source,
+            reason: reason.into(),
+            raw,
+            incident_number: None,
+            priority: None,
+            urgency: None,
+            created: None,
+            incident_id: None,
+            repeat: false,
+        }
+    }
+}
+
 /// Of one input file's rows (configuration items, log entries, status-page incidents): how
 /// many a check used and how many lay outside the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
