@@ -390,6 +390,30 @@ fn make(case: &str, s: &Scene) -> (Vec<u8>, Vec<String>) {
                 *r = (r.as_u64().unwrap() + 1).into();
             })
         }
+        // The key holder claims a narrower or a better-documented population than the
+        // inputs show: a filter the export never stated, an extraction record that is not
+        // among the inputs. Only the rebuild can tell (the manifest is theirs to sign).
+        "scope-lie" => {
+            args.push("--rebuild".to_string());
+            reseal(s.files(), Some(&s.victim()), false, |m| {
+                m["reconciliation"][0]["scope"] = "created_at_start=2026-01-01T00:00:00".into();
+            })
+        }
+        "extraction-forged" => {
+            args.push("--rebuild".to_string());
+            reseal(s.files(), Some(&s.victim()), false, |m| {
+                m["extraction"] = serde_json::json!({
+                    "account": "example", "extracted_at": "2026-02-01T09:00:00Z",
+                    "extracted_by": "Vera Victim", "file": "extraction.toml",
+                    "filters": "all teams", "notes": null, "pagerduty_count": 11,
+                    "source": "POST /analytics/raw/incidents",
+                });
+            })
+        }
+        // A manifest key build never writes: refused without the rebuild.
+        "manifest-unknown-key" => reseal(s.files(), Some(&s.victim()), false, |m| {
+            m["extraction_note"] = "reviewed".into();
+        }),
         "demo-key" => {
             // The demo key with another signer name typed on its first line.
             let key = fs::read_to_string(
@@ -562,6 +586,9 @@ fn every_forged_bundle_is_refused_with_its_reason() {
         "legacy-signature-other-key",
         "lenient-report",
         "reconciliation-lie",
+        "scope-lie",
+        "extraction-forged",
+        "manifest-unknown-key",
         "demo-key",
         "symlink",
         "dot-dot",
@@ -576,7 +603,7 @@ fn every_forged_bundle_is_refused_with_its_reason() {
             "case `{case}` has no line in cases.txt"
         );
     }
-    assert_eq!(seen.len(), 41, "{seen:?}");
+    assert_eq!(seen.len(), 44, "{seen:?}");
 }
 
 #[test]
