@@ -191,6 +191,51 @@ fn deflate(data: &[u8]) -> std::io::Result<Vec<u8>> {
     d.finish()
 }
 
+/// Every entry's deflated bytes and CRC-32, in the order of `entries`. Entries are
+/// independent, so they are deflated on every core, the largest first; each result
+/// depends only on its entry's bytes, so the bundle is the same on any machine.
+fn deflate_all(entries: &[(String, Vec<u8>)]) -> Result<Vec<(Vec<u8>, u32)>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(entries[i].1.len()));
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(entries.len().max(1));
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(k) else {
+                return done;
+            };
+            let data = &entries[i].1;
+            done.push((i, deflate(data).map(|p| (p, crc32fast::hash(data)))));
+        }
+    };
+    let all = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for h in handles {
+            // A worker only stops early if deflating panicked.
+            all.extend(
+                h.join()
+                    .map_err(|_| "deflating an entry failed".to_string())?,
+            );
+        }
+        Ok::<_, String>(all)
+    })?;
+    let mut results: Vec<Option<(Vec<u8>, u32)>> = (0..entries.len()).map(|_| None).collect();
+    for (i, r) in all {
+        results[i] = Some(r.map_err(|e| e.to_string())?);
+    }
+    results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| "an entry was not deflated".to_string()))
+        .collect()
+}
+
 /// Writes the zip of `entries` (path, bytes), which must be sorted by path with unique,
 /// safe names; every header carries `time`. `Err` names what cannot be written (an entry or
 /// a bundle over the 32-bit sizes, too many entries).
@@ -203,12 +248,11 @@ pub(crate) fn write(entries: &[(String, Vec<u8>)], time: DateTime<Utc>) -> Resul
     }
     let time = dos_time(time);
     let too_big = |what: &str| format!("{what} is larger than a bundle holds (4 GiB)");
+    let packed_all = deflate_all(entries)?;
     let mut out = Vec::new();
     let mut directory = Vec::new();
-    for (name, data) in entries {
+    for ((name, data), (packed, crc)) in entries.iter().zip(packed_all) {
         debug_assert!(unsafe_name(name).is_none(), "{name}");
-        let packed = deflate(data).map_err(|e| e.to_string())?;
-        let crc = crc32fast::hash(data);
         let size = u32::try_from(data.len()).map_err(|_| too_big(name))?;
         let packed_len = u32::try_from(packed.len()).map_err(|_| too_big(name))?;
         let offset = u32::try_from(out.len()).map_err(|_| too_big("the bundle"))?;

@@ -27,7 +27,7 @@ use crate::report::templates::Templates;
 use crate::report::{self, context, context::ReportParams};
 
 /// `--register-limit`'s default (the command line records the flag only when it differs).
-pub(crate) const REGISTER_LIMIT: usize = 2000;
+pub(crate) const REGISTER_LIMIT: usize = 500;
 
 /// A word of a command line, quoted where a shell would need it.
 fn shell_word(a: &str) -> String {
@@ -141,8 +141,18 @@ pub(crate) fn assemble(
     let params = recipe.report_params(evidence, policy_text);
     let data = context::build(evidence, &params);
     progress.step("typesetting the report", None);
-    let report = report::render(&data, &templates, assets, evidence.metrics.as_of)?;
-    let mut derived = derived::files(evidence)?;
+    // The derived files do not depend on the report: written on a second core while typst
+    // lays it out (each is made from the evidence alone, so the bytes are the same).
+    let (report, derived) = std::thread::scope(|scope| {
+        let derived = scope.spawn(|| derived::files(evidence));
+        let report = report::render(&data, &templates, assets, evidence.metrics.as_of);
+        let derived = derived
+            .join()
+            .unwrap_or_else(|_| Err(Error::Report("writing the derived files failed".into())));
+        (report, derived)
+    });
+    let report = report?;
+    let mut derived = derived?;
     if recipe.xlsx {
         let book = derived::xlsx::workbook(
             &derived,

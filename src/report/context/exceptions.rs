@@ -25,7 +25,7 @@ pub(crate) struct ExceptionGroup {
 pub(crate) const EXCEPTIONS_PER_KIND: usize = 100;
 
 /// Exceptions printed in all: beyond this, each further finding shows its count only.
-pub(crate) const EXCEPTIONS_IN_ALL: usize = 2500;
+pub(crate) const EXCEPTIONS_IN_ALL: usize = 1000;
 
 /// The exceptions grouped by kind, the first `EXCEPTIONS_PER_KIND` of each.
 pub(super) fn groups(e: &Evidence) -> Vec<ExceptionGroup> {
