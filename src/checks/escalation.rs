@@ -351,9 +351,12 @@ fn escalation_counts(
     };
     for r in &metrics.register {
         let i = &ingested.incidents[r.incident];
-        if i.escalation_policy
-            .as_deref()
-            .is_none_or(|e| e.trim().is_empty())
+        // An Opsgenie alert names no PagerDuty escalation policy (its integration stands
+        // where the service is): not a PagerDuty service without one.
+        if i.system == crate::model::System::Pagerduty
+            && i.escalation_policy
+                .as_deref()
+                .is_none_or(|e| e.trim().is_empty())
             && let Some(s) = &i.service
         {
             services_without.insert(s.clone());

@@ -165,6 +165,7 @@ pub(crate) fn evaluate(
     exceptions.extend(escalation.exceptions.iter().cloned());
     exceptions.extend(audit_trail.exceptions.iter().cloned());
     exceptions.extend(statuspage.exceptions.iter().cloned());
+    name_systems(&mut exceptions, &ingested);
     metrics::sort_exceptions(&mut exceptions);
     let (findings, finding_of) = findings::group(&exceptions);
     let mut results = population.results(&metrics);
@@ -195,4 +196,32 @@ pub(crate) fn evaluate(
         reconciliation,
         results,
     })
+}
+
+/// Numbers repeat across systems (PagerDuty's incident numbers, Opsgenie's `tinyId`): an
+/// exception about an Opsgenie alert says so at the start of its detail, in the CSV, the
+/// workbook and the report alike. A population of PagerDuty's incidents alone is untouched.
+fn name_systems(exceptions: &mut [Exception], ingested: &Ingested) {
+    use crate::model::System;
+    if ingested
+        .incidents
+        .iter()
+        .all(|i| i.system == System::Pagerduty)
+    {
+        return;
+    }
+    let alerts: std::collections::HashSet<&str> = ingested
+        .incidents
+        .iter()
+        .filter(|i| i.system == System::Opsgenie)
+        .map(|i| i.id.as_str())
+        .collect();
+    for e in exceptions.iter_mut() {
+        if e.incident_id
+            .as_deref()
+            .is_some_and(|id| alerts.contains(id))
+        {
+            e.detail = format!("Opsgenie alert: {}", e.detail);
+        }
+    }
 }

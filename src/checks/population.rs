@@ -16,7 +16,7 @@ use crate::metrics::results::{Area, ResultRow, Verdict};
 use crate::model::population::{Aggregate, Extraction, Page};
 use crate::model::text::{fmt_secs, rfc3339};
 use crate::model::time::local_instant;
-use crate::model::{Exception, ExceptionKind, FileRows, Format, Incident};
+use crate::model::{Exception, ExceptionKind, FileRows, Format, Incident, System};
 use crate::policy::Policy;
 
 /// PagerDuty's REST API serves no item past this offset (`offset + limit` ≤ 10,000).
@@ -57,9 +57,42 @@ pub(crate) struct Comparison {
     pub note: String,
 }
 
+/// One system's part of the population: its records created in the period and the dates
+/// they span.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SystemSpan {
+    pub system: System,
+    /// Records of the period (used, excluded or unclassified; not rejected rows).
+    pub incidents: usize,
+    /// The first and last creation time among them.
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    /// The longest stretch between two consecutive records of this system (seconds).
+    pub longest_quiet_s: i64,
+}
+
+impl SystemSpan {
+    /// `Opsgenie: 120 alerts created 2026-01-02 to 2026-06-14`, dates in `zone`.
+    pub(crate) fn sentence(&self, zone: Tz) -> String {
+        let date = |t| crate::model::time::local_date(t, zone);
+        format!(
+            "{}: {} {}{} created {} to {}",
+            self.system.title(),
+            self.incidents,
+            self.system.record_word(),
+            if self.incidents == 1 { "" } else { "s" },
+            date(self.first),
+            date(self.last)
+        )
+    }
+}
+
 /// The population checks' findings.
 #[derive(Debug, Default)]
 pub(crate) struct PopulationEvidence {
+    /// Each system's records of the period and the dates they span, PagerDuty first; only
+    /// systems with records.
+    pub systems: Vec<SystemSpan>,
     /// What each export (incident exports and configuration exports) states it covers, in
     /// file order.
     pub scopes: Vec<FileScope>,
@@ -182,10 +215,13 @@ pub(crate) fn assess(
     let (covered, gap) = coverage(&out.scopes, ingested, metrics, policy.timezone);
     out.period_covered = covered;
     out.exceptions.extend(gap);
+    let (systems, uncovered) = systems(ingested, metrics, policy.timezone);
+    out.systems = systems;
+    out.exceptions.extend(uncovered);
     out.exceptions.extend(extraction_late(ingested));
     // The incidents the exports hold, once for the totals and the per-severity counts.
     let held = held(ingested);
-    let (comparisons, mismatches) = totals(ingested, &held);
+    let (comparisons, mismatches) = totals(ingested, &held.of(System::Pagerduty));
     out.comparisons = comparisons;
     out.exceptions.extend(mismatches);
     out.rejected_by_severity = rejected_by_severity(&held, metrics, policy);
@@ -346,6 +382,102 @@ fn coverage(
     )
 }
 
+/// The shortest stretch with no record that counts as uncovered when records come from two
+/// systems: a day.
+const QUIET_FLOOR_S: i64 = 86_400;
+
+/// Which system holds which dates of the period. With records from more than one system (a
+/// move off Opsgenie), a stretch of the period where no system has a record, longer than a
+/// day and than the longest quiet stretch within any one system, is `period_not_covered`:
+/// the exports of the move most likely miss it.
+fn systems(
+    ingested: &Ingested,
+    metrics: &Metrics,
+    zone: Tz,
+) -> (Vec<SystemSpan>, Option<Exception>) {
+    let p = metrics.period;
+    let from = local_instant(zone, p.from.and_hms_opt(0, 0, 0).expect("midnight"));
+    let to = local_instant(
+        zone,
+        (p.to + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight"),
+    );
+    let mut spans = Vec::new();
+    for system in System::ALL {
+        let mut times: Vec<DateTime<Utc>> = ingested
+            .incidents
+            .iter()
+            .filter(|i| i.system == system && i.created >= from && i.created < to)
+            .map(|i| i.created)
+            .collect();
+        if times.is_empty() {
+            continue;
+        }
+        times.sort_unstable();
+        let longest_quiet_s = times
+            .windows(2)
+            .map(|w| (w[1] - w[0]).num_seconds())
+            .max()
+            .unwrap_or(0);
+        spans.push(SystemSpan {
+            system,
+            incidents: times.len(),
+            first: times[0],
+            last: times[times.len() - 1],
+            longest_quiet_s,
+        });
+    }
+    if spans.len() < 2 {
+        return (spans, None);
+    }
+    let quiet = spans
+        .iter()
+        .map(|s| s.longest_quiet_s)
+        .max()
+        .unwrap_or(0)
+        .max(QUIET_FLOOR_S);
+    let mut ordered: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        spans.iter().map(|s| (s.first, s.last)).collect();
+    ordered.sort();
+    let mut holes = Vec::new();
+    let mut cover = from;
+    for (a, b) in ordered {
+        if (a - cover).num_seconds() > quiet {
+            holes.push((cover, a));
+        }
+        cover = cover.max(b);
+    }
+    if (to - cover).num_seconds() > quiet {
+        holes.push((cover, to));
+    }
+    if holes.is_empty() {
+        return (spans, None);
+    }
+    let text: Vec<String> = holes
+        .iter()
+        .map(|(a, b)| {
+            format!(
+                "{} to {} ({})",
+                rfc3339(*a),
+                rfc3339(*b),
+                crate::model::text::words((*b - *a).num_seconds() as f64)
+            )
+        })
+        .collect();
+    let held: Vec<String> = spans.iter().map(|s| s.sentence(zone)).collect();
+    let detail = format!(
+        "no system's export holds a record from {}, longer than any quiet stretch within one system ({} at most): {}; export those dates from the system that was in use",
+        text.join(" and from "),
+        crate::model::text::words(quiet as f64),
+        held.join("; ")
+    );
+    (
+        spans,
+        Some(exception(ExceptionKind::PeriodNotCovered, detail)),
+    )
+}
+
 /// Listings: the pages of one query, by format, stated filters and page size, in any
 /// files and in input order.
 fn paging(ingested: &Ingested) -> Vec<Exception> {
@@ -490,7 +622,7 @@ fn offsets<'a>(
             continue;
         };
         let end = start.saturating_add(p.items);
-        if end >= REST_OFFSET_CEILING {
+        if end >= REST_OFFSET_CEILING && format.system() == System::Pagerduty {
             if reported.insert(("cut", end)) {
                 out.push(exception(
                     ExceptionKind::TruncatedExport,
@@ -565,8 +697,34 @@ struct Held<'a> {
     rejected: Vec<&'a crate::model::RejectedRow>,
 }
 
+impl<'a> Held<'a> {
+    /// What one system's exports hold (PagerDuty's totals count PagerDuty's incidents only).
+    fn of(&self, system: System) -> Held<'a> {
+        Held {
+            incidents: self
+                .incidents
+                .iter()
+                .filter(|i| i.system == system)
+                .copied()
+                .collect(),
+            rejected: self
+                .rejected
+                .iter()
+                .filter(|r| r.system == system)
+                .copied()
+                .collect(),
+        }
+    }
+}
+
+/// The incidents the exports hold: those read, and rejected incident rows that name no
+/// incident read (numbers are per system).
 fn held(ingested: &Ingested) -> Held<'_> {
-    let numbers: BTreeSet<i64> = ingested.incidents.iter().filter_map(|i| i.number).collect();
+    let numbers: BTreeSet<(System, i64)> = ingested
+        .incidents
+        .iter()
+        .filter_map(|i| Some((i.system, i.number?)))
+        .collect();
     let ids: BTreeSet<&str> = ingested.incidents.iter().map(|i| i.id.as_str()).collect();
     let mut seen_numbers = BTreeSet::new();
     let mut seen_ids = BTreeSet::new();
@@ -586,7 +744,7 @@ fn held(ingested: &Ingested) -> Held<'_> {
                 None => true,
             };
             let number_new = match r.incident_number {
-                Some(n) => !numbers.contains(&n) && seen_numbers.insert(n),
+                Some(n) => !numbers.contains(&(r.system, n)) && seen_numbers.insert((r.system, n)),
                 None => true,
             };
             let named = r.incident_id.is_some() || r.incident_number.is_some();
@@ -641,7 +799,10 @@ fn filter_fit(aggregate: &Aggregate, ingested: &Ingested) -> Result<Filter, Stri
         let stated_by_all = ingested
             .files
             .iter()
-            .filter(|f| f.format.is_some_and(Format::has_incidents))
+            .filter(|f| {
+                f.format
+                    .is_some_and(|x| x.has_incidents() && x.system() == System::Pagerduty)
+            })
             .all(|f| !f.pages.is_empty() && f.pages.iter().all(|p| p.filters.get(k) == Some(v)));
         if !stated_by_all {
             return Err(format!(
@@ -917,6 +1078,7 @@ fn rejected_by_severity(
             match crate::metrics::classify::classify_by(
                 r.priority.as_deref(),
                 r.urgency.as_deref(),
+                r.system,
                 policy,
             ) {
                 crate::metrics::classify::Classification::Severity(k) => {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::{io, writer};
 use crate::checks::Evidence;
-use crate::model::text::{fmt_secs, rfc3339};
+use crate::model::text::{fmt_secs_exact, rfc3339};
 
 /// `incident_register.csv`.
 pub(crate) fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::Result<()> {
@@ -35,6 +35,7 @@ pub(crate) fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::R
         "escalation_policy",
         "url",
         "created_local",
+        "source_system",
     ])
     .map_err(io)?;
     for r in &e.metrics.register {
@@ -52,8 +53,8 @@ pub(crate) fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::R
             rfc3339(i.created),
             i.acknowledged().map(rfc3339).unwrap_or_default(),
             i.resolved().map(rfc3339).unwrap_or_default(),
-            fmt_secs(i.tta_s),
-            fmt_secs(i.ttr_s),
+            fmt_secs_exact(i.tta_s),
+            fmt_secs_exact(i.ttr_s),
             r.ack.as_register().to_string(),
             r.resolve.as_register().to_string(),
             r.month.clone(),
@@ -65,6 +66,7 @@ pub(crate) fn incident_register(e: &Evidence, out: &mut dyn Write) -> std::io::R
             text(&i.escalation_policy),
             text(&i.responders.url),
             crate::model::text::local_rfc3339(i.created, e.policy.timezone),
+            i.system.name().to_string(),
         ])
         .map_err(io)?;
     }
@@ -122,8 +124,8 @@ pub(crate) fn security_incidents(e: &Evidence, out: &mut dyn Write) -> std::io::
             rfc3339(i.created),
             text(&i.responders.assigned_to),
             text(&i.responders.acknowledged_by),
-            fmt_secs(i.tta_s),
-            fmt_secs(i.ttr_s),
+            fmt_secs_exact(i.tta_s),
+            fmt_secs_exact(i.ttr_s),
             r.ack.as_register().to_string(),
             r.resolve.as_register().to_string(),
             s.postmortem_status.clone(),

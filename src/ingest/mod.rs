@@ -10,6 +10,7 @@ pub(crate) mod csv_export;
 pub(crate) mod extraction;
 pub(crate) mod file_read;
 pub(crate) mod json;
+pub(crate) mod opsgenie;
 pub(crate) mod pagerduty_config;
 pub(crate) mod paging;
 pub(crate) mod postmortem_text;
@@ -266,6 +267,9 @@ pub(crate) fn read_file(
                 analytics_json::read(path, text, pages, zone, detail)
             }
             recognise::JsonKind::Aggregate(pages) => aggregate::read(path, text, &pages, zone),
+            recognise::JsonKind::Opsgenie(pages) => {
+                Ok(opsgenie::read(path, text, pages, zone, detail))
+            }
             recognise::JsonKind::Config(format, pages) => {
                 pagerduty_config::read(path, text, format, pages)
             }
@@ -456,6 +460,7 @@ fn keep_first_of_each_id(
             created: Some(incident.created),
             incident_id: Some(incident.id.clone()),
             repeat: true,
+            system: incident.system,
             source: incident.source,
             reason,
             raw: incident.source.raw(bytes),
@@ -515,6 +520,7 @@ pub(crate) fn combine(
         out.rejected
             .extend(read.rejected.into_iter().map(|r| RejectedRow {
                 source: set_file(r.source),
+                system: read.format.map_or(r.system, Format::system),
                 ..r
             }));
         out.exceptions.extend(read.exceptions);

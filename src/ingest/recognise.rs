@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::value::RawValue;
 
 use super::json::{self, Object};
+use super::opsgenie::{self, OpsgeniePage};
 use super::{aggregate, analytics_json, pagerduty_config, paging, rest, statuspage};
 use crate::error::{Error, Location};
 use crate::model::Format;
@@ -23,6 +24,8 @@ pub(crate) enum JsonKind<'a> {
     Rest(Format, Vec<(Object<'a>, &'a RawValue)>),
     /// `POST /analytics/metrics/incidents/all` responses.
     Aggregate(Vec<(Object<'a>, &'a RawValue)>),
+    /// Opsgenie Alert API pages: each page's alerts and its envelope.
+    Opsgenie(Vec<OpsgeniePage<'a>>),
     /// Some other JSON document; the text says what its top-level keys were.
     Other(String),
 }
@@ -39,6 +42,7 @@ impl JsonKind<'_> {
     pub(crate) fn envelopes(&self, path: &Path, text: &str) -> Vec<Page> {
         match self {
             Self::Analytics(pages) => pages.iter().map(|p| p.envelope.clone()).collect(),
+            Self::Opsgenie(pages) => pages.iter().map(|p| p.envelope.clone()).collect(),
             Self::Config(_, pages) | Self::Rest(_, pages) | Self::Aggregate(pages) => pages
                 .iter()
                 .map(|(obj, whole)| paging::page(path, text, obj, whole, None))
@@ -64,6 +68,9 @@ fn candidates<'a>(page: &Object<'a>) -> (Vec<Format>, Option<Vec<&'a RawValue>>)
             out.push(Format::PdAggregateMetrics);
         } else if analytics_json::fits(page, items) {
             out.push(Format::AnalyticsJson);
+        }
+        if opsgenie::fits(page, items) {
+            out.push(Format::OpsgenieAlerts);
         }
     }
     (out, items)
@@ -135,6 +142,17 @@ pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error
             JsonKind::Rest(format, pages)
         }
         Format::PdAggregateMetrics => JsonKind::Aggregate(pages),
+        Format::OpsgenieAlerts => JsonKind::Opsgenie(
+            pages
+                .iter()
+                .zip(scored.iter_mut())
+                .map(|((page, whole), (_, items))| {
+                    let items = items.take().unwrap_or_default();
+                    let envelope = opsgenie::envelope(path, text, page, whole, items.len());
+                    OpsgeniePage { items, envelope }
+                })
+                .collect(),
+        ),
         Format::AnalyticsJson => JsonKind::Analytics(
             pages
                 .iter()

@@ -230,6 +230,7 @@ pub(crate) fn build_incident<'a>(
                 named: false,
             },
             merged_into: None,
+            system: crate::model::System::Pagerduty,
             source,
         },
         exception,

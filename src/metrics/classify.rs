@@ -1,7 +1,7 @@
 //! The severity matrix applied to one incident: by its priority name, else (without a
 //! priority) by its urgency; or why no severity matches. Pure, no polars.
 
-use crate::model::Incident;
+use crate::model::{Incident, System};
 use crate::policy::Policy;
 
 /// How an incident got (or did not get) its severity.
@@ -18,14 +18,35 @@ pub(crate) fn classify(incident: &Incident, policy: &Policy) -> Classification {
     classify_by(
         incident.priority.as_deref(),
         incident.urgency.as_deref(),
+        incident.system,
         policy,
     )
 }
 
-/// The severity of a priority name, else (without one) of an urgency.
+/// Whether a severity's `match` entry takes priority `p` of `system`: a bare name (`P1`)
+/// takes that priority of either system, `opsgenie:P1` only Opsgenie's and `pagerduty:P1`
+/// only PagerDuty's (prefixes in any case).
+pub(crate) fn match_takes(entry: &str, p: &str, system: System) -> bool {
+    let entry = entry.trim();
+    for s in System::ALL {
+        let prefix = s.name();
+        if let (Some(head), Some(b':'), Some(rest)) = (
+            entry.get(..prefix.len()),
+            entry.as_bytes().get(prefix.len()),
+            entry.get(prefix.len() + 1..),
+        ) && head.eq_ignore_ascii_case(prefix)
+        {
+            return s == system && rest.trim().eq_ignore_ascii_case(p);
+        }
+    }
+    entry.eq_ignore_ascii_case(p)
+}
+
+/// The severity of a priority name of `system`, else (without one) of an urgency.
 pub(crate) fn classify_by(
     priority: Option<&str>,
     urgency: Option<&str>,
+    system: System,
     policy: &Policy,
 ) -> Classification {
     match priority {
@@ -34,7 +55,7 @@ pub(crate) fn classify_by(
             policy
                 .severities
                 .iter()
-                .position(|s| s.matches.iter().any(|m| m.eq_ignore_ascii_case(p)))
+                .position(|s| s.matches.iter().any(|m| match_takes(m, p, system)))
                 .map_or_else(
                     || {
                         Classification::Unclassified(format!(
@@ -81,6 +102,20 @@ mod tests {
             priority: priority.map(Into::into),
             ..Incident::bare("P", utc("2026-01-05T10:00:00Z"))
         }
+    }
+
+    #[test]
+    fn a_match_prefix_names_the_system() {
+        // Bare: either system; a prefix: that system only, in any case; a name with some
+        // other colon is a bare name.
+        assert!(match_takes("P1", "p1", System::Opsgenie));
+        assert!(match_takes("P1", "P1", System::Pagerduty));
+        assert!(match_takes("opsgenie:P1", "P1", System::Opsgenie));
+        assert!(!match_takes("opsgenie:P1", "P1", System::Pagerduty));
+        assert!(match_takes("PagerDuty: P1", "P1", System::Pagerduty));
+        assert!(!match_takes("pagerduty:P1", "P1", System::Opsgenie));
+        assert!(match_takes("SEV:1", "sev:1", System::Opsgenie));
+        assert!(!match_takes("pagerdut€:P1", "P1", System::Pagerduty));
     }
 
     #[test]

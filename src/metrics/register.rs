@@ -222,30 +222,36 @@ pub(super) fn exceptions(
     out.extend(breach_exceptions(register, ingested, policy, as_of));
     // Excluded incidents are in the export: their numbers are no gap. A number only a
     // rejected row holds is an incident that could not be evaluated, not a gap.
-    let rejected: BTreeMap<i64, String> = ingested
-        .rejected
-        .iter()
-        .filter_map(|r| {
-            let n = r.incident_number?;
-            Some((
-                n,
-                format!(
-                    "rejected row, {} line {}: {}",
-                    ingested.files[r.source.file].name, r.source.line, r.reason
-                ),
-            ))
-        })
-        .rev()
-        .collect();
-    out.extend(number_gaps(
-        register
+    // Numbers run per system: each system's gaps among its own numbers.
+    for system in crate::model::System::ALL {
+        let rejected: BTreeMap<i64, String> = ingested
+            .rejected
             .iter()
-            .map(|r| r.incident)
-            .chain(excluded.iter().map(|x| x.incident))
-            .map(|i| &ingested.incidents[i]),
-        &rejected,
-        &filter_note(ingested),
-    ));
+            .filter(|r| r.system == system)
+            .filter_map(|r| {
+                let n = r.incident_number?;
+                Some((
+                    n,
+                    format!(
+                        "rejected row, {} line {}: {}",
+                        ingested.files[r.source.file].name, r.source.line, r.reason
+                    ),
+                ))
+            })
+            .rev()
+            .collect();
+        out.extend(number_gaps(
+            register
+                .iter()
+                .map(|r| r.incident)
+                .chain(excluded.iter().map(|x| x.incident))
+                .map(|i| &ingested.incidents[i])
+                .filter(|i| i.system == system),
+            &rejected,
+            &filter_note(ingested),
+            system,
+        ));
+    }
     out
 }
 
@@ -391,7 +397,13 @@ fn number_gaps<'a>(
     incidents: impl Iterator<Item = &'a Incident>,
     rejected: &BTreeMap<i64, String>,
     filter_notes: &BTreeMap<usize, String>,
+    system: crate::model::System,
 ) -> Vec<Exception> {
+    // PagerDuty's incident numbers, or Opsgenie's alert numbers (`tinyId`).
+    let word = match system {
+        crate::model::System::Pagerduty => "incident",
+        crate::model::System::Opsgenie => "Opsgenie alert",
+    };
     // Each number and the file it was read from: a gap next to an incident of a filtered
     // export is expected under its filter.
     let files: BTreeMap<i64, usize> = incidents
@@ -410,9 +422,9 @@ fn number_gaps<'a>(
         }
         let count = last - first + 1;
         let range = if count == 1 {
-            format!("incident number {first} is")
+            format!("{word} number {first} is")
         } else {
-            format!("incident numbers {first} to {last} ({count}) are")
+            format!("{word} numbers {first} to {last} ({count}) are")
         };
         out.push(Exception {
             incident_number: Some(first),
@@ -442,7 +454,7 @@ fn number_gaps<'a>(
                     severity: None,
                     kind: ExceptionKind::NotEvaluable,
                     detail: format!(
-                        "incident #{r} is in the export but could not be evaluated: {why}"
+                        "{word} #{r} is in the export but could not be evaluated: {why}"
                     ),
                     facts: None,
                     cause: None,
@@ -472,12 +484,17 @@ mod tests {
             3,
             "rejected row, a.csv line 4: no creation time".to_string(),
         )]);
-        let got: Vec<(Option<i64>, &str)> = number_gaps(list.iter(), &rejected, &BTreeMap::new())
-            .iter()
-            .map(|e| (e.incident_number, e.kind.name()))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .collect();
+        let got: Vec<(Option<i64>, &str)> = number_gaps(
+            list.iter(),
+            &rejected,
+            &BTreeMap::new(),
+            crate::model::System::Pagerduty,
+        )
+        .iter()
+        .map(|e| (e.incident_number, e.kind.name()))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
         assert_eq!(
             got,
             [
@@ -495,7 +512,12 @@ mod tests {
             ..test_incident()
         };
         let list: Vec<Incident> = [5, 1, 2, 9, 6].into_iter().map(mk).collect();
-        let gaps = number_gaps(list.iter(), &BTreeMap::new(), &BTreeMap::new());
+        let gaps = number_gaps(
+            list.iter(),
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            crate::model::System::Pagerduty,
+        );
         let got: Vec<_> = gaps
             .iter()
             .map(|g| (g.incident_number, g.detail.clone()))

@@ -13,5 +13,5 @@ pub(crate) mod time;
 pub(crate) use exception::{BreachFacts, Cause, Exception, ExceptionKind};
 pub(crate) use record::{
     FileRows, Format, Incident, InputFile, LogEntry, LogKind, Ref, RejectedRow, Responders,
-    SourceRef, StatusIncident, add_seconds,
+    SourceRef, StatusIncident, System, add_seconds,
 };

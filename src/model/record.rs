@@ -37,6 +37,9 @@ pub(crate) enum Format {
     PdAggregateMetrics,
     /// The extraction record (`[extraction]` in a TOML file; one row).
     ExtractionRecord,
+    /// Opsgenie Alert API responses (`GET /v2/alerts` pages, `GET /v2/alerts/{id}`; rows:
+    /// alerts).
+    OpsgenieAlerts,
 }
 
 impl Format {
@@ -56,6 +59,15 @@ impl Format {
             Self::StatuspageIncidents => "statuspage-incidents",
             Self::PdAggregateMetrics => "pagerduty-aggregate-metrics",
             Self::ExtractionRecord => "extraction-record",
+            Self::OpsgenieAlerts => "opsgenie-alerts",
+        }
+    }
+
+    /// The paging system whose records the format carries.
+    pub(crate) fn system(self) -> System {
+        match self {
+            Self::OpsgenieAlerts => System::Opsgenie,
+            _ => System::Pagerduty,
         }
     }
 
@@ -63,7 +75,11 @@ impl Format {
     pub(crate) fn has_incidents(self) -> bool {
         matches!(
             self,
-            Self::AnalyticsCsv | Self::AnalyticsJson | Self::ClassicCsv | Self::RestIncidents
+            Self::AnalyticsCsv
+                | Self::AnalyticsJson
+                | Self::ClassicCsv
+                | Self::RestIncidents
+                | Self::OpsgenieAlerts
         )
     }
 }
@@ -71,6 +87,45 @@ impl Format {
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// The incident-management system an incident was recorded in. Numbers are sequential
+/// within one system only: gaps and repeats are judged per system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum System {
+    #[default]
+    Pagerduty,
+    Opsgenie,
+}
+
+impl System {
+    /// Both, in the order outputs list them.
+    pub(crate) const ALL: [System; 2] = [System::Pagerduty, System::Opsgenie];
+
+    /// The name in `incident_register.csv` (`source_system`) and in a policy `match`
+    /// prefix (`opsgenie:P1`).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Pagerduty => "pagerduty",
+            Self::Opsgenie => "opsgenie",
+        }
+    }
+
+    /// The product's name, for prose.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Self::Pagerduty => "PagerDuty",
+            Self::Opsgenie => "Opsgenie",
+        }
+    }
+
+    /// What one record is called in that system.
+    pub(crate) fn record_word(self) -> &'static str {
+        match self {
+            Self::Pagerduty => "incident",
+            Self::Opsgenie => "alert",
+        }
     }
 }
 
@@ -110,6 +165,8 @@ pub(crate) struct Incident {
     /// Merged into another incident (REST `resolve_reason` of type `merge_resolve_reason`, or
     /// a resolve log entry of a merge): that incident's number (`#N`) or id.
     pub merged_into: Option<String>,
+    /// The system it was recorded in.
+    pub system: System,
     /// Where the record came from.
     pub source: SourceRef,
 }
@@ -181,6 +238,7 @@ impl Incident {
             timeout_escalation_count: None,
             responders: Responders::default(),
             merged_into: None,
+            system: System::Pagerduty,
             source: SourceRef {
                 file: 0,
                 line: 2,
@@ -254,6 +312,8 @@ pub(crate) struct RejectedRow {
     /// A repeat of an incident the exports hold (an overlapping page, a conflicting
     /// duplicate): not another incident.
     pub repeat: bool,
+    /// The system of the file it was read from (set by `combine`).
+    pub system: System,
 }
 
 impl RejectedRow {
@@ -270,6 +330,7 @@ impl RejectedRow {
             created: None,
             incident_id: None,
             repeat: false,
+            system: System::Pagerduty,
         }
     }
 }

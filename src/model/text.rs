@@ -91,9 +91,34 @@ pub(crate) fn fmt_secs(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}")).unwrap_or_default()
 }
 
+/// Seconds of one record as exactly as they were exported, to the millisecond: `60.0`,
+/// `15.702` (Opsgenie's milliseconds), `0.5`; empty for `None`.
+pub(crate) fn fmt_secs_exact(v: Option<f64>) -> String {
+    v.map(|v| {
+        let ms = format!("{v:.3}");
+        let trimmed = ms.trim_end_matches('0');
+        if trimmed.ends_with('.') {
+            format!("{trimmed}0")
+        } else {
+            trimmed.to_string()
+        }
+    })
+    .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_seconds_keep_milliseconds() {
+        // 15702 ms = 15.702 s; 60 s stays 60.0; 0.5 s; 1e-4 s rounds to 0.0 (below a ms).
+        assert_eq!(fmt_secs_exact(Some(15.702)), "15.702");
+        assert_eq!(fmt_secs_exact(Some(60.0)), "60.0");
+        assert_eq!(fmt_secs_exact(Some(0.5)), "0.5");
+        assert_eq!(fmt_secs_exact(Some(0.0001)), "0.0");
+        assert_eq!(fmt_secs_exact(None), "");
+    }
 
     #[test]
     fn durations_in_words() {

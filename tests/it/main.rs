@@ -18,6 +18,7 @@ mod generate;
 mod help;
 mod messages;
 mod oncall;
+mod opsgenie;
 mod population;
 mod postmortems;
 mod report;

@@ -57,7 +57,7 @@ static DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"\d+"));
 /// `Incident #1234`, `Incidents #1234, #1240 and #1251`, `Incident No. 12`, `INC-1234`.
 static TEXT_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:incidents?(?:\s+(?:no\.?|number))?\s*:?\s*|inc-)(#?\d+(?:(?:\s*,\s*|\s+and\s+|\s*&\s*|\s*/\s*)#?\d+)*)\b",
+        r"(?i)\b(?:(?:incidents?|alerts?)(?:\s+(?:no\.?|number))?\s*:?\s*|inc-)(#?\d+(?:(?:\s*,\s*|\s+and\s+|\s*&\s*|\s*/\s*)#?\d+)*)\b",
     )
 });
 /// `/incidents/Q1ABC23` in a PagerDuty URL.
@@ -66,6 +66,11 @@ static TEXT_URL: LazyLock<Regex> = LazyLock::new(|| re(r"/incidents/([A-Za-z0-9]
 static TEXT_HASH: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|[^&\w])#(\d+)\b"));
 /// Tokens that could be PagerDuty ids; only those matching a known id count.
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| re(r"\b[A-Z0-9]{5,20}\b"));
+/// Opsgenie alert ids: a UUID, sometimes with `-` and the creation in milliseconds (as in
+/// `/alert/detail/<id>/details` links); only those matching a known id count.
+static ALERT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:-\d{10,16})?\b")
+});
 
 fn numbers(list: &str, out: &mut Vec<Ref>) {
     for d in DIGITS.find_iter(list) {
@@ -81,6 +86,11 @@ fn known_ids(text: &str, is_id: &dyn Fn(&str) -> bool, out: &mut Vec<Ref>) {
         // A number alone is never read as an id.
         if t.bytes().any(|b| b.is_ascii_alphabetic()) && is_id(t) {
             out.push(Ref::Id(t.to_string()));
+        }
+    }
+    for t in ALERT_ID.find_iter(text) {
+        if is_id(t.as_str()) {
+            out.push(Ref::Id(t.as_str().to_string()));
         }
     }
 }

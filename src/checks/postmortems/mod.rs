@@ -224,9 +224,14 @@ impl<'a> Lookup<'a> {
                         found.insert(*one);
                     }
                     Some(many) => {
-                        let ids: Vec<&str> = many
+                        // Numbers repeat across systems (PagerDuty's incident numbers,
+                        // Opsgenie's `tinyId`): each is named with its system.
+                        let ids: Vec<String> = many
                             .iter()
-                            .map(|&i| self.ingested.incidents[i].id.as_str())
+                            .map(|&i| {
+                                let inc = &self.ingested.incidents[i];
+                                format!("{} {}", inc.system.title(), inc.id)
+                            })
                             .collect();
                         ambiguity.get_or_insert(format!(
                             "{r} is the number of {} incidents ({})",

@@ -11,6 +11,9 @@ use crate::model::{ExceptionKind, Format};
 pub(crate) struct PopulationView {
     /// The summary's sentence on scope.
     pub scope_sentence: String,
+    /// Which system holds which dates, when any record is not PagerDuty's (a move off
+    /// Opsgenie); empty otherwise.
+    pub systems_sentence: String,
     /// (file, format, stated filters or "none stated").
     pub scopes: Vec<(String, String, String)>,
     /// Whether the stated creation ranges cover the period, in words.
@@ -107,6 +110,29 @@ pub(super) fn view(e: &Evidence) -> PopulationView {
             if unstated.len() == 1 { "its" } else { "their" },
         ),
     };
+    let zone = e.policy.timezone;
+    let systems_sentence = if p
+        .systems
+        .iter()
+        .all(|s| s.system == crate::model::System::Pagerduty)
+    {
+        String::new()
+    } else {
+        let held: Vec<String> = p.systems.iter().map(|s| s.sentence(zone)).collect();
+        let uncovered = e.exceptions.iter().any(|x| {
+            x.kind == ExceptionKind::PeriodNotCovered && x.detail.starts_with("no system")
+        });
+        format!(
+            "The population comes from {}: {}.{}",
+            if held.len() == 1 { "one system" } else { "more than one system" },
+            held.join("; "),
+            match (held.len(), uncovered) {
+                (1, _) => String::new(),
+                (_, true) => " A stretch of the period is held by no system's export (see the population section).".to_string(),
+                (_, false) => " No stretch without a record in any of them is longer than a day and than the longest quiet stretch within one system.".to_string(),
+            }
+        )
+    };
     let coverage = match p.period_covered {
         Some(true) => "The creation ranges the incident exports state cover the whole period.".to_string(),
         Some(false) => "The creation ranges the incident exports state leave part of the period uncovered (see below).".to_string(),
@@ -164,6 +190,7 @@ pub(super) fn view(e: &Evidence) -> PopulationView {
         .collect();
     PopulationView {
         scope_sentence,
+        systems_sentence,
         scopes,
         coverage,
         extraction: p

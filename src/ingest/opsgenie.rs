@@ -1,0 +1,496 @@
+/*!
+Opsgenie Alert API responses: `GET /v2/alerts` pages (`{data: [...], paging, took,
+requestId}`) and `GET /v2/alerts/{id}` (`{data: {...}, requestId}`), as `curl` saves them.
+Recognised by the alert objects' keys (`tinyId` and `createdAt`), not the envelope: the
+vendor's own samples omit `took`.
+
+An alert is one incident of the `opsgenie` system. `report.ackTime` and `report.closeTime`
+are **milliseconds from creation**, absent when the alert was never acknowledged or closed
+(absent is never zero); closed is the terminal state, so the time to resolve is
+`closeTime`. Where `acknowledged` is false but `ackTime` is there (the vendor's samples do
+this after an unacknowledge) the acknowledgement is timed by `ackTime`. Responders:
+`owner` (the assignee), `report.acknowledgedBy` and `report.closedBy`. The alert's
+integration name stands where PagerDuty has a service.
+
+The envelope's `paging` URLs give the page's place in its listing: its own offset is the
+`next` page's offset less its `limit` (else `prev`'s plus `limit`, else `last`'s for the
+last page, else `first`'s for a page that is the whole listing), and `next` on a page means
+more pages follow. The URLs' `query` (and `searchIdentifier`) are the filters the export
+states.
+*/
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::file_read::FileRead;
+use super::json::{Object, source_of};
+use super::record::{Detail, Field, RecordRules, build_incident, with_facts};
+use crate::error::Location;
+use crate::model::population::Page;
+use crate::model::{Exception, ExceptionKind, Format, RejectedRow, System};
+
+/// One page of alerts: its items and its envelope.
+pub(crate) struct OpsgeniePage<'a> {
+    pub items: Vec<&'a RawValue>,
+    pub envelope: Page,
+}
+
+/// Whether a page's `data` items are Opsgenie alerts: the first names a `tinyId` and a
+/// `createdAt`; an empty page is one when its `paging` links point at `/v2/alerts`.
+pub(crate) fn fits(page: &Object<'_>, items: &[&RawValue]) -> bool {
+    match items.first() {
+        Some(first) => serde_json::from_str::<Object<'_>>(first.get())
+            .is_ok_and(|o| o.contains_key("tinyId") && o.contains_key("createdAt")),
+        None => paging_links(page)
+            .values()
+            .any(|url| url_path(url).ends_with("/v2/alerts")),
+    }
+}
+
+/// The `paging` object's links (`first`, `next`, `prev`, `last`) that are strings.
+fn paging_links(page: &Object<'_>) -> BTreeMap<String, String> {
+    page.get("paging")
+        .and_then(|v| serde_json::from_str::<BTreeMap<String, Value>>(v.get()).ok())
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(s) => Some((k, s)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The path of a URL, without scheme, host and query.
+fn url_path(url: &str) -> &str {
+    let no_query = url.split(['?', '#']).next().unwrap_or_default();
+    let after_scheme = no_query
+        .split_once("://")
+        .map_or(no_query, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or("", |i| &after_scheme[i..])
+        .trim_end_matches('/')
+}
+
+/// `%XX` and `+` decoded; `None` when the result is not UTF-8 or an escape is broken.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A URL's query parameters, decoded (a parameter that cannot be decoded is kept as
+/// written).
+fn query_params(url: &str) -> BTreeMap<String, String> {
+    let Some((_, query)) = url.split_once('?') else {
+        return BTreeMap::new();
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |t: &str| percent_decode(t).unwrap_or_else(|| t.to_string());
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// The query parameters that choose which alerts a listing holds (the others page it).
+const FILTERS: [&str; 3] = ["query", "searchIdentifier", "searchIdentifierType"];
+
+/// The envelope of one page: its items, its place in the listing and the filters its links
+/// state.
+pub(crate) fn envelope(
+    path: &Path,
+    text: &str,
+    obj: &Object<'_>,
+    whole: &RawValue,
+    items: usize,
+) -> Page {
+    let at = whole.get().as_ptr() as usize - text.as_ptr() as usize;
+    let line = Location::at_offset(path, text.as_bytes(), at).line;
+    let links = paging_links(obj);
+    let params: BTreeMap<&str, BTreeMap<String, String>> = links
+        .iter()
+        .map(|(k, url)| (k.as_str(), query_params(url)))
+        .collect();
+    let number = |link: &str, key: &str| {
+        params
+            .get(link)
+            .and_then(|p| p.get(key))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let limit = ["next", "prev", "first", "last"]
+        .iter()
+        .find_map(|l| number(l, "limit"));
+    let offset = match (number("next", "offset"), number("prev", "offset"), limit) {
+        (Some(next), _, Some(limit)) => Some(next.saturating_sub(limit)),
+        (None, Some(prev), Some(limit)) => Some(prev.saturating_add(limit)),
+        _ if !links.contains_key("next") => number("last", "offset").or_else(|| {
+            (!links.contains_key("prev"))
+                .then(|| number("first", "offset"))
+                .flatten()
+        }),
+        _ => None,
+    };
+    let mut filters = BTreeMap::new();
+    // Every link of a page repeats the listing's query; the first that states one is taken.
+    for link in ["first", "next", "prev", "last"] {
+        if let Some(p) = params.get(link) {
+            for key in FILTERS {
+                if let Some(v) = p.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                    filters
+                        .entry(key.to_string())
+                        .or_insert_with(|| v.to_string());
+                }
+            }
+        }
+    }
+    let single = obj
+        .get("data")
+        .is_some_and(|d| d.get().trim_start().starts_with('{'));
+    Page {
+        line,
+        listing: if single {
+            String::new()
+        } else {
+            "data".to_string()
+        },
+        items: items as u64,
+        more: (!single && obj.contains_key("paging")).then(|| links.contains_key("next")),
+        limit,
+        offset,
+        filters,
+        ..Page::default()
+    }
+}
+
+/// Opsgenie's names of the fields, for messages.
+fn key_name(f: Field) -> &'static str {
+    match f {
+        Field::Id => "id",
+        Field::IncidentNumber => "tinyId",
+        Field::Description => "message",
+        Field::Status => "status",
+        Field::PriorityName => "priority",
+        Field::ServiceName => "integration.name",
+        Field::CreatedAt => "createdAt",
+        Field::SecondsToFirstAck => "report.ackTime",
+        Field::SecondsToResolve => "report.closeTime",
+        Field::AssignedTo => "owner",
+        Field::AcknowledgedBy => "report.acknowledgedBy",
+        Field::ResolvedBy => "report.closedBy",
+        other => other.name(),
+    }
+}
+
+/// A string field's trimmed text; `Err` for anything but a string or null.
+fn string_at(v: Option<&Value>, key: &str) -> Result<Option<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+        Some(other) => Err(format!(
+            "`{key}` is {}; a string was expected",
+            kind_of(other)
+        )),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Milliseconds as exact decimal seconds (`15702` → `15.702`); `Err` for a value that is
+/// not a whole, non-negative number of milliseconds.
+fn millis_as_seconds(v: Option<&Value>, key: &str) -> Result<Option<String>, String> {
+    let ms = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
+            (Some(ms), _) => ms,
+            (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f < 9.0e15 => f as u64,
+            _ => {
+                return Err(format!(
+                    "`{key}` is {n}; a whole, non-negative number of milliseconds from the alert's creation was expected"
+                ));
+            }
+        },
+        Some(other) => {
+            return Err(format!(
+                "`{key}` is {}; a number of milliseconds from the alert's creation was expected",
+                kind_of(other)
+            ));
+        }
+    };
+    Ok(Some(format!("{}.{:03}", ms / 1000, ms % 1000)))
+}
+
+/// The text fields of one alert, under the Analytics names the record builder reads, and
+/// the data exceptions its acknowledgement and closing state raise.
+struct AlertFields {
+    fields: [Option<String>; Field::ALL.len()],
+    /// `acknowledged` true with no `report.ackTime`; `status` closed with no
+    /// `report.closeTime`; `status` open with a `report.closeTime`.
+    notes: Vec<String>,
+    /// Whether the alert has `owner` or `report`: then an empty one names nobody.
+    named: bool,
+}
+
+fn alert_fields(obj: &BTreeMap<String, Value>) -> Result<AlertFields, String> {
+    let mut fields: [Option<String>; Field::ALL.len()] = Default::default();
+    let mut set = |f: Field, v: Option<String>| fields[f as usize] = v;
+    set(Field::Id, string_at(obj.get("id"), "id")?);
+    set(
+        Field::IncidentNumber,
+        match obj.get("tinyId") {
+            Some(Value::Number(n)) => Some(n.to_string()),
+            other => string_at(other, "tinyId")?,
+        },
+    );
+    set(
+        Field::Description,
+        string_at(obj.get("message"), "message")?,
+    );
+    let status = string_at(obj.get("status"), "status")?.map(|s| s.to_ascii_lowercase());
+    set(Field::Status, status.clone());
+    set(
+        Field::PriorityName,
+        string_at(obj.get("priority"), "priority")?,
+    );
+    set(
+        Field::CreatedAt,
+        string_at(obj.get("createdAt"), "createdAt")?,
+    );
+    set(Field::AssignedTo, string_at(obj.get("owner"), "owner")?);
+    let integration = match obj.get("integration") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(i)) => string_at(i.get("name"), "integration.name")?,
+        Some(other) => {
+            return Err(format!(
+                "`integration` is {}; an object was expected",
+                kind_of(other)
+            ));
+        }
+    };
+    set(Field::ServiceName, integration);
+    let empty = serde_json::Map::new();
+    let report = match obj.get("report") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(r)) => r,
+        Some(other) => {
+            return Err(format!(
+                "`report` is {}; an object was expected",
+                kind_of(other)
+            ));
+        }
+    };
+    let ack = millis_as_seconds(report.get("ackTime"), "report.ackTime")?;
+    let mut close = millis_as_seconds(report.get("closeTime"), "report.closeTime")?;
+    set(
+        Field::AcknowledgedBy,
+        string_at(report.get("acknowledgedBy"), "report.acknowledgedBy")?,
+    );
+    set(
+        Field::ResolvedBy,
+        string_at(report.get("closedBy"), "report.closedBy")?,
+    );
+    let acknowledged = match obj.get("acknowledged") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(other) => {
+            return Err(format!(
+                "`acknowledged` is {}; true or false was expected",
+                kind_of(other)
+            ));
+        }
+    };
+    let mut notes = Vec::new();
+    if acknowledged == Some(true) && ack.is_none() {
+        notes.push(
+            "`acknowledged` is true but `report.ackTime` is absent: the acknowledgement cannot be timed, so it is judged as none".to_string(),
+        );
+    }
+    match status.as_deref() {
+        Some("closed") if close.is_none() => notes.push(
+            "`status` is closed but `report.closeTime` is absent: the closing cannot be timed, so the alert is judged as not resolved".to_string(),
+        ),
+        Some("open") if close.is_some() => {
+            notes.push(format!(
+                "`status` is open but `report.closeTime` is {} s: an open alert is not resolved, so the close time is not used",
+                close.as_deref().unwrap_or_default()
+            ));
+            close = None;
+        }
+        _ => {}
+    }
+    set(Field::SecondsToFirstAck, ack);
+    set(Field::SecondsToResolve, close);
+    Ok(AlertFields {
+        fields,
+        notes,
+        named: obj.contains_key("owner") || obj.contains_key("report"),
+    })
+}
+
+/// Reads the alerts of recognised Opsgenie pages. `text` is the whole file.
+pub(crate) fn read(
+    path: &Path,
+    text: &str,
+    pages: Vec<OpsgeniePage<'_>>,
+    zone: Tz,
+    detail: Detail,
+) -> FileRead {
+    let mut out = FileRead::new(Format::OpsgenieAlerts, Some(zone.name().to_string()));
+    let rules = RecordRules {
+        zone,
+        zero_ack_means_none: false,
+        column_name: key_name,
+        detail,
+    };
+    for page in pages {
+        for item in page.items {
+            out.rows_read += 1;
+            let source = source_of(path, text, item);
+            let reject = |reason: String| RejectedRow {
+                system: System::Opsgenie,
+                ..RejectedRow::new(source, reason, item.get().to_string())
+            };
+            let obj: BTreeMap<String, Value> = match serde_json::from_str(item.get()) {
+                Ok(o) => o,
+                Err(_) => {
+                    out.rejected.push(reject(
+                        "a `data` item that is not a JSON object".to_string(),
+                    ));
+                    continue;
+                }
+            };
+            let alert = match alert_fields(&obj) {
+                Ok(a) => a,
+                Err(why) => {
+                    // What the alert still says of itself, for the reconciliation.
+                    let facts = |f: Field| match f {
+                        Field::Id => obj.get("id").and_then(Value::as_str),
+                        Field::IncidentNumber => obj.get("tinyId").and_then(Value::as_str),
+                        Field::PriorityName => obj.get("priority").and_then(Value::as_str),
+                        Field::CreatedAt => obj.get("createdAt").and_then(Value::as_str),
+                        _ => None,
+                    };
+                    out.rejected.push(with_facts(reject(why), facts, zone));
+                    continue;
+                }
+            };
+            let get = |f: Field| alert.fields[f as usize].as_deref();
+            match build_incident(get, source, &rules) {
+                Ok((mut incident, exception)) => {
+                    incident.system = System::Opsgenie;
+                    incident.responders.named = alert.named;
+                    out.exceptions.extend(exception);
+                    out.exceptions
+                        .extend(alert.notes.into_iter().map(|detail| Exception {
+                            incident_number: incident.number,
+                            incident_id: Some(incident.id.clone()),
+                            severity: None,
+                            kind: ExceptionKind::InconsistentTimestamps,
+                            detail,
+                            facts: None,
+                            cause: None,
+                        }));
+                    out.incidents.push(incident);
+                }
+                Err(why) => out.rejected.push(with_facts(reject(why), get, zone)),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_are_exact_seconds() {
+        // 15702 ms = 15 s + 702 ms; 60503 ms = 60.503 s; 7 ms = 0.007 s.
+        let v = |n: u64| Value::from(n);
+        assert_eq!(
+            millis_as_seconds(Some(&v(15702)), "k").unwrap().as_deref(),
+            Some("15.702")
+        );
+        assert_eq!(
+            millis_as_seconds(Some(&v(60503)), "k").unwrap().as_deref(),
+            Some("60.503")
+        );
+        assert_eq!(
+            millis_as_seconds(Some(&v(7)), "k").unwrap().as_deref(),
+            Some("0.007")
+        );
+        assert_eq!(millis_as_seconds(None, "k").unwrap(), None);
+        assert!(millis_as_seconds(Some(&Value::from(-5)), "k").is_err());
+        assert!(millis_as_seconds(Some(&Value::from(1.5)), "k").is_err());
+        assert!(millis_as_seconds(Some(&Value::from("15702")), "k").is_err());
+    }
+
+    #[test]
+    fn paging_links_place_the_page() {
+        let text = r#"{"data":[],"paging":{"next":"https://api.eu.opsgenie.com/v2/alerts?query=createdAt%3E1%20AND%20priority%3AP1&offset=200&limit=100&sort=createdAt&order=asc","first":"https://api.eu.opsgenie.com/v2/alerts?query=createdAt%3E1%20AND%20priority%3AP1&offset=0&limit=100&sort=createdAt&order=asc"},"took":0.1,"requestId":"r"}"#;
+        let obj: Object<'_> = serde_json::from_str(text).unwrap();
+        let whole: &RawValue = serde_json::from_str(text).unwrap();
+        // The whole text is the page; its offset is the next page's (200) less the limit.
+        let p = envelope(Path::new("a.json"), whole.get(), &obj, whole, 0);
+        assert_eq!(p.offset, Some(100));
+        assert_eq!(p.limit, Some(100));
+        assert_eq!(p.more, Some(true));
+        assert_eq!(
+            p.filters.get("query").map(String::as_str),
+            Some("createdAt>1 AND priority:P1")
+        );
+        assert!(fits(&obj, &[]));
+    }
+
+    #[test]
+    fn the_last_page_is_placed_by_its_last_link() {
+        let text = r#"{"data":[],"paging":{"first":"https://api.opsgenie.com/v2/alerts?offset=0&limit=20","last":"https://api.opsgenie.com/v2/alerts?offset=40&limit=20"}}"#;
+        let obj: Object<'_> = serde_json::from_str(text).unwrap();
+        let whole: &RawValue = serde_json::from_str(text).unwrap();
+        let p = envelope(Path::new("a.json"), whole.get(), &obj, whole, 0);
+        assert_eq!((p.offset, p.more), (Some(40), Some(false)));
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b c"));
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%E2%82%AC").as_deref(), Some("€"));
+        assert_eq!(
+            url_path("https://api.opsgenie.com/v2/alerts?x=1"),
+            "/v2/alerts"
+        );
+    }
+}
