@@ -350,6 +350,11 @@ pub enum GenerateFormat {
     /// REST `GET /incidents` and `GET /log_entries` response pages (rest-incidents.json,
     /// log-entries.json)
     RestJson,
+    /// Opsgenie Alert API `GET /v2/alerts` pages of 100 alerts (opsgenie/alerts-page-NNN.json)
+    OpsgenieJson,
+    /// A team moving from Opsgenie to PagerDuty mid-period: the first half of the months as
+    /// Opsgenie alert pages, the rest as PagerDuty Analytics JSON pages
+    OpsgenieMigration,
 }
 
 /// `auditpack generate`.

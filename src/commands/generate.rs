@@ -47,9 +47,16 @@ fn export_files(
     spec: &Spec,
     incidents: &[synth::SynthIncident],
 ) -> Vec<(String, Vec<u8>)> {
-    let (zone, start) = (spec.zone, spec.start);
-    let mut files: Vec<(String, Vec<u8>)> =
-        vec![("policy.toml".into(), synth::policy_for(spec).into_bytes())];
+    let zone = spec.zone;
+    let mut policy = synth::policy_for(spec);
+    if matches!(
+        args.format,
+        GenerateFormat::OpsgenieJson | GenerateFormat::OpsgenieMigration
+    ) {
+        // Opsgenie's P5 (informational) has no default severity: this policy maps it.
+        policy = policy.replace("match = [\"P4\"]", "match = [\"P4\", \"opsgenie:P5\"]");
+    }
+    let mut files: Vec<(String, Vec<u8>)> = vec![("policy.toml".into(), policy.into_bytes())];
     let json_pages = |list: &[synth::SynthIncident], files: &mut Vec<(String, Vec<u8>)>| {
         for (n, page) in synth::analytics_json_pages(list, zone, PAGE_SIZE)
             .into_iter()
@@ -80,21 +87,77 @@ fn export_files(
             files.push(("incidents.csv".into(), synth::classic_csv(incidents, zone)));
         }
         GenerateFormat::Mixed => {
-            let half = start
-                .checked_add_months(chrono::Months::new(args.months.div_ceil(2)))
-                .unwrap_or(start);
-            let (first, second): (Vec<_>, Vec<_>) = incidents
-                .iter()
-                .cloned()
-                .partition(|i| i.created.with_timezone(&zone).date_naive() < half);
+            let (first, second) = halves(args, spec, incidents);
             files.push((
                 "analytics-incidents-first-half.csv".into(),
                 synth::analytics_csv(&first, zone),
             ));
             json_pages(&second, &mut files);
         }
+        GenerateFormat::OpsgenieJson => {
+            alert_pages(spec, incidents, spec.months, &mut files);
+        }
+        GenerateFormat::OpsgenieMigration => {
+            let (first, second) = halves(args, spec, incidents);
+            alert_pages(spec, &first, args.months.div_ceil(2), &mut files);
+            json_pages(&second, &mut files);
+        }
     }
     files
+}
+
+/// The incidents of the first half of the months (rounded up) and of the rest.
+fn halves(
+    args: &GenerateArgs,
+    spec: &Spec,
+    incidents: &[synth::SynthIncident],
+) -> (Vec<synth::SynthIncident>, Vec<synth::SynthIncident>) {
+    let half = spec
+        .start
+        .checked_add_months(chrono::Months::new(args.months.div_ceil(2)))
+        .unwrap_or(spec.start);
+    incidents
+        .iter()
+        .cloned()
+        .partition(|i| i.created.with_timezone(&spec.zone).date_naive() < half)
+}
+
+/// Opsgenie `GET /v2/alerts` pages of `alerts`, asked for the first `months` of the period.
+fn alert_pages(
+    spec: &Spec,
+    alerts: &[synth::SynthIncident],
+    months: u32,
+    files: &mut Vec<(String, Vec<u8>)>,
+) {
+    let midnight = |d: NaiveDate| {
+        crate::model::time::local_instant(spec.zone, d.and_hms_opt(0, 0, 0).expect("midnight"))
+    };
+    let end = spec
+        .start
+        .checked_add_months(chrono::Months::new(months))
+        .unwrap_or(spec.start);
+    for (n, page) in synth::opsgenie::pages(alerts, midnight(spec.start), midnight(end))
+        .into_iter()
+        .enumerate()
+    {
+        files.push((format!("opsgenie/alerts-page-{:03}.json", n + 1), page));
+    }
+}
+
+/// Whether an incident is an Opsgenie alert in `format`: every one, those of the first half
+/// of the months, or none.
+fn is_alert(args: &GenerateArgs, spec: &Spec, i: &synth::SynthIncident) -> bool {
+    match args.format {
+        GenerateFormat::OpsgenieJson => true,
+        GenerateFormat::OpsgenieMigration => {
+            let half = spec
+                .start
+                .checked_add_months(chrono::Months::new(args.months.div_ceil(2)))
+                .unwrap_or(spec.start);
+            i.created.with_timezone(&spec.zone).date_naive() < half
+        }
+        _ => false,
+    }
 }
 
 /// The optional exports: configuration, status page, postmortems.
@@ -107,14 +170,33 @@ fn extra_files(
 ) -> Result<(), Error> {
     let zone = spec.zone;
     if args.population {
+        let pagerduty: Vec<synth::SynthIncident> = incidents
+            .iter()
+            .filter(|i| !is_alert(args, spec, i))
+            .cloned()
+            .collect();
+        let pagerduty = pagerduty.as_slice();
+        let source = match args.format {
+            GenerateFormat::OpsgenieJson => {
+                "GET https://api.opsgenie.com/v2/alerts, every page (Opsgenie); no PagerDuty account in the period"
+            }
+            GenerateFormat::OpsgenieMigration => {
+                "GET https://api.opsgenie.com/v2/alerts, every page (Opsgenie, first half); POST /analytics/raw/incidents, team Platform SRE (PagerDuty, second half)"
+            }
+            _ => {
+                "Insights > Incident Activity > Download CSV (first half); POST /analytics/raw/incidents, team Platform SRE (second half)"
+            }
+        };
         files.push((
             "extraction.toml".into(),
-            synth::population::extraction(spec, incidents, exported),
+            synth::population::extraction(spec, pagerduty, exported, source),
         ));
-        files.push((
-            "pagerduty/aggregate-metrics.json".into(),
-            synth::population::aggregate(spec, incidents),
-        ));
+        if !pagerduty.is_empty() {
+            files.push((
+                "pagerduty/aggregate-metrics.json".into(),
+                synth::population::aggregate(spec, pagerduty),
+            ));
+        }
     }
     if args.config_exports {
         files.extend(synth::config::generate(spec));
@@ -192,8 +274,16 @@ fn write_files(
 /// Writes the synthetic exports.
 pub(crate) fn run(args: &GenerateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let spec = spec_of(args)?;
-    let (incidents, exported) = synth::generate(&spec);
+    let (mut incidents, exported) = synth::generate(&spec);
+    // Opsgenie's alerts (all, or the first half) carry Opsgenie ids: postmortems and status
+    // pages name them so.
+    for i in &mut incidents {
+        if is_alert(args, &spec, i) && !matches!(i.broken, Some(("id", _))) {
+            i.id = synth::opsgenie::alert_id(i);
+        }
+    }
     let mut files = export_files(args, &spec, &incidents);
+    // PagerDuty's totals and count are of PagerDuty's incidents.
     extra_files(args, &spec, &incidents, exported, &mut files)?;
     write_files(args, &files, out)?;
     Ok(ExitStatus::Success)

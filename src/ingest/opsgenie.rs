@@ -51,6 +51,12 @@ pub(crate) fn fits(page: &Object<'_>, items: &[&RawValue]) -> bool {
     }
 }
 
+/// Whether a page is itself an alert (one object of a dump: a JSON list of the alerts, as
+/// `jq '[.data[]]'` or an SDK's list writes them).
+pub(crate) fn is_alert(page: &Object<'_>) -> bool {
+    page.contains_key("tinyId") && page.contains_key("createdAt") && !page.contains_key("data")
+}
+
 /// The `paging` object's links (`first`, `next`, `prev`, `last`) that are strings.
 fn paging_links(page: &Object<'_>) -> BTreeMap<String, String> {
     page.get("paging")
@@ -167,9 +173,11 @@ pub(crate) fn envelope(
             }
         }
     }
+    // `GET /v2/alerts/{id}` (`data` one object), or an alert of a dump (a JSON list of the
+    // alerts themselves): no listing to page.
     let single = obj
         .get("data")
-        .is_some_and(|d| d.get().trim_start().starts_with('{'));
+        .is_none_or(|d| d.get().trim_start().starts_with('{'));
     Page {
         line,
         listing: if single {

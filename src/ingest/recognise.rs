@@ -72,6 +72,8 @@ fn candidates<'a>(page: &Object<'a>) -> (Vec<Format>, Option<Vec<&'a RawValue>>)
         if opsgenie::fits(page, items) {
             out.push(Format::OpsgenieAlerts);
         }
+    } else if opsgenie::is_alert(page) {
+        out.push(Format::OpsgenieAlerts);
     }
     (out, items)
 }
@@ -147,7 +149,7 @@ pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error
                 .iter()
                 .zip(scored.iter_mut())
                 .map(|((page, whole), (_, items))| {
-                    let items = items.take().unwrap_or_default();
+                    let items = items.take().unwrap_or_else(|| vec![*whole]);
                     let envelope = opsgenie::envelope(path, text, page, whole, items.len());
                     OpsgeniePage { items, envelope }
                 })

@@ -240,17 +240,17 @@ pub(super) fn exceptions(
             })
             .rev()
             .collect();
-        out.extend(number_gaps(
-            register
-                .iter()
-                .map(|r| r.incident)
-                .chain(excluded.iter().map(|x| x.incident))
-                .map(|i| &ingested.incidents[i])
-                .filter(|i| i.system == system),
-            &rejected,
-            &filter_note(ingested),
-            system,
-        ));
+        let held: Vec<&Incident> = register
+            .iter()
+            .map(|r| r.incident)
+            .chain(excluded.iter().map(|x| x.incident))
+            .map(|i| &ingested.incidents[i])
+            .filter(|i| i.system == system)
+            .collect();
+        let notes = filter_note(ingested);
+        for run in number_runs(held, system) {
+            out.extend(number_gaps(run.into_iter(), &rejected, &notes, system));
+        }
     }
     out
 }
@@ -387,6 +387,33 @@ fn judgement_facts(
         target: target_text,
         missed_by,
     }
+}
+
+/// How far a `tinyId` must fall, in creation order, to be read as a roll.
+const ROLL_DROP: i64 = 10_000;
+
+/// The runs of numbers gaps are judged within. PagerDuty's incident numbers never restart:
+/// one run. Opsgenie's `tinyId` rolls over ("it rolls", Opsgenie's search help): in
+/// creation order, a number under half the one before it and at least `ROLL_DROP` lower
+/// starts a new run, so a roll is not read as every number between missing.
+fn number_runs(mut held: Vec<&Incident>, system: crate::model::System) -> Vec<Vec<&Incident>> {
+    if system == crate::model::System::Pagerduty {
+        return vec![held];
+    }
+    held.retain(|i| i.number.is_some());
+    held.sort_by_key(|i| (i.created, i.number));
+    let mut runs: Vec<Vec<&Incident>> = Vec::new();
+    let mut previous: Option<i64> = None;
+    for i in held {
+        let n = i.number.unwrap_or_default();
+        match runs.last_mut() {
+            // A roll drops to a far lower number; a few alerts out of order do not.
+            Some(run) if previous.is_none_or(|p| !(n < p / 2 && p - n >= ROLL_DROP)) => run.push(i),
+            _ => runs.push(vec![i]),
+        }
+        previous = Some(n);
+    }
+    runs
 }
 
 /// Numbers missing between the lowest and highest incident number in the period.
@@ -530,6 +557,43 @@ mod tests {
                 .starts_with("incident numbers 3 to 4 (2) are missing between #2 and #5")
         );
         assert!(got[1].1.starts_with("incident numbers 7 to 8 (2)"));
+    }
+
+    #[test]
+    fn an_opsgenie_roll_is_not_a_gap() {
+        // tinyIds in creation order 99998, 99999, then the roll to 1, 3: runs [99998,
+        // 99999] and [1, 3]; the one gap is 2 (not 4 to 99997). 99998 → 99999 and 1 → 3 rise.
+        let at = |h: i64| {
+            DateTime::parse_from_rfc3339("2026-01-05T00:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc)
+                + chrono::Duration::hours(h)
+        };
+        let list: Vec<Incident> = [(99_998, 0), (99_999, 1), (1, 2), (3, 3)]
+            .into_iter()
+            .map(|(n, h)| Incident {
+                number: Some(n),
+                created: at(h),
+                system: crate::model::System::Opsgenie,
+                ..test_incident()
+            })
+            .collect();
+        let runs = number_runs(list.iter().collect(), crate::model::System::Opsgenie);
+        assert_eq!(runs.len(), 2);
+        let gaps: Vec<String> = runs
+            .into_iter()
+            .flat_map(|run| {
+                number_gaps(
+                    run.into_iter(),
+                    &BTreeMap::new(),
+                    &BTreeMap::new(),
+                    crate::model::System::Opsgenie,
+                )
+            })
+            .map(|e| e.detail)
+            .collect();
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0].starts_with("Opsgenie alert number 2 is missing between #1 and #3"));
     }
 
     fn test_incident() -> Incident {

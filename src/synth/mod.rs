@@ -6,6 +6,7 @@
 //! the way real exports break (bad timestamps, overlapping pages, unknown priorities).
 
 pub(crate) mod config;
+pub(crate) mod opsgenie;
 pub(crate) mod population;
 pub(crate) mod postmortems;
 pub(crate) mod rest;

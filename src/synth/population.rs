@@ -31,6 +31,7 @@ pub(crate) fn extraction(
     spec: &Spec,
     incidents: &[SynthIncident],
     exported: DateTime<Utc>,
+    source: &str,
 ) -> Vec<u8> {
     let end = spec
         .start
@@ -43,12 +44,13 @@ pub(crate) fn extraction(
 account = "example-corp"
 extracted_by = "Jordan Lee, Compliance Lead"
 extracted_at = "{}"
-source = "Insights > Incident Activity > Download CSV (first half); POST /analytics/raw/incidents, team Platform SRE (second half)"
+source = "{}"
 filters = "all services and urgencies, created {} to {} ({}); the account has one team, Platform SRE (PTEAM01)"
 pagerduty_count = {}
 notes = "Counts taken from the Incident Activity screen for the same range before export."
 "#,
         exported.format("%Y-%m-%dT%H:%M:%SZ"),
+        source,
         spec.start,
         end,
         spec.zone.name(),

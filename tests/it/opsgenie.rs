@@ -399,3 +399,112 @@ fn a_postmortem_number_held_by_both_systems_is_ambiguous_and_an_alert_id_links()
     let linked = row(&docs, "document", "postmortems/disk-full.md");
     assert_eq!(linked["incident_number"], "3", "{linked:?}");
 }
+
+#[test]
+fn a_dump_of_alerts_without_the_envelope_is_read() {
+    // A JSON list of the alerts themselves (`jq '[.data[]]'` of the pages): 5 alerts, no
+    // paging to check.
+    let input = folder(&[("opsgenie/alerts.json", ALERTS.to_string())]);
+    let tmp = built(input.path(), &PERIOD);
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    let og = row(&inputs, "file", "opsgenie/alerts.json");
+    assert_eq!(
+        (
+            og["format"].as_str(),
+            og["rows_read"].as_str(),
+            og["rows_used"].as_str()
+        ),
+        ("opsgenie-alerts", "5", "5")
+    );
+    assert!(exceptions(&tmp, "incomplete_export").is_empty());
+}
+
+#[test]
+fn a_bad_alert_is_a_rejected_row_with_its_reason() {
+    // #2's closeTime is a string, #3's createdAt is no time: both rejected, named by their
+    // tinyId; the three others are used.
+    let alerts = ALERTS
+        .replace(r#""closeTime": 3600000"#, r#""closeTime": "3600000""#)
+        .replace(
+            r#""createdAt": "2026-01-31T23:00:00.000Z""#,
+            r#""createdAt": "yesterday""#,
+        );
+    let input = folder(&[("opsgenie/alerts.json", alerts)]);
+    let tmp = built(input.path(), &PERIOD);
+    let rejected = read_csv(&derived(&tmp, "rejected_rows.csv"));
+    let reasons: Vec<&str> = rejected.iter().map(|r| r["reason"].as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].contains("`report.closeTime` is a string; a number of milliseconds"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("`createdAt`"), "{reasons:?}");
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    let og = row(&inputs, "file", "opsgenie/alerts.json");
+    assert_eq!(
+        (
+            og["rows_read"].as_str(),
+            og["rows_used"].as_str(),
+            og["rows_rejected"].as_str()
+        ),
+        ("5", "3", "2")
+    );
+}
+
+#[test]
+fn the_generator_writes_opsgenie_pages_and_a_migration() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["opsgenie-json", "opsgenie-migration"] {
+        let out = crate::auditpack(tmp.path())
+            .args([
+                "generate",
+                "--incidents",
+                "400",
+                "--seed",
+                "3",
+                "--clean",
+                "--format",
+                format,
+                "--out",
+                format,
+                "--population",
+            ])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let input = tmp.path().join(format);
+        assert!(input.join("opsgenie/alerts-page-001.json").exists());
+        let built = built(&input, &[]);
+        let register = read_csv(&derived(&built, "incident_register.csv"));
+        let systems: std::collections::BTreeSet<&str> = register
+            .iter()
+            .map(|r| r["source_system"].as_str())
+            .collect();
+        let results = read_csv(&derived(&built, "results.csv"));
+        assert_eq!(
+            row(&results, "measure", "exports_complete")["verdict"],
+            "met"
+        );
+        // The generated policy maps Opsgenie's P5: no alert is unclassified (PagerDuty's
+        // incidents without a priority are, as in sample-data).
+        let unclassified = exceptions(&built, "unclassified");
+        assert!(
+            !unclassified
+                .iter()
+                .any(|(_, d)| d.starts_with("Opsgenie alert: ")),
+            "{unclassified:?}"
+        );
+        match format {
+            "opsgenie-json" => assert_eq!(systems, ["opsgenie"].into()),
+            _ => {
+                assert_eq!(systems, ["opsgenie", "pagerduty"].into());
+                // PagerDuty's totals count PagerDuty's half alone, and agree.
+                assert_eq!(
+                    row(&results, "measure", "pagerduty_totals_agree")["verdict"],
+                    "met"
+                );
+                assert!(exceptions(&built, "period_not_covered").is_empty());
+            }
+        }
+    }
+}

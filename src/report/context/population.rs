@@ -89,10 +89,24 @@ pub(super) fn view(e: &Evidence) -> PopulationView {
         .filter(|(s, _)| files[s.file].format.is_some_and(Format::has_incidents))
         .map(|(_, v)| v)
         .collect();
-    let stated: Vec<String> = incident_scopes
+    // Files that state one scope (the pages of one listing) are named together.
+    let mut by_scope: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (f, _, s) in incident_scopes
         .iter()
         .filter(|(_, _, s)| s != "none stated")
-        .map(|(f, _, s)| format!("{f}: {s}"))
+    {
+        match by_scope.iter_mut().find(|(scope, _)| scope == s) {
+            Some((_, files)) => files.push(f),
+            None => by_scope.push((s, vec![f])),
+        }
+    }
+    let stated: Vec<String> = by_scope
+        .iter()
+        .map(|(s, files)| match files.as_slice() {
+            [one] => format!("{one}: {s}"),
+            [first, .., last] => format!("{} files ({first} to {last}): {s}", files.len()),
+            [] => String::new(),
+        })
         .collect();
     let unstated: Vec<&str> = incident_scopes
         .iter()
