@@ -75,7 +75,7 @@ fn long_text(column: &str) -> bool {
 fn header_words(column: &str, zone: Tz) -> String {
     let known = match column {
         "incident_number" => "Incident",
-        "id" => "PagerDuty id",
+        "id" => "Incident id",
         "tta_s" => "Time to acknowledge",
         "ttr_s" => "Time to resolve",
         "mtta_s" => "Mean time to acknowledge",
@@ -160,14 +160,21 @@ fn value_words(column: &str, text: &str) -> String {
     }
 }
 
-fn excel_time(text: &str, zone: Tz) -> Option<ExcelDateTime> {
+/// An RFC 3339 instant as a local date-time of `zone`, with that moment's UTC offset
+/// (`-05:00`), which the cell's number format prints after it.
+fn excel_local(text: &str, zone: Tz) -> Option<(ExcelDateTime, String)> {
     let t = DateTime::parse_from_rfc3339(text)
         .ok()?
         .with_timezone(&zone);
-    ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)
+    let cell = ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)
         .ok()?
         .and_hms(t.hour() as u16, t.minute() as u8, f64::from(t.second()))
-        .ok()
+        .ok()?;
+    Some((cell, t.format("%:z").to_string()))
+}
+
+fn excel_time(text: &str, zone: Tz) -> Option<ExcelDateTime> {
+    excel_local(text, zone).map(|(t, _)| t)
 }
 
 fn xlsx_error(e: XlsxError) -> Error {
@@ -180,7 +187,9 @@ fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8], zone: Tz) -> Res
         .set_bold()
         .set_background_color("#E8E8E8")
         .set_text_wrap();
-    let date_format = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    // One date format per UTC offset the sheet's times have (two in a zone with summer
+    // time): the cell stays a date-time to sort and filter by, and prints its offset.
+    let mut date_formats: Vec<(String, Format)> = Vec::new();
     let duration_format = Format::new().set_num_format("[h]:mm:ss");
     let wrap_format = Format::new().set_text_wrap();
     let ws = workbook.add_worksheet();
@@ -217,11 +226,20 @@ fn sheet(workbook: &mut Workbook, name: &str, csv_bytes: &[u8], zone: Tz) -> Res
                 continue;
             }
             if instant(h)
-                && let Some(t) = excel_time(text, zone)
+                && let Some((t, offset)) = excel_local(text, zone)
             {
-                ws.write_datetime_with_format(row, col, &t, &date_format)
+                let at = match date_formats.iter().position(|(o, _)| *o == offset) {
+                    Some(k) => k,
+                    None => {
+                        let format = Format::new()
+                            .set_num_format(format!("yyyy-mm-dd hh:mm:ss \"{offset}\""));
+                        date_formats.push((offset, format));
+                        date_formats.len() - 1
+                    }
+                };
+                ws.write_datetime_with_format(row, col, &t, &date_formats[at].1)
                     .map_err(xlsx_error)?;
-                widths[c] = widths[c].max(19);
+                widths[c] = widths[c].max(26);
             } else if h.ends_with("_s")
                 && let Ok(v) = text.parse::<f64>()
             {

@@ -73,6 +73,8 @@ pub(crate) struct ReportData {
     pub register: Vec<Vec<String>>,
     pub register_total: usize,
     pub register_shown: usize,
+    /// Whether any incident is an Opsgenie alert (the register marks their numbers).
+    pub has_opsgenie: bool,
     pub inputs: Vec<InputView>,
     pub not_used: Vec<(String, String)>,
     pub warnings: Vec<String>,
@@ -242,6 +244,11 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
         register: register.rows,
         register_total: register.total,
         register_shown: register.shown,
+        has_opsgenie: e
+            .ingested
+            .incidents
+            .iter()
+            .any(|i| i.system == crate::model::System::Opsgenie),
         inputs: provenance.inputs,
         not_used: provenance.not_used,
         warnings: provenance.warnings,

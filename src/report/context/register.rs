@@ -44,7 +44,13 @@ pub(super) fn view(e: &Evidence, limit: usize) -> RegisterView {
             let i = &ingested.incidents[r.incident];
             let secs = |v: Option<f64>| v.map(words).unwrap_or_default();
             vec![
-                i.number.map(|n| n.to_string()).unwrap_or_default(),
+                // An Opsgenie alert's number (`tinyId`) is marked: numbers repeat across
+                // systems.
+                match (i.number, i.system) {
+                    (Some(n), crate::model::System::Opsgenie) => format!("OG-{n}"),
+                    (Some(n), _) => n.to_string(),
+                    (None, _) => String::new(),
+                },
                 local_text(i.created, e.policy.timezone),
                 r.severity.clone(),
                 i.service.clone().unwrap_or_default(),
