@@ -252,7 +252,32 @@ fn population_line(e: &crate::checks::Evidence) -> String {
         (n, 0) => format!("PagerDuty's totals agree ({n} compared)"),
         (n, d) => format!("PagerDuty's totals DIFFER ({d} of {n})"),
     };
-    format!("population: {complete}; {record}; {totals}\n")
+    let mut line = format!("population: {complete}; {record}; {totals}\n");
+    // Which system holds which dates, when any record is not PagerDuty's.
+    if p.systems
+        .iter()
+        .any(|s| s.system != crate::model::System::Pagerduty)
+    {
+        let held: Vec<String> = p
+            .systems
+            .iter()
+            .map(|s| s.sentence(e.policy.timezone))
+            .collect();
+        let neither = e.exceptions.iter().any(|x| {
+            x.kind == crate::model::ExceptionKind::PeriodNotCovered
+                && x.detail.starts_with("no system")
+        });
+        line.push_str(&format!(
+            "systems: {}{}\n",
+            held.join("; "),
+            if neither {
+                "; a stretch of the period is held by neither (period_not_covered)"
+            } else {
+                ""
+            }
+        ));
+    }
+    line
 }
 
 /// The terminal summary: period, SLA table, reconciliation, exceptions, outputs.
