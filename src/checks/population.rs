@@ -608,19 +608,44 @@ fn offsets<'a>(
     let mut out = Vec::new();
     let mut reported = BTreeSet::new();
     for (n, p) in pages {
+        let opsgenie = format == Format::OpsgenieAlerts;
         let Some(start) = p.offset else {
             if p.more == Some(true) {
-                out.push(exception(
-                    ExceptionKind::IncompleteExport,
-                    format!(
+                let detail = match (&p.unreadable_paging, opsgenie) {
+                    (Some(why), _) => format!(
+                        "`{}` line {}: the Opsgenie page's {why}: where it stands in its listing, and the pages after it, cannot be found",
+                        name(*n),
+                        p.line
+                    ),
+                    (None, true) => format!(
+                        "`{}` line {}: the Opsgenie page has a `paging.next` link without `offset` and `limit`: the pages after it cannot be found",
+                        name(*n),
+                        p.line
+                    ),
+                    (None, false) => format!(
                         "`{}` line {}: the {what} page says `more: true` but states no `offset`: the pages after it cannot be found",
                         name(*n),
                         p.line
                     ),
-                ));
+                };
+                out.push(exception(ExceptionKind::IncompleteExport, detail));
             }
             continue;
         };
+        // Opsgenie's `last` link names where the listing ends: a page must start there.
+        if let Some(last) = p.last_offset
+            && !pages.iter().any(|(_, q)| q.offset == Some(last))
+            && reported.insert(("last", last))
+        {
+            out.push(exception(
+                ExceptionKind::IncompleteExport,
+                format!(
+                    "`{}` line {}: the Opsgenie page's `paging.last` link names offset {last}, but no page in the inputs starts there: the last pages are missing",
+                    name(*n),
+                    p.line
+                ),
+            ));
+        }
         let end = start.saturating_add(p.items);
         if end >= REST_OFFSET_CEILING && format.system() == System::Pagerduty {
             if reported.insert(("cut", end)) {
@@ -655,15 +680,21 @@ fn offsets<'a>(
             q.offset.is_some_and(|o| o > start && ends(p).contains(&o)) && same_incident(p, q)
         });
         if p.more == Some(true) && !continued && reported.insert(("after", end)) {
-            out.push(exception(
-                ExceptionKind::IncompleteExport,
-                format!(
+            let detail = match (opsgenie, p.next_offset) {
+                (true, Some(next)) => format!(
+                    "`{}` line {}: the Opsgenie page (offset {start}, {} alerts) has a `paging.next` link to offset {next}, but no page in the inputs starts there: the pages after it are missing",
+                    name(*n),
+                    p.line,
+                    p.items
+                ),
+                _ => format!(
                     "`{}` line {}: the {what} page (offset {start}, {} items) says `more: true`, but no page in the inputs starts at offset {end}: the pages after it are missing",
                     name(*n),
                     p.line,
                     p.items
                 ),
-            ));
+            };
+            out.push(exception(ExceptionKind::IncompleteExport, detail));
         }
     }
     out

@@ -16,11 +16,11 @@ pub(crate) type Object<'a> = BTreeMap<String, &'a RawValue>;
 
 /// Where a JSON value borrowed from `text` (the whole file) stands: its byte range and the
 /// line it starts on. File index 0 until `combine` sets it.
-pub(crate) fn source_of(path: &Path, text: &str, item: &RawValue) -> SourceRef {
+pub(crate) fn source_of(_path: &Path, text: &str, item: &RawValue) -> SourceRef {
     let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
     SourceRef {
         file: 0,
-        line: Location::at_offset(path, text.as_bytes(), offset).line,
+        line: Location::line_at(text.as_bytes(), offset),
         start: offset,
         end: offset + item.get().len(),
     }

@@ -206,6 +206,7 @@ pub(crate) fn read_file(
     zone: Tz,
     detail: Detail,
 ) -> Result<FileRead, Error> {
+    crate::error::Location::forget_lines();
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let base = bytes.len() - text.len();
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -415,7 +416,12 @@ fn keep_first_of_each_id(
     let mut w = start;
     for r in start..out.incidents.len() {
         out.incidents[r].source.file = index;
-        let Some(first) = seen.first_or_insert(&out.incidents[r].id, w, &out.incidents[..w]) else {
+        let Some(first) = seen.first_or_insert(
+            out.incidents[r].system,
+            &out.incidents[r].id,
+            w,
+            &out.incidents[..w],
+        ) else {
             if w != r {
                 out.incidents.swap(w, r);
             }
@@ -544,7 +550,14 @@ pub(crate) fn combine(
     // Log entries of incidents that no export holds cannot be placed: rejected, not dropped.
     drop(ranges);
     for entry in staged {
-        if seen.get(&entry.incident_id, &out.incidents).is_some() {
+        if seen
+            .get(
+                crate::model::System::Pagerduty,
+                &entry.incident_id,
+                &out.incidents,
+            )
+            .is_some()
+        {
             out.log_entries.push(entry);
         } else {
             out.rejected.push(RejectedRow::new(
@@ -575,9 +588,11 @@ pub(crate) fn combine(
 struct IdIndex {
     hasher: foldhash::fast::FixedState,
     by_hash: HashMap<u64, usize, foldhash::fast::RandomState>,
-    collided: HashMap<String, usize, foldhash::fast::RandomState>,
+    collided: HashMap<(crate::model::System, String), usize, foldhash::fast::RandomState>,
 }
 
+/// Ids are unique within one system: PagerDuty's `PABC123` and an Opsgenie alert of that id
+/// are two records.
 impl IdIndex {
     fn with_capacity(n: usize) -> Self {
         Self {
@@ -587,26 +602,41 @@ impl IdIndex {
         }
     }
 
-    fn get(&self, id: &str, kept: &[Incident]) -> Option<usize> {
+    fn hash(&self, system: crate::model::System, id: &str) -> u64 {
         use std::hash::BuildHasher;
-        match self.by_hash.get(&self.hasher.hash_one(id)) {
-            Some(&i) if kept[i].id == id => Some(i),
-            Some(_) => self.collided.get(id).copied(),
+        self.hasher.hash_one((system, id))
+    }
+
+    fn get(&self, system: crate::model::System, id: &str, kept: &[Incident]) -> Option<usize> {
+        match self.by_hash.get(&self.hash(system, id)) {
+            Some(&i) if kept[i].id == id && kept[i].system == system => Some(i),
+            Some(_) => self.collided.get(&(system, id.to_string())).copied(),
             None => None,
         }
     }
 
-    /// Where `id` was first kept; else records it at `index` (one hash, one probe).
-    fn first_or_insert(&mut self, id: &str, index: usize, kept: &[Incident]) -> Option<usize> {
+    /// Where `id` of `system` was first kept; else records it at `index` (one hash, one
+    /// probe).
+    fn first_or_insert(
+        &mut self,
+        system: crate::model::System,
+        id: &str,
+        index: usize,
+        kept: &[Incident],
+    ) -> Option<usize> {
         use std::collections::hash_map::Entry;
-        use std::hash::BuildHasher;
-        match self.by_hash.entry(self.hasher.hash_one(id)) {
+        let hash = self.hash(system, id);
+        match self.by_hash.entry(hash) {
             Entry::Vacant(slot) => {
                 slot.insert(index);
                 None
             }
-            Entry::Occupied(slot) if kept[*slot.get()].id == id => Some(*slot.get()),
-            Entry::Occupied(_) => match self.collided.entry(id.to_string()) {
+            Entry::Occupied(slot)
+                if kept[*slot.get()].id == id && kept[*slot.get()].system == system =>
+            {
+                Some(*slot.get())
+            }
+            Entry::Occupied(_) => match self.collided.entry((system, id.to_string())) {
                 Entry::Occupied(slot) => Some(*slot.get()),
                 Entry::Vacant(slot) => {
                     slot.insert(index);
@@ -720,17 +750,44 @@ mod tests {
         use std::hash::BuildHasher;
         let kept = vec![incident("PA"), incident("PB")];
         let mut index = IdIndex::with_capacity(2);
-        assert_eq!(index.first_or_insert("PA", 0, &kept), None);
-        assert_eq!(index.first_or_insert("PA", 5, &kept), Some(0));
-        assert_eq!(index.get("PA", &kept), Some(0));
-        assert_eq!(index.get("PB", &kept), None);
+        assert_eq!(
+            index.first_or_insert(crate::model::System::Pagerduty, "PA", 0, &kept),
+            None
+        );
+        assert_eq!(
+            index.first_or_insert(crate::model::System::Pagerduty, "PA", 5, &kept),
+            Some(0)
+        );
+        assert_eq!(
+            index.get(crate::model::System::Pagerduty, "PA", &kept),
+            Some(0)
+        );
+        assert_eq!(
+            index.get(crate::model::System::Pagerduty, "PB", &kept),
+            None
+        );
         // Make PB's hash point at PA, as a 64-bit collision would.
         let h = index.hasher.hash_one("PB");
         index.by_hash.insert(h, 0);
-        assert_eq!(index.get("PB", &kept), None);
-        assert_eq!(index.first_or_insert("PB", 1, &kept), None);
-        assert_eq!(index.get("PB", &kept), Some(1));
-        assert_eq!(index.first_or_insert("PB", 7, &kept), Some(1));
-        assert_eq!(index.get("PA", &kept), Some(0));
+        assert_eq!(
+            index.get(crate::model::System::Pagerduty, "PB", &kept),
+            None
+        );
+        assert_eq!(
+            index.first_or_insert(crate::model::System::Pagerduty, "PB", 1, &kept),
+            None
+        );
+        assert_eq!(
+            index.get(crate::model::System::Pagerduty, "PB", &kept),
+            Some(1)
+        );
+        assert_eq!(
+            index.first_or_insert(crate::model::System::Pagerduty, "PB", 7, &kept),
+            Some(1)
+        );
+        assert_eq!(
+            index.get(crate::model::System::Pagerduty, "PA", &kept),
+            Some(0)
+        );
     }
 }

@@ -42,9 +42,13 @@ pub(crate) struct OpsgeniePage<'a> {
 /// Whether a page's `data` items are Opsgenie alerts: the first names a `tinyId` and a
 /// `createdAt`; an empty page is one when its `paging` links point at `/v2/alerts`.
 pub(crate) fn fits(page: &Object<'_>, items: &[&RawValue]) -> bool {
+    let alert = |item: &&RawValue| {
+        serde_json::from_str::<Object<'_>>(item.get())
+            .is_ok_and(|o| o.contains_key("tinyId") && o.contains_key("createdAt"))
+    };
     match items.first() {
-        Some(first) => serde_json::from_str::<Object<'_>>(first.get())
-            .is_ok_and(|o| o.contains_key("tinyId") && o.contains_key("createdAt")),
+        // A damaged first item must not hide the page: any alert on it decides.
+        Some(first) => alert(first) || items[1..].iter().any(alert),
         None => paging_links(page)
             .values()
             .any(|url| url_path(url).ends_with("/v2/alerts")),
@@ -70,6 +74,19 @@ fn paging_links(page: &Object<'_>) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// What is wrong with a page's `paging`, when it cannot be read as links: not an object,
+/// or a `first`/`next`/`prev`/`last` that is not a URL string (null is none).
+fn paging_problem(page: &Object<'_>) -> Option<String> {
+    let raw = page.get("paging")?;
+    let Ok(m) = serde_json::from_str::<BTreeMap<String, Value>>(raw.get()) else {
+        return Some("`paging` is not an object of links".to_string());
+    };
+    ["first", "next", "prev", "last"]
+        .iter()
+        .find(|k| !matches!(m.get(**k), None | Some(Value::Null | Value::String(_))))
+        .map(|k| format!("`paging.{k}` is not a URL"))
 }
 
 /// The path of a URL, without scheme, host and query.
@@ -128,14 +145,14 @@ const FILTERS: [&str; 3] = ["query", "searchIdentifier", "searchIdentifierType"]
 /// The envelope of one page: its items, its place in the listing and the filters its links
 /// state.
 pub(crate) fn envelope(
-    path: &Path,
+    _path: &Path,
     text: &str,
     obj: &Object<'_>,
     whole: &RawValue,
     items: usize,
 ) -> Page {
     let at = whole.get().as_ptr() as usize - text.as_ptr() as usize;
-    let line = Location::at_offset(path, text.as_bytes(), at).line;
+    let line = Location::line_at(text.as_bytes(), at);
     let links = paging_links(obj);
     let params: BTreeMap<&str, BTreeMap<String, String>> = links
         .iter()
@@ -150,7 +167,8 @@ pub(crate) fn envelope(
     let limit = ["next", "prev", "first", "last"]
         .iter()
         .find_map(|l| number(l, "limit"));
-    let offset = match (number("next", "offset"), number("prev", "offset"), limit) {
+    let next_offset = number("next", "offset");
+    let offset = match (next_offset, number("prev", "offset"), limit) {
         (Some(next), _, Some(limit)) => Some(next.saturating_sub(limit)),
         (None, Some(prev), Some(limit)) => Some(prev.saturating_add(limit)),
         _ if !links.contains_key("next") => number("last", "offset").or_else(|| {
@@ -178,17 +196,25 @@ pub(crate) fn envelope(
     let single = obj
         .get("data")
         .is_none_or(|d| d.get().trim_start().starts_with('{'));
+    // Links that cannot be read leave the page unplaced and announcing more: the offset
+    // check then says the pages after it cannot be found.
+    let problem = paging_problem(obj);
+    let listed = !single && obj.contains_key("paging");
     Page {
         line,
-        listing: if single {
+        listing: if single && problem.is_none() {
             String::new()
         } else {
             "data".to_string()
         },
         items: items as u64,
-        more: (!single && obj.contains_key("paging")).then(|| links.contains_key("next")),
+        more: (listed || problem.is_some())
+            .then(|| links.contains_key("next") || problem.is_some()),
         limit,
-        offset,
+        offset: if problem.is_some() { None } else { offset },
+        next_offset,
+        last_offset: number("last", "offset"),
+        unreadable_paging: problem,
         filters,
         ..Page::default()
     }
@@ -339,7 +365,25 @@ fn alert_fields(obj: &BTreeMap<String, Value>) -> Result<AlertFields, String> {
             ));
         }
     };
+    match status.as_deref() {
+        Some("open" | "closed") => {}
+        Some(other) => {
+            return Err(format!(
+                "`status` is `{other}`; `open` or `closed` was expected"
+            ));
+        }
+        None => return Err("no `status`; `open` or `closed` was expected".to_string()),
+    }
     let mut notes = Vec::new();
+    if let (Some(a), Some(c)) = (
+        report.get("ackTime").and_then(Value::as_u64),
+        report.get("closeTime").and_then(Value::as_u64),
+    ) && a > c
+    {
+        notes.push(format!(
+            "`report.ackTime` ({a} ms) is after `report.closeTime` ({c} ms): acknowledged after it was closed"
+        ));
+    }
     if acknowledged == Some(true) && ack.is_none() {
         notes.push(
             "`acknowledged` is true but `report.ackTime` is absent: the acknowledgement cannot be timed, so it is judged as none".to_string(),
@@ -403,9 +447,13 @@ pub(crate) fn read(
                 Ok(a) => a,
                 Err(why) => {
                     // What the alert still says of itself, for the reconciliation.
+                    let number = obj.get("tinyId").map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    });
                     let facts = |f: Field| match f {
                         Field::Id => obj.get("id").and_then(Value::as_str),
-                        Field::IncidentNumber => obj.get("tinyId").and_then(Value::as_str),
+                        Field::IncidentNumber => number.as_deref(),
                         Field::PriorityName => obj.get("priority").and_then(Value::as_str),
                         Field::CreatedAt => obj.get("createdAt").and_then(Value::as_str),
                         _ => None,

@@ -80,14 +80,14 @@ struct IdOnly {
 /// The envelope of one page. `whole` is the page's raw text inside `text` (the file), for
 /// its line; `items` is the number of items when the caller has counted them already.
 pub(crate) fn page(
-    path: &Path,
+    _path: &Path,
     text: &str,
     obj: &Object<'_>,
     whole: &RawValue,
     items: Option<usize>,
 ) -> Page {
     let offset = whole.get().as_ptr() as usize - text.as_ptr() as usize;
-    let line = Location::at_offset(path, text.as_bytes(), offset).line;
+    let line = Location::line_at(text.as_bytes(), offset);
     let listing = LISTINGS
         .iter()
         .find(|k| {
@@ -164,6 +164,7 @@ pub(crate) fn page(
         filters,
         time_zone: get(obj, "time_zone"),
         incident,
+        ..Page::default()
     }
 }
 

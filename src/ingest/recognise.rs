@@ -119,7 +119,7 @@ pub(crate) fn json<'a>(path: &Path, text: &'a str) -> Result<JsonKind<'a>, Error
                     first_raw.get().as_ptr() as usize - text.as_ptr() as usize,
                 ),
                 reason: format!(
-                    "a page with keys `{}` fits both a {a} and a {b} response; auditpack does not guess: keep one kind of response per file, as PagerDuty returns it",
+                    "a page with keys `{}` fits both a {a} and a {b} response; auditpack does not guess: keep one kind of response per file, as the API returns it",
                     keys_of(first)
                 ),
             });

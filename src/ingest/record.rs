@@ -104,6 +104,10 @@ const RESOLVE_TOLERANCE_S: f64 = 60.0;
 /// field is a damaged or hostile row, and would swell every output.
 pub(crate) const MAX_FIELD_BYTES: usize = 65_536;
 
+/// The largest incident number taken (PagerDuty's and Opsgenie's run far below it); a
+/// larger or negative one is a damaged row, and would overflow the numbering arithmetic.
+pub(crate) const MAX_NUMBER: i64 = 999_999_999_999;
+
 /// Builds an incident from a record's fields. `get` returns the trimmed text of a field,
 /// `None` when the column is absent or the cell is empty (or null).
 pub(crate) fn build_incident<'a>(
@@ -135,12 +139,16 @@ pub(crate) fn build_incident<'a>(
     };
     let number = match get(Field::IncidentNumber) {
         None => None,
-        Some(n) => Some(parse_whole(n).ok_or_else(|| {
-            format!(
-                "column `{}`: `{n}` is not a whole number",
-                col(Field::IncidentNumber)
-            )
-        })?),
+        Some(n) => Some(
+            parse_whole(n)
+                .filter(|n| (0..=MAX_NUMBER).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "column `{}`: `{n}` is not a whole number from 0 to {MAX_NUMBER}",
+                        col(Field::IncidentNumber)
+                    )
+                })?,
+        ),
     };
     let created = match get(Field::CreatedAt) {
         None => {

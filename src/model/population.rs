@@ -21,6 +21,11 @@ pub(crate) struct Page {
     pub limit: Option<u64>,
     /// REST offset paging: where the page starts.
     pub offset: Option<u64>,
+    /// Opsgenie: the offsets its `next` and `last` links name, and why its `paging` cannot
+    /// be read (links that are not URLs).
+    pub next_offset: Option<u64>,
+    pub last_offset: Option<u64>,
+    pub unreadable_paging: Option<String>,
     /// Analytics cursors.
     pub last: Option<String>,
     pub starting_after: Option<String>,

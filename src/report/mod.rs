@@ -18,6 +18,27 @@ use context::ReportData;
 use templates::Templates;
 use world::ReportWorld;
 
+/// Every string of `v` with the characters no embedded font has written as `[U+6570]`.
+fn displayable_text(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if !s.chars().all(world::displayable) => {
+            let mut out = String::with_capacity(s.len() + 8);
+            for c in s.chars() {
+                if world::displayable(c) {
+                    out.push(c);
+                } else {
+                    out.push_str(&format!("[U+{:04X}]", c as u32));
+                }
+            }
+            *s = out;
+        }
+        Value::Array(items) => items.iter_mut().for_each(displayable_text),
+        Value::Object(map) => map.values_mut().for_each(displayable_text),
+        _ => {}
+    }
+}
+
 /// Renders the report to PDF bytes. `assets` are extra files (a logo) served by path.
 pub(crate) fn render(
     data: &ReportData,
@@ -25,8 +46,12 @@ pub(crate) fn render(
     assets: Vec<(String, Vec<u8>)>,
     as_of: DateTime<Utc>,
 ) -> Result<Vec<u8>, Error> {
-    let json = serde_json::to_vec(data).map_err(|e| Error::Report(e.to_string()))?;
-    let sources = templates.render(&minijinja::Value::from_serialize(data))?;
+    // Text the embedded fonts cannot show (CJK, emoji in a description) is written as its
+    // code points, so a PDF/A is always possible and nothing is silently dropped.
+    let mut value = serde_json::to_value(data).map_err(|e| Error::Report(e.to_string()))?;
+    displayable_text(&mut value);
+    let json = serde_json::to_vec(&value).map_err(|e| Error::Report(e.to_string()))?;
+    let sources = templates.render(&minijinja::Value::from_serialize(&value))?;
     let mut files = assets;
     files.push(("/data.json".to_string(), json));
     let today = Datetime::from_ymd(as_of.year(), as_of.month() as u8, as_of.day() as u8)

@@ -24,6 +24,26 @@ fn fonts() -> &'static (LazyHash<FontBook>, Vec<Font>) {
     })
 }
 
+/// Whether some embedded font has a glyph for `c` (typst falls back across them all). A
+/// character none has cannot go into a PDF/A: the text that carries it says so instead.
+pub(crate) fn displayable(c: char) -> bool {
+    if c.is_ascii() {
+        return true;
+    }
+    thread_local! {
+        static SEEN: std::cell::RefCell<HashMap<char, bool>> = std::cell::RefCell::new(HashMap::new());
+    }
+    SEEN.with(|seen| {
+        *seen.borrow_mut().entry(c).or_insert_with(|| {
+            c.is_whitespace() && c != '\u{a0}'
+                || fonts()
+                    .1
+                    .iter()
+                    .any(|f| f.info().coverage.contains(c as u32))
+        })
+    })
+}
+
 /// A file id for an absolute virtual path such as `/main.typ`.
 pub(crate) fn file_id(path: &str) -> Option<FileId> {
     Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())

@@ -245,9 +245,9 @@ fn paging_next_on_the_last_page_is_an_incomplete_export() {
     let incomplete = exceptions(&tmp, "incomplete_export");
     assert_eq!(incomplete.len(), 1, "{incomplete:?}");
     assert!(
-        incomplete[0]
-            .1
-            .contains("no page in the inputs starts at offset 5"),
+        incomplete[0].1.contains(
+            "has a `paging.next` link to offset 5, but no page in the inputs starts there"
+        ),
         "{}",
         incomplete[0].1
     );
@@ -507,4 +507,163 @@ fn the_generator_writes_opsgenie_pages_and_a_migration() {
             }
         }
     }
+}
+
+#[test]
+fn hostile_alerts_are_rejected_rows_and_broken_paging_is_incomplete() {
+    let items: Vec<serde_json::Value> = serde_json::from_str(ALERTS).unwrap();
+    let with = |k: usize, key: &str, v: serde_json::Value| {
+        let mut a = items[k].clone();
+        a[key] = v;
+        a
+    };
+    // A damaged first item (no tinyId) does not hide the page; extreme and negative
+    // numbers, an unknown status and a numeric tinyId with a bad ackTime are rejected rows.
+    let mut bad_ack = with(4, "tinyId", serde_json::json!(5));
+    bad_ack["report"]["ackTime"] = serde_json::json!(-5);
+    let data = serde_json::json!([
+        {"id": "x"},
+        with(0, "tinyId", "9223372036854775807".into()),
+        with(1, "tinyId", "-3".into()),
+        with(2, "status", "acked".into()),
+        items[3].clone(),
+        bad_ack,
+    ]);
+    let input = folder(&[(
+        "opsgenie/alerts.json",
+        page(
+            &data.to_string(),
+            "api.opsgenie.com",
+            r#""first": "{first}", "last": "{last}""#,
+        ),
+    )]);
+    let tmp = built(input.path(), &PERIOD);
+    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
+    let og = row(&inputs, "file", "opsgenie/alerts.json");
+    // 6 read: #4 used; the other five rejected.
+    assert_eq!(
+        (
+            og["format"].as_str(),
+            og["rows_read"].as_str(),
+            og["rows_used"].as_str(),
+            og["rows_rejected"].as_str()
+        ),
+        ("opsgenie-alerts", "6", "1", "5")
+    );
+    let rejected = read_csv(&derived(&tmp, "rejected_rows.csv"));
+    let reasons: Vec<&str> = rejected.iter().map(|r| r["reason"].as_str()).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("is not a whole number from 0 to")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("`status` is `acked`")),
+        "{reasons:?}"
+    );
+    // `paging` that is not links: the page cannot be placed.
+    let input = folder(&[(
+        "opsgenie/alerts.json",
+        format!(r#"{{"data": {ALERTS}, "paging": "garbage"}}"#),
+    )]);
+    let tmp = built(input.path(), &PERIOD);
+    let incomplete = exceptions(&tmp, "incomplete_export");
+    assert_eq!(incomplete.len(), 1, "{incomplete:?}");
+    assert!(
+        incomplete[0]
+            .1
+            .contains("`paging` is not an object of links"),
+        "{}",
+        incomplete[0].1
+    );
+    // A `last` link to a page the inputs lack: page 1 (offset 0, `next` 5) and page 2
+    // (offset 5 by its `prev`, no `next`) both say the listing's last page is at offset 10.
+    let link = |offset: u32| {
+        format!(
+            "https://api.opsgenie.com/v2/alerts?query=q&offset={offset}&limit=5&sort=createdAt&order=asc"
+        )
+    };
+    let first = format!(
+        r#""first": "{}", "next": "{}", "last": "{}""#,
+        link(0),
+        link(5),
+        link(10)
+    );
+    let second = format!(
+        r#""first": "{}", "prev": "{}", "last": "{}""#,
+        link(0),
+        link(0),
+        link(10)
+    );
+    let six: Vec<serde_json::Value> = vec![with(4, "tinyId", "6".into())];
+    let mut six0 = six[0].clone();
+    six0["id"] = "a1b2c3d4-0000-4000-8000-000000000006".into();
+    let input = folder(&[
+        ("opsgenie/a1.json", page(ALERTS, "api.opsgenie.com", &first)),
+        (
+            "opsgenie/a2.json",
+            page(
+                &serde_json::to_string(&[six0]).unwrap(),
+                "api.opsgenie.com",
+                &second,
+            ),
+        ),
+    ]);
+    let tmp = built(input.path(), &PERIOD);
+    let incomplete = exceptions(&tmp, "incomplete_export");
+    assert!(
+        incomplete
+            .iter()
+            .any(|(_, d)| d.contains("`paging.last` link names offset 10")),
+        "{incomplete:?}"
+    );
+}
+
+#[test]
+fn an_alert_and_a_pagerduty_incident_of_one_id_are_two_records() {
+    let alerts = ALERTS.replace(
+        "70413a06-38d6-4c85-92b8-5ebc900d42e2-1767607200000",
+        "PA00001",
+    );
+    let input = folder(&[
+        (
+            "opsgenie/alerts.json",
+            page(
+                &alerts,
+                "api.opsgenie.com",
+                r#""first": "{first}", "last": "{last}""#,
+            ),
+        ),
+        ("pagerduty/analytics.json", PAGERDUTY.to_string()),
+    ]);
+    let tmp = built(input.path(), &PERIOD);
+    // 5 alerts + 2 incidents = 7, no duplicate.
+    assert_eq!(read_csv(&derived(&tmp, "incident_register.csv")).len(), 7);
+    assert!(exceptions(&tmp, "conflicting_duplicate").is_empty());
+}
+
+#[test]
+fn a_long_one_line_page_is_read_in_linear_time() {
+    // 20,000 alerts on one line (as curl saves a page): every row on line 1, and the build
+    // finishes (the line of each item used to be counted from the file's start).
+    let one: serde_json::Value =
+        serde_json::from_str::<Vec<serde_json::Value>>(ALERTS).unwrap()[4].clone();
+    let data: Vec<serde_json::Value> = (1..=20_000)
+        .map(|n| {
+            let mut a = one.clone();
+            a["tinyId"] = n.to_string().into();
+            a["id"] = format!("a1b2c3d4-0000-4000-8000-{n:012}").into();
+            a
+        })
+        .collect();
+    let text = format!(
+        r#"{{"data":{},"paging":{{}},"took":0.1,"requestId":"r"}}"#,
+        serde_json::to_string(&data).unwrap()
+    );
+    let input = folder(&[("opsgenie/alerts.json", text)]);
+    let tmp = built(input.path(), &PERIOD);
+    let register = read_csv(&derived(&tmp, "incident_register.csv"));
+    assert_eq!(register.len(), 20_000);
+    assert!(register.iter().all(|r| r["source_line"] == "1"));
 }

@@ -352,3 +352,28 @@ fn every_template_file_is_compiled_in() {
     compiled.sort();
     assert_eq!(on_disk, compiled);
 }
+
+#[test]
+fn text_no_embedded_font_can_show_is_printed_as_code_points() {
+    // A description in Chinese with an emoji: the build used to fail (PDF/A has no glyph
+    // for them); now the register prints each such character as `[U+XXXX]`.
+    let input = tempfile::tempdir().unwrap();
+    fs::write(
+        input.path().join("a.json"),
+        r#"{"data": [{"id": "PA00001", "incident_number": 1, "description": "数据库 down 🚀", "status": "resolved", "urgency": "high", "priority_name": "P1", "service_name": "db", "created_at": "2026-01-05T10:00:00", "seconds_to_first_ack": 60, "seconds_to_resolve": 600}], "time_zone": "Etc/UTC", "limit": 100, "more": false}"#,
+    )
+    .unwrap();
+    let (tmp, out) = build(input.path(), &AS_OF);
+    assert_success(&out);
+    // The CSV keeps the text as exported.
+    let register =
+        fs::read_to_string(tmp.path().join("out/derived/incident_register.csv")).unwrap();
+    assert!(register.contains("数据库 down 🚀"));
+    let Some(text) = pdf_text(&tmp.path().join("out/evidence-report.pdf")) else {
+        return;
+    };
+    assert!(
+        text.contains("[U+6570][U+636E][U+5E93] down [U+1F680]"),
+        "the register's description is not there"
+    );
+}
