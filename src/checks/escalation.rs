@@ -452,16 +452,7 @@ pub(crate) fn assess(
         }
     }
     let zone = policy.timezone;
-    let period = (
-        crate::model::time::local_instant(
-            zone,
-            metrics.period.from.and_time(chrono::NaiveTime::MIN),
-        ),
-        crate::model::time::local_instant(
-            zone,
-            (metrics.period.to + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN),
-        ),
-    );
+    let period = metrics.period.instants(zone);
     let conformance = conformance_over_time(
         &policies,
         changes,

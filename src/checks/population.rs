@@ -93,6 +93,9 @@ pub(crate) struct PopulationEvidence {
     /// Each system's records of the period and the dates they span, PagerDuty first; only
     /// systems with records.
     pub systems: Vec<SystemSpan>,
+    /// Whether a stretch of the period is held by no system's records (`period_not_covered`
+    /// of `systems`).
+    pub held_by_neither: bool,
     /// What each export (incident exports and configuration exports) states it covers, in
     /// file order.
     pub scopes: Vec<FileScope>,
@@ -119,6 +122,15 @@ impl PopulationEvidence {
             .iter()
             .find(|s| s.file == n)
             .map_or("", |s| s.scope.as_str())
+    }
+
+    /// Each system's part in words (`Opsgenie: 731 alerts created …`) when any record is
+    /// not PagerDuty's (a move off Opsgenie); `None` for PagerDuty alone.
+    pub(crate) fn systems_held(&self, zone: Tz) -> Option<Vec<String>> {
+        self.systems
+            .iter()
+            .any(|s| s.system != System::Pagerduty)
+            .then(|| self.systems.iter().map(|s| s.sentence(zone)).collect())
     }
 
     /// Incidents of the period that were rejected.
@@ -217,6 +229,7 @@ pub(crate) fn assess(
     out.exceptions.extend(gap);
     let (systems, uncovered) = systems(ingested, metrics, policy.timezone);
     out.systems = systems;
+    out.held_by_neither = uncovered.is_some();
     out.exceptions.extend(uncovered);
     out.exceptions.extend(extraction_late(ingested));
     // The incidents the exports hold, once for the totals and the per-severity counts.
@@ -330,13 +343,7 @@ fn coverage(
         return (None, None);
     }
     let p = metrics.period;
-    let from = local_instant(zone, p.from.and_hms_opt(0, 0, 0).expect("midnight"));
-    let to = local_instant(
-        zone,
-        (p.to + chrono::Days::new(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight"),
-    );
+    let (from, to) = p.instants(zone);
     let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = incident_files
         .iter()
         .filter_map(|s| s.ranges.as_ref())
@@ -395,14 +402,7 @@ fn systems(
     metrics: &Metrics,
     zone: Tz,
 ) -> (Vec<SystemSpan>, Option<Exception>) {
-    let p = metrics.period;
-    let from = local_instant(zone, p.from.and_hms_opt(0, 0, 0).expect("midnight"));
-    let to = local_instant(
-        zone,
-        (p.to + chrono::Days::new(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight"),
-    );
+    let (from, to) = metrics.period.instants(zone);
     let mut spans = Vec::new();
     for system in System::ALL {
         let mut times: Vec<DateTime<Utc>> = ingested

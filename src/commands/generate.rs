@@ -112,14 +112,19 @@ fn halves(
     spec: &Spec,
     incidents: &[synth::SynthIncident],
 ) -> (Vec<synth::SynthIncident>, Vec<synth::SynthIncident>) {
+    incidents
+        .iter()
+        .cloned()
+        .partition(|i| in_first_half(args, spec, i))
+}
+
+/// Whether an incident was created in the first half of the months (rounded up).
+fn in_first_half(args: &GenerateArgs, spec: &Spec, i: &synth::SynthIncident) -> bool {
     let half = spec
         .start
         .checked_add_months(chrono::Months::new(args.months.div_ceil(2)))
         .unwrap_or(spec.start);
-    incidents
-        .iter()
-        .cloned()
-        .partition(|i| i.created.with_timezone(&spec.zone).date_naive() < half)
+    i.created.with_timezone(&spec.zone).date_naive() < half
 }
 
 /// Opsgenie `GET /v2/alerts` pages of `alerts`, asked for the first `months` of the period.
@@ -149,13 +154,7 @@ fn alert_pages(
 fn is_alert(args: &GenerateArgs, spec: &Spec, i: &synth::SynthIncident) -> bool {
     match args.format {
         GenerateFormat::OpsgenieJson => true,
-        GenerateFormat::OpsgenieMigration => {
-            let half = spec
-                .start
-                .checked_add_months(chrono::Months::new(args.months.div_ceil(2)))
-                .unwrap_or(spec.start);
-            i.created.with_timezone(&spec.zone).date_naive() < half
-        }
+        GenerateFormat::OpsgenieMigration => in_first_half(args, spec, i),
         _ => false,
     }
 }

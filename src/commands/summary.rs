@@ -254,23 +254,11 @@ fn population_line(e: &crate::checks::Evidence) -> String {
     };
     let mut line = format!("population: {complete}; {record}; {totals}\n");
     // Which system holds which dates, when any record is not PagerDuty's.
-    if p.systems
-        .iter()
-        .any(|s| s.system != crate::model::System::Pagerduty)
-    {
-        let held: Vec<String> = p
-            .systems
-            .iter()
-            .map(|s| s.sentence(e.policy.timezone))
-            .collect();
-        let neither = e.exceptions.iter().any(|x| {
-            x.kind == crate::model::ExceptionKind::PeriodNotCovered
-                && x.detail.starts_with("no system")
-        });
+    if let Some(held) = p.systems_held(e.policy.timezone) {
         line.push_str(&format!(
             "systems: {}{}\n",
             held.join("; "),
-            if neither {
+            if p.held_by_neither {
                 "; a stretch of the period is held by neither (period_not_covered)"
             } else {
                 ""

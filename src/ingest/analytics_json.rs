@@ -2,7 +2,6 @@
 //! (`data[]`, `time_zone`, cursors), one page per file, or an array of such pages.
 //! Other JSON documents are reported as not recognised, never guessed at.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono_tz::Tz;
@@ -10,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::file_read::FileRead;
-use super::json::{Object, source_of};
+use super::json::{Object, item_object, source_of};
 use super::recognise::AnalyticsPage;
 use super::record::Detail;
 use super::record::{Field, RecordRules, build_incident};
@@ -117,12 +116,10 @@ pub(crate) fn read(
             out.rows_read += 1;
             let source = source_of(path, text, item);
             let reject = |reason: String| RejectedRow::new(source, reason, item.get().to_string());
-            let obj: BTreeMap<String, Value> = match serde_json::from_str(item.get()) {
+            let obj = match item_object(item) {
                 Ok(o) => o,
-                Err(_) => {
-                    out.rejected.push(reject(
-                        "a `data` item that is not a JSON object".to_string(),
-                    ));
+                Err(why) => {
+                    out.rejected.push(reject(why));
                     continue;
                 }
             };

@@ -26,6 +26,12 @@ pub(crate) fn source_of(_path: &Path, text: &str, item: &RawValue) -> SourceRef 
     }
 }
 
+/// A `data` item as an object of values; `Err` holds the rejected row's reason.
+pub(crate) fn item_object(item: &RawValue) -> Result<BTreeMap<String, Value>, String> {
+    serde_json::from_str(item.get())
+        .map_err(|_| "a `data` item that is not a JSON object".to_string())
+}
+
 /// A JSON syntax error, located.
 pub(crate) fn json_error(path: &Path, e: &serde_json::Error) -> Error {
     let msg = e.to_string();

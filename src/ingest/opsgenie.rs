@@ -27,7 +27,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::file_read::FileRead;
-use super::json::{Object, source_of};
+use super::json::{Object, item_object, source_of};
 use super::record::{Detail, Field, RecordRules, build_incident, with_facts};
 use crate::error::Location;
 use crate::model::population::Page;
@@ -50,6 +50,7 @@ pub(crate) fn fits(page: &Object<'_>, items: &[&RawValue]) -> bool {
         // A damaged first item must not hide the page: any alert on it decides.
         Some(first) => alert(first) || items[1..].iter().any(alert),
         None => paging_links(page)
+            .unwrap_or_default()
             .values()
             .any(|url| url_path(url).ends_with("/v2/alerts")),
     }
@@ -61,33 +62,31 @@ pub(crate) fn is_alert(page: &Object<'_>) -> bool {
     page.contains_key("tinyId") && page.contains_key("createdAt") && !page.contains_key("data")
 }
 
-/// The `paging` object's links (`first`, `next`, `prev`, `last`) that are strings.
-fn paging_links(page: &Object<'_>) -> BTreeMap<String, String> {
-    page.get("paging")
-        .and_then(|v| serde_json::from_str::<BTreeMap<String, Value>>(v.get()).ok())
-        .map(|m| {
-            m.into_iter()
-                .filter_map(|(k, v)| match v {
-                    Value::String(s) => Some((k, s)),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// The `paging` object's links (`first`, `next`, `prev`, `last`); none without `paging`.
+/// `Err` says why `paging` cannot be read as links: it is not an object, or one of those
+/// four is not a URL string (null is none).
+fn paging_links(page: &Object<'_>) -> Result<BTreeMap<String, String>, String> {
+    let Some(raw) = page.get("paging") else {
+        return Ok(BTreeMap::new());
+    };
+    let m = serde_json::from_str::<BTreeMap<String, Value>>(raw.get())
+        .map_err(|_| "`paging` is not an object of links".to_string())?;
+    let mut links = BTreeMap::new();
+    for (k, v) in m {
+        match v {
+            Value::String(url) => {
+                links.insert(k, url);
+            }
+            Value::Null => {}
+            _ if LINKS.contains(&k.as_str()) => return Err(format!("`paging.{k}` is not a URL")),
+            _ => {}
+        }
+    }
+    Ok(links)
 }
 
-/// What is wrong with a page's `paging`, when it cannot be read as links: not an object,
-/// or a `first`/`next`/`prev`/`last` that is not a URL string (null is none).
-fn paging_problem(page: &Object<'_>) -> Option<String> {
-    let raw = page.get("paging")?;
-    let Ok(m) = serde_json::from_str::<BTreeMap<String, Value>>(raw.get()) else {
-        return Some("`paging` is not an object of links".to_string());
-    };
-    ["first", "next", "prev", "last"]
-        .iter()
-        .find(|k| !matches!(m.get(**k), None | Some(Value::Null | Value::String(_))))
-        .map(|k| format!("`paging.{k}` is not a URL"))
-}
+/// The links a page's `paging` may hold.
+const LINKS: [&str; 4] = ["first", "next", "prev", "last"];
 
 /// The path of a URL, without scheme, host and query.
 fn url_path(url: &str) -> &str {
@@ -153,7 +152,12 @@ pub(crate) fn envelope(
 ) -> Page {
     let at = whole.get().as_ptr() as usize - text.as_ptr() as usize;
     let line = Location::line_at(text.as_bytes(), at);
-    let links = paging_links(obj);
+    // Links that cannot be read leave the page unplaced and announcing more: the offset
+    // check then says the pages after it cannot be found.
+    let (links, problem) = match paging_links(obj) {
+        Ok(links) => (links, None),
+        Err(why) => (BTreeMap::new(), Some(why)),
+    };
     let params: BTreeMap<&str, BTreeMap<String, String>> = links
         .iter()
         .map(|(k, url)| (k.as_str(), query_params(url)))
@@ -180,7 +184,7 @@ pub(crate) fn envelope(
     };
     let mut filters = BTreeMap::new();
     // Every link of a page repeats the listing's query; the first that states one is taken.
-    for link in ["first", "next", "prev", "last"] {
+    for link in LINKS {
         if let Some(p) = params.get(link) {
             for key in FILTERS {
                 if let Some(v) = p.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
@@ -196,22 +200,15 @@ pub(crate) fn envelope(
     let single = obj
         .get("data")
         .is_none_or(|d| d.get().trim_start().starts_with('{'));
-    // Links that cannot be read leave the page unplaced and announcing more: the offset
-    // check then says the pages after it cannot be found.
-    let problem = paging_problem(obj);
-    let listed = !single && obj.contains_key("paging");
+    let unreadable = problem.is_some();
+    let listed = unreadable || (!single && obj.contains_key("paging"));
     Page {
         line,
-        listing: if single && problem.is_none() {
-            String::new()
-        } else {
-            "data".to_string()
-        },
+        listing: if listed { "data" } else { "" }.to_string(),
         items: items as u64,
-        more: (listed || problem.is_some())
-            .then(|| links.contains_key("next") || problem.is_some()),
+        more: listed.then(|| unreadable || links.contains_key("next")),
         limit,
-        offset: if problem.is_some() { None } else { offset },
+        offset,
         next_offset,
         last_offset: number("last", "offset"),
         unreadable_paging: problem,
@@ -262,9 +259,29 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Milliseconds as exact decimal seconds (`15702` → `15.702`); `Err` for a value that is
-/// not a whole, non-negative number of milliseconds.
-fn millis_as_seconds(v: Option<&Value>, key: &str) -> Result<Option<String>, String> {
+/// An object field; `Err` for anything but an object or null.
+fn object_at<'v>(
+    v: Option<&'v Value>,
+    key: &str,
+) -> Result<Option<&'v serde_json::Map<String, Value>>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(other) => Err(format!(
+            "`{key}` is {}; an object was expected",
+            kind_of(other)
+        )),
+    }
+}
+
+/// Milliseconds exactly as decimal seconds: `15702` → `15.702`.
+fn seconds_text(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// A number of milliseconds from the alert's creation; `Err` for a value that is not a
+/// whole, non-negative number of milliseconds.
+fn millis(v: Option<&Value>, key: &str) -> Result<Option<u64>, String> {
     let ms = match v {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
@@ -283,7 +300,7 @@ fn millis_as_seconds(v: Option<&Value>, key: &str) -> Result<Option<String>, Str
             ));
         }
     };
-    Ok(Some(format!("{}.{:03}", ms / 1000, ms % 1000)))
+    Ok(Some(ms))
 }
 
 /// The text fields of one alert, under the Analytics names the record builder reads, and
@@ -323,30 +340,18 @@ fn alert_fields(obj: &BTreeMap<String, Value>) -> Result<AlertFields, String> {
         string_at(obj.get("createdAt"), "createdAt")?,
     );
     set(Field::AssignedTo, string_at(obj.get("owner"), "owner")?);
-    let integration = match obj.get("integration") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(i)) => string_at(i.get("name"), "integration.name")?,
-        Some(other) => {
-            return Err(format!(
-                "`integration` is {}; an object was expected",
-                kind_of(other)
-            ));
-        }
-    };
-    set(Field::ServiceName, integration);
+    let integration = object_at(obj.get("integration"), "integration")?;
+    set(
+        Field::ServiceName,
+        integration
+            .map(|i| string_at(i.get("name"), "integration.name"))
+            .transpose()?
+            .flatten(),
+    );
     let empty = serde_json::Map::new();
-    let report = match obj.get("report") {
-        None | Some(Value::Null) => &empty,
-        Some(Value::Object(r)) => r,
-        Some(other) => {
-            return Err(format!(
-                "`report` is {}; an object was expected",
-                kind_of(other)
-            ));
-        }
-    };
-    let ack = millis_as_seconds(report.get("ackTime"), "report.ackTime")?;
-    let mut close = millis_as_seconds(report.get("closeTime"), "report.closeTime")?;
+    let report = object_at(obj.get("report"), "report")?.unwrap_or(&empty);
+    let ack = millis(report.get("ackTime"), "report.ackTime")?;
+    let close = millis(report.get("closeTime"), "report.closeTime")?;
     set(
         Field::AcknowledgedBy,
         string_at(report.get("acknowledgedBy"), "report.acknowledgedBy")?,
@@ -365,20 +370,9 @@ fn alert_fields(obj: &BTreeMap<String, Value>) -> Result<AlertFields, String> {
             ));
         }
     };
-    match status.as_deref() {
-        Some("open" | "closed") => {}
-        Some(other) => {
-            return Err(format!(
-                "`status` is `{other}`; `open` or `closed` was expected"
-            ));
-        }
-        None => return Err("no `status`; `open` or `closed` was expected".to_string()),
-    }
     let mut notes = Vec::new();
-    if let (Some(a), Some(c)) = (
-        report.get("ackTime").and_then(Value::as_u64),
-        report.get("closeTime").and_then(Value::as_u64),
-    ) && a > c
+    if let (Some(a), Some(c)) = (ack, close)
+        && a > c
     {
         notes.push(format!(
             "`report.ackTime` ({a} ms) is after `report.closeTime` ({c} ms): acknowledged after it was closed"
@@ -389,21 +383,31 @@ fn alert_fields(obj: &BTreeMap<String, Value>) -> Result<AlertFields, String> {
             "`acknowledged` is true but `report.ackTime` is absent: the acknowledgement cannot be timed, so it is judged as none".to_string(),
         );
     }
-    match status.as_deref() {
-        Some("closed") if close.is_none() => notes.push(
-            "`status` is closed but `report.closeTime` is absent: the closing cannot be timed, so the alert is judged as not resolved".to_string(),
-        ),
-        Some("open") if close.is_some() => {
+    let close = match (status.as_deref(), close) {
+        (Some("closed"), None) => {
+            notes.push(
+                "`status` is closed but `report.closeTime` is absent: the closing cannot be timed, so the alert is judged as not resolved".to_string(),
+            );
+            None
+        }
+        (Some("closed"), close) => close,
+        (Some("open"), Some(ms)) => {
             notes.push(format!(
                 "`status` is open but `report.closeTime` is {} s: an open alert is not resolved, so the close time is not used",
-                close.as_deref().unwrap_or_default()
+                seconds_text(ms)
             ));
-            close = None;
+            None
         }
-        _ => {}
-    }
-    set(Field::SecondsToFirstAck, ack);
-    set(Field::SecondsToResolve, close);
+        (Some("open"), None) => None,
+        (Some(other), _) => {
+            return Err(format!(
+                "`status` is `{other}`; `open` or `closed` was expected"
+            ));
+        }
+        (None, _) => return Err("no `status`; `open` or `closed` was expected".to_string()),
+    };
+    set(Field::SecondsToFirstAck, ack.map(seconds_text));
+    set(Field::SecondsToResolve, close.map(seconds_text));
     Ok(AlertFields {
         fields,
         notes,
@@ -430,16 +434,12 @@ pub(crate) fn read(
         for item in page.items {
             out.rows_read += 1;
             let source = source_of(path, text, item);
-            let reject = |reason: String| RejectedRow {
-                system: System::Opsgenie,
-                ..RejectedRow::new(source, reason, item.get().to_string())
-            };
-            let obj: BTreeMap<String, Value> = match serde_json::from_str(item.get()) {
+            // `combine` sets the rejected row's system from the file's format.
+            let reject = |reason: String| RejectedRow::new(source, reason, item.get().to_string());
+            let obj = match item_object(item) {
                 Ok(o) => o,
-                Err(_) => {
-                    out.rejected.push(reject(
-                        "a `data` item that is not a JSON object".to_string(),
-                    ));
+                Err(why) => {
+                    out.rejected.push(reject(why));
                     continue;
                 }
             };
@@ -495,6 +495,8 @@ mod tests {
     fn milliseconds_are_exact_seconds() {
         // 15702 ms = 15 s + 702 ms; 60503 ms = 60.503 s; 7 ms = 0.007 s.
         let v = |n: u64| Value::from(n);
+        let millis_as_seconds =
+            |v: Option<&Value>, k: &str| millis(v, k).map(|ms| ms.map(seconds_text));
         assert_eq!(
             millis_as_seconds(Some(&v(15702)), "k").unwrap().as_deref(),
             Some("15.702")

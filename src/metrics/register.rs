@@ -222,34 +222,39 @@ pub(super) fn exceptions(
     out.extend(breach_exceptions(register, ingested, policy, as_of));
     // Excluded incidents are in the export: their numbers are no gap. A number only a
     // rejected row holds is an incident that could not be evaluated, not a gap.
-    // Numbers run per system: each system's gaps among its own numbers.
-    for system in crate::model::System::ALL {
-        let rejected: BTreeMap<i64, String> = ingested
-            .rejected
-            .iter()
-            .filter(|r| r.system == system)
-            .filter_map(|r| {
-                let n = r.incident_number?;
-                Some((
-                    n,
-                    format!(
-                        "rejected row, {} line {}: {}",
-                        ingested.files[r.source.file].name, r.source.line, r.reason
-                    ),
-                ))
-            })
-            .rev()
-            .collect();
-        let held: Vec<&Incident> = register
-            .iter()
-            .map(|r| r.incident)
-            .chain(excluded.iter().map(|x| x.incident))
-            .map(|i| &ingested.incidents[i])
-            .filter(|i| i.system == system)
-            .collect();
-        let notes = filter_note(ingested);
+    // Numbers run per system: each system's gaps among its own numbers (one pass each over
+    // the rejected rows and the incidents, sorted by system; `System as usize` indexes
+    // `System::ALL`).
+    let mut rejected: [BTreeMap<i64, String>; 2] = Default::default();
+    for r in ingested.rejected.iter().rev() {
+        if let Some(n) = r.incident_number {
+            rejected[r.system as usize].insert(
+                n,
+                format!(
+                    "rejected row, {} line {}: {}",
+                    ingested.files[r.source.file].name, r.source.line, r.reason
+                ),
+            );
+        }
+    }
+    let mut held: [Vec<&Incident>; 2] = Default::default();
+    for i in register
+        .iter()
+        .map(|r| r.incident)
+        .chain(excluded.iter().map(|x| x.incident))
+        .map(|i| &ingested.incidents[i])
+    {
+        held[i.system as usize].push(i);
+    }
+    let notes = filter_note(ingested);
+    for (system, held) in crate::model::System::ALL.into_iter().zip(held) {
         for run in number_runs(held, system) {
-            out.extend(number_gaps(run.into_iter(), &rejected, &notes, system));
+            out.extend(number_gaps(
+                run.into_iter(),
+                &rejected[system as usize],
+                &notes,
+                system,
+            ));
         }
     }
     out

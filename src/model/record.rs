@@ -94,9 +94,10 @@ impl fmt::Display for Format {
 /// within one system only: gaps and repeats are judged per system.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum System {
+    // The values index `System::ALL` (and arrays kept per system).
     #[default]
-    Pagerduty,
-    Opsgenie,
+    Pagerduty = 0,
+    Opsgenie = 1,
 }
 
 impl System {

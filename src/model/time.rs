@@ -123,6 +123,16 @@ impl Period {
         months
     }
 
+    /// The period as instants in `zone`: the first day's local midnight up to (not
+    /// including) the midnight after the last day.
+    pub(crate) fn instants(&self, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        let midnight = |d: NaiveDate| local_instant(zone, d.and_time(chrono::NaiveTime::MIN));
+        (
+            midnight(self.from),
+            midnight(self.to + chrono::Days::new(1)),
+        )
+    }
+
     /// The whole months spanned by the dates `first..=last`.
     pub(crate) fn whole_months(first: NaiveDate, last: NaiveDate) -> Self {
         use chrono::Datelike;

@@ -3,9 +3,8 @@
 //! small and written here; the expected values are worked out by hand beside them.
 
 use std::fs;
-use std::path::Path;
 
-use crate::{assert_success, build, derived, fixture, read_csv, row};
+use crate::{assert_success, build, built, derived, fixture, folder, read_csv, row};
 
 const SLA_ARGS: [&str; 6] = [
     "--from",
@@ -30,23 +29,8 @@ fn with_policy(name: &str, extra: &str) -> tempfile::TempDir {
     dir
 }
 
-/// A folder with these files.
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
 fn text(tmp: &tempfile::TempDir, name: &str) -> String {
     fs::read_to_string(derived(tmp, name)).unwrap()
-}
-
-fn built(input: &Path, extra: &[&str]) -> tempfile::TempDir {
-    let (tmp, out) = build(input, extra);
-    assert_success(&out);
-    tmp
 }
 
 #[test]
@@ -235,7 +219,7 @@ fn documented_exclusions_are_listed_and_reconciled() {
     let policy = "[[exclusion]]\nreason = \"Load test CHG-1042\"\nservices = [\"Checkout\"]\n\
                   from = \"2026-01-10T02:00\"\nto = \"2026-01-10T04:00\"\n\n\
                   [[exclusion]]\nreason = \"Synthetic test incidents\"\nmatch = [\"[test]\"]\n";
-    let input = folder(&[("incidents.csv", &csv), ("policy.toml", policy)]);
+    let input = folder(&[("incidents.csv", csv.as_str()), ("policy.toml", policy)]);
     let tmp = built(input.path(), &SLA_ARGS);
     assert_eq!(
         text(&tmp, "exclusions.csv"),
@@ -348,7 +332,7 @@ fn business_hours_targets_run_on_the_business_clock() {
     );
     let policy = "[business_hours]\nholidays = [\"2026-01-05\"]\n\n\
                   [[severity]]\nname = \"P3\"\nack_within = \"1 business hour\"\n";
-    let input = folder(&[("incidents.csv", &csv), ("policy.toml", policy)]);
+    let input = folder(&[("incidents.csv", csv.as_str()), ("policy.toml", policy)]);
     let tmp = built(
         input.path(),
         &[
@@ -389,7 +373,7 @@ fn security_events_are_singled_out_and_judged() {
          S4,4,Disk full,2026-01-05T13:00:00,,resolved,high,P1,db,Tier 1,60,600\n"
     );
     let policy = "[security]\nmatch = [\"GuardDuty\", \"Dependabot\"]\nservices = [\"SIEM\"]\n";
-    let input = folder(&[("incidents.csv", &csv), ("policy.toml", policy)]);
+    let input = folder(&[("incidents.csv", csv.as_str()), ("policy.toml", policy)]);
     let tmp = built(input.path(), &SLA_ARGS);
     let rows = read_csv(&derived(&tmp, "security_incidents.csv"));
     let got: Vec<(&str, &str, &str)> = rows

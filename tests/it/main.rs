@@ -123,6 +123,24 @@ pub fn build(input: &Path, extra: &[&str]) -> (tempfile::TempDir, Output) {
     (tmp, output)
 }
 
+/// A temporary folder holding these files (name relative to it, folders made as needed).
+pub fn folder<S: AsRef<[u8]>>(files: &[(&str, S)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `build` of `input` that must succeed; the temporary folder holding `out/`.
+pub fn built(input: &Path, extra: &[&str]) -> tempfile::TempDir {
+    let (tmp, out) = build(input, extra);
+    assert_success(&out);
+    tmp
+}
+
 /// `derived/<name>` of a build in `tmp`.
 pub fn derived(tmp: &tempfile::TempDir, name: &str) -> PathBuf {
     tmp.path().join("out/derived").join(name)

@@ -3,9 +3,8 @@
 //! them.
 
 use std::fs;
-use std::path::Path;
 
-use crate::{assert_success, build, derived, read_csv, row};
+use crate::{assert_success, built, derived, folder, read_csv, row};
 
 /// January in Opsgenie (UTC), as-of 2026-03-01T00:00:00Z:
 /// #1 P1 created 01-05 10:00:00.000, acknowledged after 15702 ms = 15.702 s (target 5 min:
@@ -59,20 +58,9 @@ const PERIOD: [&str; 6] = [
     "2026-03-01T00:00:00Z",
 ];
 
-fn folder(files: &[(&str, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
-
-fn built(input: &Path, extra: &[&str]) -> tempfile::TempDir {
-    let (tmp, out) = build(input, extra);
-    assert_success(&out);
-    tmp
+/// The `inputs.csv` row of one file.
+fn input_row(tmp: &tempfile::TempDir, file: &str) -> std::collections::BTreeMap<String, String> {
+    row(&read_csv(&derived(tmp, "inputs.csv")), "file", file).clone()
 }
 
 fn exceptions(tmp: &tempfile::TempDir, kind: &str) -> Vec<(String, String)> {
@@ -145,8 +133,7 @@ fn alerts_are_read_to_the_millisecond_with_absent_times_as_never() {
     // No numbering gap in either system (1..5 and 1..2), and no duplicate.
     assert!(exceptions(&tmp, "incident_number_gap").is_empty());
     assert!(exceptions(&tmp, "conflicting_duplicate").is_empty());
-    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
-    let og = row(&inputs, "file", "opsgenie/alerts-2026-01.json");
+    let og = input_row(&tmp, "opsgenie/alerts-2026-01.json");
     assert_eq!(og["format"], "opsgenie-alerts");
     assert_eq!(og["scope"], "query=createdAt>=01-01-2026T00:00:00");
 }
@@ -406,8 +393,7 @@ fn a_dump_of_alerts_without_the_envelope_is_read() {
     // paging to check.
     let input = folder(&[("opsgenie/alerts.json", ALERTS.to_string())]);
     let tmp = built(input.path(), &PERIOD);
-    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
-    let og = row(&inputs, "file", "opsgenie/alerts.json");
+    let og = input_row(&tmp, "opsgenie/alerts.json");
     assert_eq!(
         (
             og["format"].as_str(),
@@ -439,8 +425,7 @@ fn a_bad_alert_is_a_rejected_row_with_its_reason() {
         "{reasons:?}"
     );
     assert!(reasons[1].contains("`createdAt`"), "{reasons:?}");
-    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
-    let og = row(&inputs, "file", "opsgenie/alerts.json");
+    let og = input_row(&tmp, "opsgenie/alerts.json");
     assert_eq!(
         (
             og["rows_read"].as_str(),
@@ -538,8 +523,7 @@ fn hostile_alerts_are_rejected_rows_and_broken_paging_is_incomplete() {
         ),
     )]);
     let tmp = built(input.path(), &PERIOD);
-    let inputs = read_csv(&derived(&tmp, "inputs.csv"));
-    let og = row(&inputs, "file", "opsgenie/alerts.json");
+    let og = input_row(&tmp, "opsgenie/alerts.json");
     // 6 read: #4 used; the other five rejected.
     assert_eq!(
         (

@@ -4,9 +4,8 @@
 //! out by hand beside them.
 
 use std::fs;
-use std::path::Path;
 
-use crate::{assert_success, auditpack, build, derived, read_csv, row};
+use crate::{assert_success, auditpack, build, built, derived, folder, read_csv, row};
 
 const JAN: [&str; 6] = [
     "--from",
@@ -33,22 +32,6 @@ fn page(items: &str, envelope: &str) -> String {
     format!(r#"{{"data": {items}, "time_zone": "Etc/UTC", "limit": 100{envelope}}}"#)
 }
 
-fn folder(files: &[(&str, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
-
-fn built(input: &Path, extra: &[&str]) -> tempfile::TempDir {
-    let (tmp, out) = build(input, extra);
-    assert_success(&out);
-    tmp
-}
-
 fn text(tmp: &tempfile::TempDir, name: &str) -> String {
     fs::read_to_string(derived(tmp, name)).unwrap()
 }
@@ -60,6 +43,12 @@ fn exceptions(tmp: &tempfile::TempDir, kind: &str) -> Vec<String> {
         .filter(|r| r["kind"] == kind)
         .map(|r| r["detail"].clone())
         .collect()
+}
+
+/// No listing has a page missing.
+fn assert_complete(tmp: &tempfile::TempDir) {
+    let incomplete = exceptions(tmp, "incomplete_export");
+    assert!(incomplete.is_empty(), "{incomplete:?}");
 }
 
 fn result(tmp: &tempfile::TempDir, measure: &str) -> (String, String) {
@@ -599,11 +588,7 @@ fn offsets_stepped_by_limit_and_a_global_log_listing_ending_on_one_incident_are_
         ("log-2.json", log2),
     ]);
     let tmp = built(input.path(), &JAN);
-    assert!(
-        exceptions(&tmp, "incomplete_export").is_empty(),
-        "{:?}",
-        exceptions(&tmp, "incomplete_export")
-    );
+    assert_complete(&tmp);
 }
 
 #[test]
@@ -646,11 +631,7 @@ fn audit_records_continued_in_another_file_are_complete() {
         ),
     ]);
     let tmp = built(input.path(), &JAN);
-    assert!(
-        exceptions(&tmp, "incomplete_export").is_empty(),
-        "{:?}",
-        exceptions(&tmp, "incomplete_export")
-    );
+    assert_complete(&tmp);
 }
 
 #[test]

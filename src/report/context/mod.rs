@@ -245,10 +245,10 @@ pub(crate) fn build(e: &Evidence, params: &ReportParams) -> ReportData {
         register_total: register.total,
         register_shown: register.shown,
         has_opsgenie: e
-            .ingested
-            .incidents
+            .population
+            .systems
             .iter()
-            .any(|i| i.system == crate::model::System::Opsgenie),
+            .any(|s| s.system == crate::model::System::Opsgenie),
         inputs: provenance.inputs,
         not_used: provenance.not_used,
         warnings: provenance.warnings,

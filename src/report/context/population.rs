@@ -124,28 +124,18 @@ pub(super) fn view(e: &Evidence) -> PopulationView {
             if unstated.len() == 1 { "its" } else { "their" },
         ),
     };
-    let zone = e.policy.timezone;
-    let systems_sentence = if p
-        .systems
-        .iter()
-        .all(|s| s.system == crate::model::System::Pagerduty)
-    {
-        String::new()
-    } else {
-        let held: Vec<String> = p.systems.iter().map(|s| s.sentence(zone)).collect();
-        let uncovered = e.exceptions.iter().any(|x| {
-            x.kind == ExceptionKind::PeriodNotCovered && x.detail.starts_with("no system")
-        });
-        format!(
+    let systems_sentence = match p.systems_held(e.policy.timezone) {
+        None => String::new(),
+        Some(held) => format!(
             "The population comes from {}: {}.{}",
             if held.len() == 1 { "one system" } else { "more than one system" },
             held.join("; "),
-            match (held.len(), uncovered) {
+            match (held.len(), p.held_by_neither) {
                 (1, _) => String::new(),
                 (_, true) => " A stretch of the period is held by no system's export (see the population section).".to_string(),
                 (_, false) => " No stretch without a record in any of them is longer than a day and than the longest quiet stretch within one system.".to_string(),
             }
-        )
+        ),
     };
     let coverage = match p.period_covered {
         Some(true) => "The creation ranges the incident exports state cover the whole period.".to_string(),
