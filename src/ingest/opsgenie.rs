@@ -138,6 +138,17 @@ fn query_params(url: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Whether an alert search query only bounds the creation time (`createdAt>=1735707600000
+/// AND createdAt<1751342400000`): a date range, which explains no gap in the numbering.
+pub(crate) fn is_creation_range(query: &str) -> bool {
+    let lower = query.to_ascii_lowercase();
+    lower.split(" and ").all(|term| {
+        term.trim()
+            .strip_prefix("createdat")
+            .is_some_and(|rest| rest.trim_start().starts_with(['<', '>', '=', ':']))
+    })
+}
+
 /// The query parameters that choose which alerts a listing holds (the others page it).
 const FILTERS: [&str; 3] = ["query", "searchIdentifier", "searchIdentifierType"];
 
@@ -539,6 +550,16 @@ mod tests {
         let whole: &RawValue = serde_json::from_str(text).unwrap();
         let p = envelope(Path::new("a.json"), whole.get(), &obj, whole, 0);
         assert_eq!((p.offset, p.more), (Some(40), Some(false)));
+    }
+
+    #[test]
+    fn a_creation_range_query_is_no_filter_of_the_numbers() {
+        assert!(is_creation_range(
+            "createdAt>=1735707600000 AND createdAt<1751342400000"
+        ));
+        assert!(is_creation_range("createdAt > 01-01-2026"));
+        assert!(!is_creation_range("createdAt>=1 AND teams:platform"));
+        assert!(!is_creation_range("status:open"));
     }
 
     #[test]

@@ -274,11 +274,11 @@ fn filter_note(ingested: &Ingested) -> BTreeMap<usize, String> {
             .pages
             .iter()
             .flat_map(|p| p.filters.iter())
-            .filter(|(k, _)| {
+            .filter(|(k, v)| {
                 !matches!(
                     k.as_str(),
                     "created_at_start" | "created_at_end" | "since" | "until" | "date_range"
-                )
+                ) && !(k.as_str() == "query" && crate::ingest::opsgenie::is_creation_range(v))
             })
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
