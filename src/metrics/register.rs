@@ -275,10 +275,15 @@ fn filter_note(ingested: &Ingested) -> BTreeMap<usize, String> {
             .iter()
             .flat_map(|p| p.filters.iter())
             .filter(|(k, v)| {
-                !matches!(
+                // A date range explains no gap; nor does an Opsgenie query that only bounds
+                // the creation time.
+                let range = matches!(
                     k.as_str(),
                     "created_at_start" | "created_at_end" | "since" | "until" | "date_range"
-                ) && !(k.as_str() == "query" && crate::ingest::opsgenie::is_creation_range(v))
+                );
+                let range_query =
+                    k.as_str() == "query" && crate::ingest::opsgenie::is_creation_range(v);
+                !range && !range_query
             })
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
