@@ -136,6 +136,82 @@ fn local_of(zip: &[u8], name: &str) -> usize {
     u32::from_le_bytes(zip[c + 42..c + 46].try_into().unwrap()) as usize
 }
 
+/// `zip` with `bytes` put in at `pos`, every offset after it (local headers in the
+/// directory, the directory in the end record) moved on, and the directory's length grown
+/// when `pos` is inside it: a zip whose structure still adds up, so only the layout rules
+/// can refuse it.
+fn insert_at(zip: &[u8], pos: usize, bytes: &[u8]) -> Vec<u8> {
+    let n = bytes.len() as u32;
+    let mut out = zip[..pos].to_vec();
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(&zip[pos..]);
+    let dir = directory_at(zip);
+    let e = end_record(zip);
+    let shift = |at: usize| if at >= pos { at + bytes.len() } else { at };
+    let mut at = dir;
+    while at < e {
+        let name_len = u16::from_le_bytes([zip[at + 28], zip[at + 29]]) as usize;
+        let extra = u16::from_le_bytes([zip[at + 30], zip[at + 31]]) as usize;
+        let comment = u16::from_le_bytes([zip[at + 32], zip[at + 33]]) as usize;
+        let offset = u32::from_le_bytes(zip[at + 42..at + 46].try_into().unwrap());
+        if offset as usize >= pos {
+            let o = shift(at) + 42;
+            out[o..o + 4].copy_from_slice(&(offset + n).to_le_bytes());
+        }
+        at += 46 + name_len + extra + comment;
+    }
+    let (e2, d2) = (shift(e), shift(dir));
+    out[e2 + 16..e2 + 20].copy_from_slice(&(d2 as u32).to_le_bytes());
+    if pos > dir && pos <= e {
+        let len = u32::from_le_bytes(zip[e + 12..e + 16].try_into().unwrap()) + n;
+        out[e2 + 12..e2 + 16].copy_from_slice(&len.to_le_bytes());
+    }
+    out
+}
+
+/// Info-ZIP's Unicode Path extra field (0x7075) naming `name`: `unzip` extracts the entry
+/// under that name instead of the header's.
+fn unicode_path_extra(original: &str, name: &str) -> Vec<u8> {
+    let mut field = vec![1u8];
+    field.extend_from_slice(&crc32(original.as_bytes()).to_le_bytes());
+    field.extend_from_slice(name.as_bytes());
+    let mut out = 0x7075u16.to_le_bytes().to_vec();
+    out.extend_from_slice(&(field.len() as u16).to_le_bytes());
+    out.extend_from_slice(&field);
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// The genuine report with an incremental update appended after its signature (a new
+/// object and trailer, as a PDF editor saves a change), or with its signature dictionary's
+/// `/ByteRange` renamed so no signature is found.
+fn edited_report(pdf: &[u8], strip: bool) -> Vec<u8> {
+    let mut out = pdf.to_vec();
+    if strip {
+        let at = out.windows(10).rposition(|w| w == b"/ByteRange").unwrap();
+        out[at + 9] = b'X';
+    } else {
+        out.extend_from_slice(
+            b"\n99 0 obj\n<< /Type /Annot /Subtype /FreeText /Contents (All targets met) >>\nendobj\ntrailer\n<< /Size 100 >>\n%%EOF\n",
+        );
+    }
+    out
+}
+
 /// The bundle a case is about (written to `case.zip`) and the arguments of the command.
 fn make(case: &str, s: &Scene) -> (Vec<u8>, Vec<String>) {
     let strings = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -468,6 +544,61 @@ fn make(case: &str, s: &Scene) -> (Vec<u8>, Vec<String>) {
             files.insert("derived/zz.csv".to_string(), vec![b'0'; 64 << 20]);
             canonical(&files, AS_OF)
         }
+        // `unzip` honours a Unicode Path extra field and would extract `policy.toml` as
+        // another name than the one verify hashed.
+        "unicode-path-extra" => {
+            let zip = s.genuine.clone();
+            let l = local_of(&zip, "policy.toml");
+            let name_len = u16::from_le_bytes([zip[l + 26], zip[l + 27]]) as usize;
+            let extra = unicode_path_extra("policy.toml", "policy-lenient.toml");
+            let mut zip = insert_at(&zip, l + 30 + name_len, &extra);
+            zip[l + 28..l + 30].copy_from_slice(&(extra.len() as u16).to_le_bytes());
+            zip
+        }
+        "central-extra" | "entry-comment" => {
+            let zip = s.genuine.clone();
+            let c = central_of(&zip, "policy.toml");
+            let name_len = u16::from_le_bytes([zip[c + 28], zip[c + 29]]) as usize;
+            let (bytes, field) = match case {
+                "central-extra" => (unicode_path_extra("policy.toml", "other.toml"), 30),
+                _ => (b"approved by the CISO".to_vec(), 32),
+            };
+            let mut zip = insert_at(&zip, c + 46 + name_len, &bytes);
+            zip[c + field..c + field + 2].copy_from_slice(&(bytes.len() as u16).to_le_bytes());
+            zip
+        }
+        // Bytes hidden between two entries, every offset still adding up.
+        "gap-between-entries" => {
+            let l = local_of(&s.genuine, "policy.toml");
+            insert_at(&s.genuine, l, b"hidden data no tool lists")
+        }
+        // The UTF-8 flag cleared in both headers: tools then read the names as CP437.
+        "cp437-names" => {
+            let mut zip = s.genuine.clone();
+            let (c, l) = (
+                central_of(&zip, "policy.toml"),
+                local_of(&zip, "policy.toml"),
+            );
+            zip[c + 9] &= !(1 << 3);
+            zip[l + 7] &= !(1 << 3);
+            zip
+        }
+        "out-of-order" => {
+            let mut list: Vec<(String, Vec<u8>)> = s.files().into_iter().collect();
+            list.reverse();
+            canonical_list(&list, AS_OF)
+        }
+        // The key holder re-signs a bundle whose report was edited after its embedded
+        // signature (an appended revision), or whose signature was taken out of the PDF.
+        "pdf-appended-revision" | "pdf-signature-stripped" => {
+            let mut files = s.files();
+            let pdf = files["report/evidence-report.pdf"].clone();
+            files.insert(
+                "report/evidence-report.pdf".to_string(),
+                edited_report(&pdf, case == "pdf-signature-stripped"),
+            );
+            reseal(files, Some(&s.victim()), false, |_| {})
+        }
         "sample-forged" => {
             let mut files = s.files();
             // Every breach removed from the register the sample draws from.
@@ -597,13 +728,21 @@ fn every_forged_bundle_is_refused_with_its_reason() {
         "nul",
         "bomb",
         "sample-forged",
+        "unicode-path-extra",
+        "central-extra",
+        "entry-comment",
+        "gap-between-entries",
+        "cp437-names",
+        "out-of-order",
+        "pdf-appended-revision",
+        "pdf-signature-stripped",
     ] {
         assert!(
             seen.iter().any(|c| c == case),
             "case `{case}` has no line in cases.txt"
         );
     }
-    assert_eq!(seen.len(), 44, "{seen:?}");
+    assert_eq!(seen.len(), 52, "{seen:?}");
 }
 
 #[test]
